@@ -1,0 +1,1 @@
+"""The Scrapy project: one generic spider, page objects, pipelines, WARC capture."""

@@ -1,0 +1,1 @@
+"""Sample portals: generator, ground truth and server (the demo and tests use them)."""

@@ -1,0 +1,1 @@
+"""The one PortalSpider lives here."""

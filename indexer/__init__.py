@@ -1,0 +1,1 @@
+"""Vietnamese text handling, the archive store, and the Whoosh index."""

@@ -1,0 +1,57 @@
+"""Where vnarchive keeps its run-time data, and the settings read from the environment.
+
+Everything the tool writes (archive, index, WARCs, logs, job state) lives under
+one data directory: ``$VNARCHIVE_DATA``, default ``data/`` in the repository.
+
+| setting | environment variable | default |
+|---|---|---|
+| data directory | ``VNARCHIVE_DATA`` | ``<repo>/data`` |
+| archive store URL | ``VNARCHIVE_DB_URL`` | ``sqlite:///$VNARCHIVE_DATA/archive.sqlite`` |
+| sample server URL | ``VNARCHIVE_SAMPLES_URL`` | ``http://127.0.0.1:8765`` |
+| portal profiles directory | ``VNARCHIVE_PORTALS`` | ``<repo>/data/portals`` |
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SAMPLES_URL = "http://127.0.0.1:8765"
+
+
+def data_dir() -> Path:
+    """The data directory (created on first use)."""
+    path = Path(os.environ.get("VNARCHIVE_DATA") or REPO_ROOT / "data").resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def db_url() -> str:
+    """The SQLAlchemy URL of the archive store."""
+    return os.environ.get("VNARCHIVE_DB_URL") or f"sqlite:///{data_dir() / 'archive.sqlite'}"
+
+
+def index_dir() -> Path:
+    """The Whoosh index directory."""
+    return data_dir() / "index"
+
+
+def warc_dir() -> Path:
+    """The root of the WARC files (one sub-directory per portal)."""
+    return data_dir() / "warc"
+
+
+def jobs_dir() -> Path:
+    """Per-portal crawl job state (Scrapy JOBDIR) and logs."""
+    return data_dir() / "jobs"
+
+
+def portals_dir() -> Path:
+    """The directory holding portal profiles (TOML)."""
+    return Path(os.environ.get("VNARCHIVE_PORTALS") or REPO_ROOT / "data" / "portals")
+
+
+def samples_url() -> str:
+    """Base URL of the sample portal server (no trailing slash)."""
+    return (os.environ.get("VNARCHIVE_SAMPLES_URL") or DEFAULT_SAMPLES_URL).rstrip("/")

@@ -1,0 +1,1 @@
+"""The web app: search, article, export and admin pages, JSON API, scheduler."""

@@ -1,0 +1,5 @@
+"""Run the ``vnarchive`` command as ``python -m vnarchive``."""
+
+from vnarchive.cli import main
+
+main()
