@@ -32,9 +32,7 @@ _ENTITY = re.compile(r"&(#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31
 # tone-marked second vowel -> (plain vowel, combining tone mark)
 _TONES = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}  # huyền sắc hỏi ngã nặng
 _LETTER = r"[^\W\d_]"
-_OLD_RE = re.compile(
-    rf"(?<![qQ])([oOuU])([aAeEyY])([\u0300\u0301\u0309\u0303\u0323])(?!{_LETTER})"
-)
+_OLD_RE = re.compile(rf"(?<![qQ])([oOuU])([aAeEyY])([\u0300\u0301\u0309\u0303\u0323])(?!{_LETTER})")
 _PAIRS = {("o", "a"), ("o", "e"), ("u", "y")}
 
 

@@ -16,19 +16,31 @@ from vnarchive import __version__
 
 # name -> (import path, one-line help shown by `vnarchive --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "samples": ("vnarchive.commands.samples:samples", "Serve or regenerate the bundled sample portals."),
+    "samples": (
+        "vnarchive.commands.samples:samples",
+        "Serve or regenerate the bundled sample portals.",
+    ),
     "portals": ("vnarchive.commands.portals:portals", "List and validate portal profiles."),
-    "extract": ("vnarchive.commands.extract:extract", "Extract the fields of one page (file or URL) as JSON."),
+    "extract": (
+        "vnarchive.commands.extract:extract",
+        "Extract the fields of one page (file or URL) as JSON.",
+    ),
     "crawl": ("vnarchive.commands.crawl:crawl", "Crawl a portal (or all) into the archive."),
     "warc": ("vnarchive.commands.warc:warc", "Show archived WARC captures."),
     "index": ("vnarchive.commands.index:index", "Update the search index from the archive."),
     "search": ("vnarchive.commands.search:search", "Search the archive from the command line."),
     "export": ("vnarchive.commands.export:export", "Export articles as CSV, JSONL or Parquet."),
-    "serve": ("vnarchive.commands.serve:serve", "Start the web app (search, articles, API, admin)."),
+    "serve": (
+        "vnarchive.commands.serve:serve",
+        "Start the web app (search, articles, API, admin).",
+    ),
     "scheduler": ("vnarchive.commands.scheduler:scheduler", "Run scheduled crawls (long-running)."),
     "schedule": ("vnarchive.commands.scheduler:schedule", "Set, list or turn off crawl schedules."),
     "jobs": ("vnarchive.commands.jobs:jobs", "List or cancel crawl jobs."),
-    "status": ("vnarchive.commands.jobs:status", "Show each portal's health, last crawl and next run."),
+    "status": (
+        "vnarchive.commands.jobs:status",
+        "Show each portal's health, last crawl and next run.",
+    ),
     "users": ("vnarchive.commands.users:users", "Manage admin users."),
 }
 

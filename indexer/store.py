@@ -1,0 +1,740 @@
+"""The archive store: the source of truth for everything vnarchive has archived.
+
+SQLAlchemy Core over SQLite (default, ``$VNARCHIVE_DATA/archive.sqlite``) or
+PostgreSQL (any URL through ``VNARCHIVE_DB_URL``).  The Whoosh index is derived
+from this store and can be rebuilt from it at any time.
+
+Tables, named for what they hold:
+
+``articles``      one row per article (latest version): stable id, portal, URL and
+                  canonical URL, every extracted field, ``first_seen``/``last_seen``/
+                  ``last_changed``, ``status`` (live/gone), the WARC record of its capture,
+                  and ``seq`` — a store-wide counter bumped on every insert or change,
+                  which the indexer uses to pick up what changed since its last run.
+``versions``      every distinct text an article has had, oldest first.
+``attachments``   files linked from articles, with their WARC capture when downloaded.
+``article_urls``  every URL an article was seen under (aliases, duplicates by text).
+``crawl_jobs``    one row per crawl: start, end, status, counts, errors, log path.
+``schedules``     per-portal cron schedule (admin).
+``users``         admin users (argon2 hashes).
+``portal_health`` the health flags raised on a portal (admin).
+``meta``          key/value: ``schema_version`` and the indexer's watermark.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from indexer.config import db_url
+
+SCHEMA_VERSION = 1
+
+metadata = sa.MetaData()
+
+meta_table = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+articles = sa.Table(
+    "articles",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("portal", sa.String(64), nullable=False, index=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("canonical_url", sa.Text, nullable=False, unique=True),
+    sa.Column("province", sa.Text),
+    sa.Column("district", sa.Text),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("published", sa.String(32), index=True),  # ISO 8601 date or datetime
+    sa.Column("published_source", sa.Text),
+    sa.Column("category", sa.Text),
+    sa.Column("author", sa.Text),
+    sa.Column("credit", sa.Text),
+    sa.Column("summary", sa.Text),
+    sa.Column("body_text", sa.Text, nullable=False, default=""),
+    sa.Column("images", sa.Text, nullable=False, default="[]"),  # JSON list
+    sa.Column("media", sa.Text, nullable=False, default="[]"),  # JSON list
+    sa.Column("content_hash", sa.String(64), nullable=False, index=True),
+    sa.Column("status", sa.String(8), nullable=False, default="live"),  # live | gone
+    sa.Column("duplicate_of", sa.String(32)),  # same text already archived under this id
+    sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_changed", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("warc_file", sa.Text),
+    sa.Column("warc_offset", sa.BigInteger),
+    sa.Column("warc_length", sa.BigInteger),
+    sa.Column("warc_record_id", sa.Text),
+    sa.Column("etag", sa.Text),
+    sa.Column("last_modified", sa.Text),
+    sa.Column("job_id", sa.Integer),
+    sa.Column("seq", sa.BigInteger, nullable=False, index=True),
+)
+
+versions = sa.Table(
+    "versions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("article_id", sa.String(32), nullable=False, index=True),
+    sa.Column("captured_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("published", sa.String(32)),
+    sa.Column("body_text", sa.Text, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("warc_file", sa.Text),
+    sa.Column("warc_offset", sa.BigInteger),
+    sa.Column("warc_record_id", sa.Text),
+    sa.Column("job_id", sa.Integer),
+)
+
+attachments = sa.Table(
+    "attachments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("article_id", sa.String(32), nullable=False, index=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("content_type", sa.Text),
+    sa.Column("size", sa.BigInteger),
+    sa.Column("status", sa.String(16), nullable=False, default="listed"),
+    # listed | fetched | too_large | failed
+    sa.Column("warc_file", sa.Text),
+    sa.Column("warc_offset", sa.BigInteger),
+    sa.Column("warc_record_id", sa.Text),
+    sa.UniqueConstraint("article_id", "url", name="uq_attachment_article_url"),
+)
+
+article_urls = sa.Table(
+    "article_urls",
+    metadata,
+    sa.Column("url", sa.Text, primary_key=True),
+    sa.Column("article_id", sa.String(32), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # canonical | alias | duplicate
+)
+
+crawl_jobs = sa.Table(
+    "crawl_jobs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("portal", sa.String(64), nullable=False, index=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("status", sa.String(16), nullable=False),
+    # queued | running | finished | failed | cancelled | interrupted
+    sa.Column("trigger", sa.String(16), nullable=False, default="manual"),  # manual|schedule
+    sa.Column("options", sa.Text, nullable=False, default="{}"),  # JSON
+    sa.Column("pages", sa.Integer, nullable=False, default=0),
+    sa.Column("articles_new", sa.Integer, nullable=False, default=0),
+    sa.Column("articles_changed", sa.Integer, nullable=False, default=0),
+    sa.Column("articles_unchanged", sa.Integer, nullable=False, default=0),
+    sa.Column("errors", sa.Integer, nullable=False, default=0),
+    sa.Column("error_reasons", sa.Text, nullable=False, default="{}"),  # JSON {reason: n}
+    sa.Column("extraction_failures", sa.Integer, nullable=False, default=0),
+    sa.Column("stop_reason", sa.Text),
+    sa.Column("log_path", sa.Text),
+    sa.Column("warc_file", sa.Text),
+    sa.Column("pid", sa.Integer),
+)
+
+schedules = sa.Table(
+    "schedules",
+    metadata,
+    sa.Column("portal", sa.String(64), primary_key=True),
+    sa.Column("cron", sa.String(128), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False, default="Asia/Ho_Chi_Minh"),
+    sa.Column("enabled", sa.Boolean, nullable=False, default=True),
+    sa.Column("last_run", sa.DateTime(timezone=True)),
+    sa.Column("updated_at", sa.DateTime(timezone=True)),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+portal_health = sa.Table(
+    "portal_health",
+    metadata,
+    sa.Column("portal", sa.String(64), primary_key=True),
+    sa.Column("flag", sa.String(32), primary_key=True),
+    # stale | layout_changed | redirected | unreachable | parked
+    sa.Column("detail", sa.Text, nullable=False, default=""),
+    sa.Column("since", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Ordered migrations: MIGRATIONS[n] upgrades a store at version n to n+1.
+MIGRATIONS: dict[int, list[str]] = {}
+
+UpsertOutcome = Literal["new", "changed", "unchanged", "duplicate"]
+
+
+class StoreError(RuntimeError):
+    """The archive store cannot be opened or is at an unknown schema version."""
+
+
+@dataclass(frozen=True)
+class WarcRef:
+    """Where a capture lives: a WARC file, the record's offset and length, its record id."""
+
+    file: str
+    offset: int
+    length: int | None = None
+    record_id: str | None = None
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC (what every timestamp column holds)."""
+    return datetime.now(UTC)
+
+
+def article_id_for(canonical_url: str) -> str:
+    """The stable id of an article: a hash of its canonical URL (16 hex characters)."""
+    return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()[:16]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite drops tzinfo: give UTC back to naive datetimes read from it."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+_DT_COLUMNS = {
+    "first_seen",
+    "last_seen",
+    "last_changed",
+    "captured_at",
+    "started_at",
+    "finished_at",
+    "last_run",
+    "updated_at",
+    "created_at",
+    "since",
+}
+_JSON_COLUMNS = {"images", "media", "options", "error_reasons"}
+
+
+def _row(row: sa.Row[Any]) -> dict[str, Any]:
+    out = dict(row._mapping)
+    for key in _DT_COLUMNS & out.keys():
+        out[key] = _aware(out[key])
+    for key in _JSON_COLUMNS & out.keys():
+        if isinstance(out[key], str):
+            out[key] = json.loads(out[key])
+    return out
+
+
+class ArchiveStore:
+    """The archive store: open with a SQLAlchemy URL (default: ``indexer.config.db_url()``)."""
+
+    _seq_lock = threading.Lock()
+
+    def __init__(self, url: str | None = None, *, create: bool = True) -> None:
+        self.url = url or db_url()
+        kwargs: dict[str, Any] = {"future": True}
+        if self.url.startswith("sqlite"):
+            kwargs["connect_args"] = {"timeout": 60, "check_same_thread": False}
+        self.engine: Engine = sa.create_engine(self.url, **kwargs)
+        if self.url.startswith("sqlite"):
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            sa.event.listen(self.engine, "begin", _sqlite_begin)
+        # Writes go through this engine: on SQLite it takes the write lock up front
+        # (BEGIN IMMEDIATE), so concurrent crawls queue instead of failing mid-way.
+        self.writer: Engine = self.engine.execution_options(sqlite_immediate=True)
+        if create:
+            self.migrate()
+
+    # -- schema -------------------------------------------------------------
+
+    def migrate(self) -> int:
+        """Create missing tables and apply pending migrations; return the schema version."""
+        with self.writer.begin() as conn:
+            metadata.create_all(conn)
+            current = conn.execute(
+                sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")
+            ).scalar()
+            if current is None:
+                conn.execute(
+                    meta_table.insert().values(key="schema_version", value=str(SCHEMA_VERSION))
+                )
+                return SCHEMA_VERSION
+            version = int(current)
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"archive store {self.url} is at schema version {version}, newer than this "
+                    f"vnarchive ({SCHEMA_VERSION}); upgrade vnarchive"
+                )
+            while version < SCHEMA_VERSION:
+                for statement in MIGRATIONS.get(version, []):
+                    conn.exec_driver_sql(statement)
+                version += 1
+            conn.execute(
+                meta_table.update()
+                .where(meta_table.c.key == "schema_version")
+                .values(value=str(version))
+            )
+            return version
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        """Read one value of the ``meta`` table."""
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                sa.select(meta_table.c.value).where(meta_table.c.key == key)
+            ).scalar()
+        return default if value is None else value
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Write one value of the ``meta`` table."""
+        with self.writer.begin() as conn:
+            updated = conn.execute(
+                meta_table.update().where(meta_table.c.key == key).values(value=value)
+            ).rowcount
+            if not updated:
+                conn.execute(meta_table.insert().values(key=key, value=value))
+
+    # -- articles -----------------------------------------------------------
+
+    def _next_seq(self, conn: Connection) -> int:
+        current = conn.execute(sa.select(sa.func.max(articles.c.seq))).scalar()
+        return int(current or 0) + 1
+
+    def max_seq(self) -> int:
+        """The highest change counter in the store (0 when empty)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.max(articles.c.seq))).scalar() or 0)
+
+    def upsert_article(
+        self,
+        article: Any,
+        *,
+        province: str | None = None,
+        district: str | None = None,
+        warc: WarcRef | None = None,
+        job_id: int | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        seen_at: datetime | None = None,
+    ) -> tuple[UpsertOutcome, str]:
+        """Store one extracted article (a ``crawler.items.Article``); return (outcome, id).
+
+        ``new``: first capture.  ``changed``: the normalised text differs from the
+        stored one; the new text becomes the article and a version is added (the old
+        text stays in ``versions``).  ``unchanged``: only ``last_seen`` moves.
+        ``duplicate``: the same text is already archived under another canonical URL
+        of the same portal; the URL is linked to that article, nothing else is stored.
+        Everything happens in one transaction.
+        """
+        now = seen_at or utcnow()
+        canonical = article.canonical_url or article.url
+        article_id = article_id_for(canonical)
+        with self.writer.begin() as conn:
+            existing = conn.execute(
+                sa.select(articles.c.id, articles.c.content_hash, articles.c.status).where(
+                    articles.c.id == article_id
+                )
+            ).first()
+            if existing is None:
+                alias = conn.execute(
+                    sa.select(article_urls.c.article_id).where(
+                        article_urls.c.url.in_([canonical, article.url])
+                    )
+                ).scalar()
+                if alias is not None:
+                    existing = conn.execute(
+                        sa.select(articles.c.id, articles.c.content_hash, articles.c.status).where(
+                            articles.c.id == alias
+                        )
+                    ).first()
+                    if existing is not None:
+                        article_id = existing.id
+            if existing is None and article.body_text:
+                twin = conn.execute(
+                    sa.select(articles.c.id).where(
+                        articles.c.portal == article.portal,
+                        articles.c.content_hash == article.content_hash,
+                        articles.c.title == article.title,
+                    )
+                ).scalar()
+                if twin is not None:
+                    self._link_url(conn, article.url, twin, "duplicate")
+                    self._link_url(conn, canonical, twin, "duplicate")
+                    conn.execute(
+                        articles.update().where(articles.c.id == twin).values(last_seen=now)
+                    )
+                    return "duplicate", twin
+            fields = {
+                "portal": article.portal,
+                "url": article.url,
+                "province": province,
+                "district": district,
+                "title": article.title,
+                "published": article.published,
+                "published_source": article.published_source,
+                "category": article.category,
+                "author": article.author,
+                "credit": article.credit,
+                "summary": article.summary,
+                "body_text": article.body_text or "",
+                "images": json.dumps(list(article.images), ensure_ascii=False),
+                "media": json.dumps(list(article.media), ensure_ascii=False),
+                "content_hash": article.content_hash,
+                "status": "live",
+                "last_seen": now,
+                "job_id": job_id,
+                "etag": etag,
+                "last_modified": last_modified,
+            }
+            if warc is not None:
+                fields.update(
+                    warc_file=warc.file,
+                    warc_offset=warc.offset,
+                    warc_length=warc.length,
+                    warc_record_id=warc.record_id,
+                )
+            if existing is None:
+                outcome: UpsertOutcome = "new"
+                conn.execute(
+                    articles.insert().values(
+                        id=article_id,
+                        canonical_url=canonical,
+                        first_seen=now,
+                        last_changed=now,
+                        seq=self._next_seq(conn),
+                        **fields,
+                    )
+                )
+            elif existing.content_hash != article.content_hash:
+                outcome = "changed"
+                conn.execute(
+                    articles.update()
+                    .where(articles.c.id == article_id)
+                    .values(last_changed=now, seq=self._next_seq(conn), **fields)
+                )
+            else:
+                outcome = "unchanged"
+                update = {"last_seen": now, "status": "live"}
+                if etag or last_modified:
+                    update.update(etag=etag, last_modified=last_modified)
+                if existing.status != "live":
+                    update["seq"] = self._next_seq(conn)
+                conn.execute(articles.update().where(articles.c.id == article_id).values(update))
+            if outcome != "unchanged":
+                conn.execute(
+                    versions.insert().values(
+                        article_id=article_id,
+                        captured_at=now,
+                        title=article.title,
+                        published=article.published,
+                        body_text=article.body_text or "",
+                        content_hash=article.content_hash,
+                        warc_file=warc.file if warc else None,
+                        warc_offset=warc.offset if warc else None,
+                        warc_record_id=warc.record_id if warc else None,
+                        job_id=job_id,
+                    )
+                )
+            self._link_url(conn, canonical, article_id, "canonical")
+            if article.url != canonical:
+                self._link_url(conn, article.url, article_id, "alias")
+            for att in article.attachments:
+                exists = conn.execute(
+                    sa.select(attachments.c.id).where(
+                        attachments.c.article_id == article_id, attachments.c.url == att.url
+                    )
+                ).scalar()
+                if exists is None:
+                    conn.execute(
+                        attachments.insert().values(
+                            article_id=article_id, url=att.url, name=att.name, status="listed"
+                        )
+                    )
+        return outcome, article_id
+
+    @staticmethod
+    def _link_url(conn: Connection, url: str, article_id: str, kind: str) -> None:
+        found = conn.execute(
+            sa.select(article_urls.c.article_id).where(article_urls.c.url == url)
+        ).scalar()
+        if found is None:
+            conn.execute(article_urls.insert().values(url=url, article_id=article_id, kind=kind))
+
+    def touch_article(self, article_id: str, *, seen_at: datetime | None = None) -> None:
+        """Record that an article was seen unchanged (e.g. a 304 answer) without refetching."""
+        with self.writer.begin() as conn:
+            conn.execute(
+                articles.update()
+                .where(articles.c.id == article_id)
+                .values(last_seen=seen_at or utcnow())
+            )
+
+    def mark_gone(self, article_id: str) -> bool:
+        """Flag an article as gone from its portal (it stays in the store); True if it changed."""
+        with self.writer.begin() as conn:
+            result = conn.execute(
+                articles.update()
+                .where(articles.c.id == article_id, articles.c.status != "gone")
+                .values(status="gone", seq=self._next_seq(conn))
+            )
+            return bool(result.rowcount)
+
+    def record_attachment_capture(
+        self,
+        article_id: str,
+        url: str,
+        *,
+        status: str,
+        warc: WarcRef | None = None,
+        content_type: str | None = None,
+        size: int | None = None,
+        name: str | None = None,
+    ) -> None:
+        """Record the download of an attachment (its WARC record, size, or why it failed)."""
+        values: dict[str, Any] = {"status": status, "content_type": content_type, "size": size}
+        if warc is not None:
+            values.update(
+                warc_file=warc.file, warc_offset=warc.offset, warc_record_id=warc.record_id
+            )
+        with self.writer.begin() as conn:
+            updated = conn.execute(
+                attachments.update()
+                .where(attachments.c.article_id == article_id, attachments.c.url == url)
+                .values(values)
+            ).rowcount
+            if not updated:
+                conn.execute(
+                    attachments.insert().values(
+                        article_id=article_id,
+                        url=url,
+                        name=name or url.rsplit("/", 1)[-1],
+                        **values,
+                    )
+                )
+
+    def get_article(self, article_id: str) -> dict[str, Any] | None:
+        """One article as a dict (with its ``attachments`` list), or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(articles).where(articles.c.id == article_id)).first()
+            if row is None:
+                return None
+            out = _row(row)
+            out["attachments"] = [
+                _row(r)
+                for r in conn.execute(
+                    sa.select(attachments)
+                    .where(attachments.c.article_id == article_id)
+                    .order_by(attachments.c.id)
+                )
+            ]
+        return out
+
+    def find_article_by_url(self, url: str) -> dict[str, Any] | None:
+        """The article seen under ``url`` (canonical, alias or duplicate), or None."""
+        with self.engine.connect() as conn:
+            article_id = conn.execute(
+                sa.select(article_urls.c.article_id).where(article_urls.c.url == url)
+            ).scalar()
+        return self.get_article(article_id) if article_id else None
+
+    def known_urls(self, portal: str) -> dict[str, dict[str, Any]]:
+        """Every URL already archived for a portal → {id, etag, last_modified, status}."""
+        query = sa.select(
+            article_urls.c.url,
+            articles.c.id,
+            articles.c.etag,
+            articles.c.last_modified,
+            articles.c.status,
+        ).join(articles, articles.c.id == article_urls.c.article_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.where(articles.c.portal == portal))
+            return {
+                r.url: {
+                    "id": r.id,
+                    "etag": r.etag,
+                    "last_modified": r.last_modified,
+                    "status": r.status,
+                }
+                for r in rows
+            }
+
+    def iter_articles(
+        self,
+        *,
+        portal: str | None = None,
+        ids: Iterable[str] | None = None,
+        since_seq: int | None = None,
+        status: str | None = None,
+        batch_size: int = 500,
+    ) -> Iterator[dict[str, Any]]:
+        """Stream articles (ordered by ``seq``) in batches, so memory stays flat."""
+        query = sa.select(articles)
+        if portal:
+            query = query.where(articles.c.portal == portal)
+        if ids is not None:
+            id_list = list(ids)
+            for start in range(0, len(id_list), batch_size):
+                chunk = id_list[start : start + batch_size]
+                with self.engine.connect() as conn:
+                    for row in conn.execute(query.where(articles.c.id.in_(chunk))):
+                        yield _row(row)
+            return
+        if status:
+            query = query.where(articles.c.status == status)
+        last = since_seq or 0
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    query.where(articles.c.seq > last).order_by(articles.c.seq).limit(batch_size)
+                ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield _row(row)
+            last = rows[-1].seq
+
+    def count_articles(self, portal: str | None = None, status: str | None = None) -> int:
+        """How many articles the store holds (optionally for one portal / status)."""
+        query = sa.select(sa.func.count()).select_from(articles)
+        if portal:
+            query = query.where(articles.c.portal == portal)
+        if status:
+            query = query.where(articles.c.status == status)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
+    def attachments_for(self, article_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """Attachments of several articles at once: {article_id: [attachment, …]}."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        id_list = list(article_ids)
+        with self.engine.connect() as conn:
+            for start in range(0, len(id_list), 500):
+                chunk = id_list[start : start + 500]
+                for row in conn.execute(
+                    sa.select(attachments)
+                    .where(attachments.c.article_id.in_(chunk))
+                    .order_by(attachments.c.id)
+                ):
+                    out.setdefault(row.article_id, []).append(_row(row))
+        return out
+
+    def versions_of(self, article_id: str) -> list[dict[str, Any]]:
+        """Every version of an article, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(versions)
+                .where(versions.c.article_id == article_id)
+                .order_by(versions.c.id)
+            )
+            return [_row(r) for r in rows]
+
+    def portal_stats(self) -> list[dict[str, Any]]:
+        """Per portal: article count, earliest/latest published date, last crawl."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(
+                    articles.c.portal,
+                    sa.func.count().label("articles"),
+                    sa.func.min(articles.c.published).label("first_published"),
+                    sa.func.max(articles.c.published).label("last_published"),
+                )
+                .where(articles.c.status == "live")
+                .group_by(articles.c.portal)
+            ).all()
+            last_jobs = {
+                r.portal: _aware(r.finished)
+                for r in conn.execute(
+                    sa.select(
+                        crawl_jobs.c.portal,
+                        sa.func.max(crawl_jobs.c.finished_at).label("finished"),
+                    ).group_by(crawl_jobs.c.portal)
+                )
+            }
+        return [dict(r._mapping) | {"last_crawl": last_jobs.get(r.portal)} for r in rows]
+
+    # -- crawl jobs ---------------------------------------------------------
+
+    def start_job(
+        self,
+        portal: str,
+        *,
+        options: dict[str, Any] | None = None,
+        trigger: str = "manual",
+        status: str = "running",
+        log_path: str | None = None,
+        pid: int | None = None,
+    ) -> int:
+        """Record a new crawl job and return its id."""
+        with self.writer.begin() as conn:
+            result = conn.execute(
+                crawl_jobs.insert().values(
+                    portal=portal,
+                    started_at=utcnow(),
+                    status=status,
+                    trigger=trigger,
+                    options=json.dumps(options or {}),
+                    log_path=log_path,
+                    pid=pid,
+                    error_reasons="{}",
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def update_job(self, job_id: int, **fields: Any) -> None:
+        """Update a crawl job's columns (counts, status, stop reason…)."""
+        for key in ("error_reasons", "options"):
+            if key in fields and not isinstance(fields[key], str):
+                fields[key] = json.dumps(fields[key], ensure_ascii=False)
+        with self.writer.begin() as conn:
+            conn.execute(crawl_jobs.update().where(crawl_jobs.c.id == job_id).values(**fields))
+
+    def finish_job(self, job_id: int, status: str, **fields: Any) -> None:
+        """Close a crawl job with its final status and counts."""
+        self.update_job(job_id, status=status, finished_at=utcnow(), **fields)
+
+    def get_job(self, job_id: int) -> dict[str, Any] | None:
+        """One crawl job, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(crawl_jobs).where(crawl_jobs.c.id == job_id)).first()
+        return _row(row) if row else None
+
+    def list_jobs(
+        self, *, portal: str | None = None, status: str | None = None, limit: int = 50
+    ) -> list[dict[str, Any]]:
+        """Crawl jobs, newest first."""
+        query = sa.select(crawl_jobs).order_by(crawl_jobs.c.id.desc()).limit(limit)
+        if portal:
+            query = query.where(crawl_jobs.c.portal == portal)
+        if status:
+            query = query.where(crawl_jobs.c.status == status)
+        with self.engine.connect() as conn:
+            return [_row(r) for r in conn.execute(query)]
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    """WAL lets the web app read while a crawl writes; foreign writers wait, not fail."""
+    dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see _sqlite_begin)
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=60000")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Start SQLite transactions ourselves: IMMEDIATE for writes, deferred for reads."""
+    immediate = conn.get_execution_options().get("sqlite_immediate")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
