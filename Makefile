@@ -1,0 +1,52 @@
+# The few commands a newcomer needs. `make demo` and `make test` set everything up first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+SAMPLES_PORT ?= 8765
+export VNARCHIVE_SAMPLES_URL ?= http://127.0.0.1:$(SAMPLES_PORT)
+
+.PHONY: setup demo test test-fast lint format bench clean-data help
+
+help:
+	@echo "make setup   create/update .venv with vnarchive (editable) and its dev tools"
+	@echo "make demo    serve the sample portals, crawl them, index them, serve the search page"
+	@echo "make test    run the whole test suite"
+	@echo "make lint    ruff check + format check"
+	@echo "make bench   run the benchmarks at a small size"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	bash scripts/demo.sh $(PORT) $(SAMPLES_PORT)
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not browser and not slow"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	$(BIN)/python bench/extraction_eval.py tests/crawler/fixtures/realpages_gold || true
+	$(BIN)/python bench/index_bench.py --sizes 2000
+	$(BIN)/python bench/export_bench.py --rows 10000
+	$(BIN)/python bench/crawl_bench.py --runs 1
+
+clean-data:
+	@echo "removes the run-time archive, index, WARCs and job state under data/ (profiles are kept)"
+	rm -rf data/archive.sqlite* data/index data/warc data/jobs data/logs
