@@ -616,6 +616,91 @@ class ArchiveStore:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar() or 0)
 
+    @staticmethod
+    def _filter_clauses(
+        portal: str | None,
+        province: str | None,
+        category: str | None,
+        date_from: str | None,
+        date_to: str | None,
+    ) -> list[Any]:
+        """WHERE clauses for the search filters (exact values; ISO dates, both ends inclusive)."""
+        clauses: list[Any] = []
+        for column, value in (
+            (articles.c.portal, portal),
+            (articles.c.province, province),
+            (articles.c.category, category),
+        ):
+            if value:
+                clauses.append(column == value)
+        if date_from:
+            clauses.append(articles.c.published >= date_from)
+        if date_to:
+            # ``published`` is 'YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM…': everything on date_to
+            # sorts below date_to + '~' ('~' is above 'T' and every digit).
+            clauses.append(articles.c.published < date_to + "~")
+        return clauses
+
+    def iter_articles_matching(
+        self,
+        *,
+        portal: str | None = None,
+        province: str | None = None,
+        category: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        batch_size: int = 500,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Stream the articles matching the search filters, ordered by ``seq``, as batches.
+
+        Used by exports with filters and no text query.  Keyset pagination on ``seq``:
+        one short read per batch, so memory stays flat and writers are never blocked.
+        """
+        clauses = self._filter_clauses(portal, province, category, date_from, date_to)
+        last = 0
+        while True:
+            query = (
+                sa.select(articles)
+                .where(articles.c.seq > last, *clauses)
+                .order_by(articles.c.seq)
+                .limit(batch_size)
+            )
+            with self.engine.connect() as conn:
+                rows = conn.execute(query).all()
+            if not rows:
+                return
+            yield [_row(row) for row in rows]
+            last = rows[-1].seq
+
+    def count_articles_matching(
+        self,
+        *,
+        portal: str | None = None,
+        province: str | None = None,
+        category: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> int:
+        """How many articles match the search filters (see ``iter_articles_matching``)."""
+        clauses = self._filter_clauses(portal, province, category, date_from, date_to)
+        query = sa.select(sa.func.count()).select_from(articles).where(*clauses)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
+    def articles_by_ids(self, article_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """The articles with these ids, in the order given (unknown ids are skipped).
+
+        Meant for one batch (a few hundred ids) of an ordered result list.
+        """
+        id_list = list(article_ids)
+        found: dict[str, dict[str, Any]] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(id_list), 500):
+                chunk = id_list[start : start + 500]
+                for row in conn.execute(sa.select(articles).where(articles.c.id.in_(chunk))):
+                    found[row.id] = _row(row)
+        return [found[i] for i in id_list if i in found]
+
     def attachments_for(self, article_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         """Attachments of several articles at once: {article_id: [attachment, …]}."""
         out: dict[str, list[dict[str, Any]]] = {}
