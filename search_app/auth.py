@@ -1,0 +1,231 @@
+"""Admin login for the web app: argon2 password hashes, sessions, CSRF, rate limiting.
+
+- Passwords are hashed with argon2id (``argon2-cffi``); hashes live in ``users``.
+- A login creates a server-side session (``admin_sessions``); the browser holds only
+  a random token in a cookie that is HttpOnly and SameSite=Lax (and Secure on HTTPS),
+  so a logout or a removed user ends the session at once.
+- Every session has a CSRF token; every state-changing request must send it back,
+  as the ``csrf_token`` form field or the ``X-CSRF-Token`` header.  The login form
+  itself is protected by a double-submit cookie.
+- Failed logins are rate-limited per client IP and per user name.
+
+:func:`admin_guard` is the dependency that the admin router puts in front of every
+route it holds, so a new admin route is protected without anyone remembering to.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+import threading
+import time
+from collections import deque
+from datetime import timedelta
+from urllib.parse import quote
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from fastapi import HTTPException, Request
+
+from indexer.admin_store import AdminStore, Session
+
+SESSION_COOKIE = "vnarchive_session"
+LOGIN_CSRF_COOKIE = "vnarchive_login_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+SESSION_LIFETIME = timedelta(hours=12)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MIN_PASSWORD_LENGTH = 8
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password`` (to store in ``users.password_hash``)."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches the stored hash (False on any malformed hash)."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def check_new_password(password: str) -> None:
+    """Refuse passwords too short to be worth hashing (ValueError with the reason)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+
+
+class LoginRateLimiter:
+    """Counts failed logins per key (client IP, user name) in a sliding time window."""
+
+    def __init__(self, max_failures: int | None = None, window_seconds: float = 300.0) -> None:
+        self.max_failures = max_failures or int(os.environ.get("VNARCHIVE_LOGIN_MAX_FAILURES", 5))
+        self.window = window_seconds
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _prune(self, key: str, now: float) -> deque[float]:
+        entries = self._failures.setdefault(key, deque())
+        while entries and now - entries[0] > self.window:
+            entries.popleft()
+        return entries
+
+    def retry_after(self, *keys: str) -> int:
+        """Seconds until a login may be tried again for these keys (0: allowed now)."""
+        now = time.monotonic()
+        wait = 0.0
+        with self._lock:
+            for key in keys:
+                entries = self._prune(key, now)
+                if len(entries) >= self.max_failures:
+                    wait = max(wait, self.window - (now - entries[0]))
+        return int(wait) + 1 if wait > 0 else 0
+
+    def record_failure(self, *keys: str) -> None:
+        """Count one failed login against every key."""
+        now = time.monotonic()
+        with self._lock:
+            for key in keys:
+                self._prune(key, now).append(now)
+
+    def reset(self, *keys: str) -> None:
+        """Forget the failures of these keys (after a successful login)."""
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)
+
+
+def get_admin_store(request: Request) -> AdminStore:
+    """The app's AdminStore (created on first use from the app's archive store)."""
+    state = request.app.state
+    admin = getattr(state, "admin_store", None)
+    if admin is None:
+        store = getattr(state, "store", None)
+        admin = AdminStore(store if hasattr(store, "writer") else None)
+        state.admin_store = admin
+    return admin
+
+
+def get_rate_limiter(request: Request) -> LoginRateLimiter:
+    """The app's login rate limiter (one per app)."""
+    limiter = getattr(request.app.state, "login_limiter", None)
+    if limiter is None:
+        limiter = LoginRateLimiter()
+        request.app.state.login_limiter = limiter
+    return limiter
+
+
+def client_ip(request: Request) -> str:
+    """The client address used for rate limiting."""
+    return request.client.host if request.client else "unknown"
+
+
+def login(admin: AdminStore, name: str, password: str) -> tuple[str, Session] | None:
+    """Check a user's password; on success create a session and return (token, session)."""
+    user = admin.get_user(name)
+    if user is None:
+        # Spend the same time as a real check, so timing does not reveal user names.
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user["password_hash"], password):
+        return None
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(24)
+    admin.create_session(token, name, csrf, SESSION_LIFETIME)
+    session = admin.get_session(token)
+    assert session is not None
+    return token, session
+
+
+def current_session(request: Request) -> Session | None:
+    """The logged-in session of this request, or None."""
+    if hasattr(request.state, "admin_session"):
+        return request.state.admin_session
+    token = request.cookies.get(SESSION_COOKIE)
+    session = get_admin_store(request).get_session(token) if token else None
+    request.state.admin_session = session
+    return session
+
+
+def set_session_cookie(response, request: Request, token: str) -> None:  # noqa: ANN001
+    """Put the session token in an HttpOnly, SameSite=Lax cookie."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
+def clear_session_cookie(response) -> None:  # noqa: ANN001
+    """Remove the session cookie from the browser."""
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+
+
+def wants_json(request: Request) -> bool:
+    """Whether to answer with JSON (API paths, or clients that do not ask for HTML)."""
+    if request.url.path.startswith("/api/"):
+        return True
+    return "text/html" not in request.headers.get("accept", "")
+
+
+async def submitted_csrf(request: Request) -> str:
+    """The CSRF token sent with a request (header first, then the form field)."""
+    token = request.headers.get(CSRF_HEADER)
+    if token:
+        return token
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()  # Starlette caches it: the endpoint can read it again
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+def tokens_match(expected: str | None, given: str | None) -> bool:
+    """Constant-time comparison of two tokens (False when either is empty)."""
+    if not expected or not given:
+        return False
+    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
+
+
+async def admin_guard(request: Request) -> Session:
+    """Dependency for every admin route: a session, plus a CSRF token on state changes.
+
+    Anonymous browsers asking for a page are redirected to the login page (303);
+    API clients get 401.  A state-changing request without the session's CSRF token
+    gets 403.  Nothing runs before both checks pass.
+    """
+    session = current_session(request)
+    if session is None:
+        if request.method in SAFE_METHODS and not wants_json(request):
+            target = request.url.path
+            if request.url.query:
+                target += "?" + request.url.query
+            raise HTTPException(
+                status_code=303,
+                detail="login required",
+                headers={"Location": f"/admin/login?next={quote(target, safe='')}"},
+            )
+        raise HTTPException(status_code=401, detail="admin login required")
+    if request.method not in SAFE_METHODS and not tokens_match(
+        session.csrf, await submitted_csrf(request)
+    ):
+        raise HTTPException(status_code=403, detail="missing or invalid CSRF token")
+    return session
+
+
+def safe_next(target: str | None) -> str:
+    """A post-login redirect target limited to this site's /admin pages."""
+    if target and target.startswith("/admin") and "//" not in target and "\\" not in target:
+        return target
+    return "/admin"
