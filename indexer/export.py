@@ -1,0 +1,856 @@
+"""Dataset export: the articles of any query as CSV, JSONL or Parquet, streamed.
+
+One row per article, the fields of :data:`FIELDS` (``--fields`` picks a subset).
+Rows come from the archive store in batches and each format is a small
+streaming renderer registered by name (:data:`RENDERERS`), so memory stays flat
+whatever the size of the export:
+
+``csv``      RFC 4180 (``,``, ``"`` quoting, CRLF records; newlines inside bodies kept
+             in quoted cells); ``attachments`` is a JSON array; nulls are empty cells.
+             ``excel=True`` adds a UTF-8 BOM and neutralises formula injection.
+``jsonl``    one JSON object per line (UTF-8, ``\\n``); nulls are ``null``.
+``parquet``  typed columns (timestamps, list<struct<url, name>>, int64), zstd, written
+             one row group per ~8 MB of data with ``pyarrow.parquet.ParquetWriter``.
+
+Types, per field:
+
+- ``published``: text formats keep the stored ISO value (``YYYY-MM-DD`` when the portal
+  gave only a day, ``YYYY-MM-DDTHH:MM:00+07:00`` otherwise).  Parquet holds
+  ``timestamp[ms, tz=+07:00]``: a day-only date becomes midnight Vietnam time; the
+  optional field ``published_precision`` (``day`` / ``minute``) tells them apart.
+- ``first_seen``, ``last_seen``, ``last_changed``: UTC instants — ISO 8601 with ``Z`` in
+  text formats, ``timestamp[us, tz=UTC]`` in Parquet.
+
+Where rows come from (:func:`iter_export_batches`): no query and no filter → the
+whole store in ``seq`` order; filters only → a filtered SQL select, ``seq`` order;
+a text query → the ids of every match from the search index, in result order, and
+their rows from the store in batches.
+
+Beside each export a Frictionless Data Package descriptor
+(``<file>.datapackage.json``, :func:`datapackage`) records every field (type,
+meaning), the query and filters, the row count, the export time, the file's
+size and SHA-256 and the vnarchive version.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import itertools
+import json
+import re
+import time
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import IO, Any, ClassVar
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from indexer.store import ArchiveStore
+from indexer.text import fold, normalize
+
+__all__ = [
+    "DEFAULT_FIELDS",
+    "FIELDS",
+    "RENDERERS",
+    "ExportError",
+    "ExportRequest",
+    "ExportResult",
+    "Renderer",
+    "count_export_rows",
+    "datapackage",
+    "check_export",
+    "content_disposition",
+    "excel_safe",
+    "export_filename",
+    "iter_export_batches",
+    "parse_fields",
+    "register_renderer",
+    "stream_export",
+    "write_datapackage",
+    "write_export",
+]
+
+VN_TZ = timezone(timedelta(hours=7))
+ROW_GROUP_BYTES = 8 * 1024 * 1024  # Parquet: flush a row group at about this much data
+BATCH_SIZE = 500  # rows read from the store at a time
+
+
+class ExportError(ValueError):
+    """An export cannot be made as asked (unknown format or field, bad filter value)."""
+
+
+# -- the fields -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One exported field: its meaning, its Frictionless type and its Arrow type."""
+
+    name: str
+    description: str
+    text_type: str  # Frictionless type in CSV / JSONL
+    parquet_type: str  # Frictionless type in Parquet
+    arrow: pa.DataType
+
+
+_ATTACHMENT = pa.struct([("url", pa.string()), ("name", pa.string())])
+_UTC_TS = pa.timestamp("us", tz="UTC")
+
+FIELDS: dict[str, FieldSpec] = {
+    spec.name: spec
+    for spec in (
+        FieldSpec(
+            "id",
+            "Stable article id: first 16 hex digits of the SHA-1 of the canonical URL.",
+            "string",
+            "string",
+            pa.string(),
+        ),
+        FieldSpec("url", "URL the article was captured from.", "string", "string", pa.string()),
+        FieldSpec(
+            "portal",
+            "Id of the portal profile it was crawled with.",
+            "string",
+            "string",
+            pa.string(),
+        ),
+        FieldSpec(
+            "province",
+            "Province of the portal (pre-July-2025 name, as on the portal).",
+            "string",
+            "string",
+            pa.string(),
+        ),
+        FieldSpec(
+            "district",
+            "District of the portal, empty for province-level portals.",
+            "string",
+            "string",
+            pa.string(),
+        ),
+        FieldSpec(
+            "category",
+            "Section of the portal the article was listed in.",
+            "string",
+            "string",
+            pa.string(),
+        ),
+        FieldSpec(
+            "published",
+            "Publication date as printed on the page. Text formats: ISO 8601, "
+            "YYYY-MM-DD when only a day was given, else YYYY-MM-DDTHH:MM:00+07:00. "
+            "Parquet: timestamp in Vietnam time (+07:00); a day-only date is midnight "
+            "(see published_precision). Empty when the page gave no date.",
+            "string",
+            "datetime",
+            pa.timestamp("ms", tz="+07:00"),
+        ),
+        FieldSpec(
+            "title",
+            "Title of the article (normalised Unicode NFC).",
+            "string",
+            "string",
+            pa.string(),
+        ),
+        FieldSpec("author", "Author named on the page, if any.", "string", "string", pa.string()),
+        FieldSpec(
+            "credit",
+            "Source credit ending the article (e.g. 'Theo Báo Đắk Nông điện tử'), if any.",
+            "string",
+            "string",
+            pa.string(),
+        ),
+        FieldSpec(
+            "summary",
+            "Lead paragraph (sapo), if the page has one.",
+            "string",
+            "string",
+            pa.string(),
+        ),
+        FieldSpec(
+            "body_text",
+            "Clean main text; paragraphs separated by a blank line (newlines kept).",
+            "string",
+            "string",
+            pa.string(),
+        ),
+        FieldSpec(
+            "attachments",
+            "Files linked from the article: a list of {url, name} (a JSON array in CSV).",
+            "array",
+            "array",
+            pa.list_(_ATTACHMENT),
+        ),
+        FieldSpec(
+            "first_seen",
+            "When vnarchive first captured the article (UTC).",
+            "datetime",
+            "datetime",
+            _UTC_TS,
+        ),
+        FieldSpec(
+            "last_seen",
+            "When vnarchive last saw it on the portal (UTC).",
+            "datetime",
+            "datetime",
+            _UTC_TS,
+        ),
+        FieldSpec(
+            "last_changed",
+            "When its text last changed (UTC); earlier texts stay in the archive.",
+            "datetime",
+            "datetime",
+            _UTC_TS,
+        ),
+        FieldSpec(
+            "warc_file",
+            "WARC file (relative to the WARC directory) holding the raw capture.",
+            "string",
+            "string",
+            pa.string(),
+        ),
+        FieldSpec(
+            "warc_offset",
+            "Byte offset of the capture's record in warc_file.",
+            "integer",
+            "integer",
+            pa.int64(),
+        ),
+        FieldSpec(
+            "published_precision",
+            "How precise 'published' is: 'day' or 'minute' (not exported unless asked for).",
+            "string",
+            "string",
+            pa.string(),
+        ),
+    )
+}
+
+DEFAULT_FIELDS: tuple[str, ...] = tuple(name for name in FIELDS if name != "published_precision")
+
+
+def parse_fields(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """The fields to export from ``"a,b,c"`` (or a list); None/empty → the default fields.
+
+    Raises :class:`ExportError` naming the unknown fields and listing the valid ones.
+    """
+    if value is None:
+        return DEFAULT_FIELDS
+    names = value.split(",") if isinstance(value, str) else list(value)
+    names = [n.strip() for n in names if n and n.strip()]
+    if not names:
+        return DEFAULT_FIELDS
+    unknown = [n for n in names if n not in FIELDS]
+    if unknown:
+        raise ExportError(
+            f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+            f"valid fields: {', '.join(FIELDS)}"
+        )
+    seen: dict[str, None] = dict.fromkeys(names)  # keep order, drop repeats
+    return tuple(seen)
+
+
+# -- what to export -----------------------------------------------------------
+
+
+def _iso_day(value: str | None, what: str) -> str | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise ExportError(f"{what} must be a date as YYYY-MM-DD, got {value!r}") from None
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What to export: a text query and the search filters, which fields, Excel mode."""
+
+    query: str = ""
+    portal: str | None = None
+    province: str | None = None
+    category: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    sort: str | None = None
+    fields: tuple[str, ...] = DEFAULT_FIELDS
+    excel: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "query", normalize(self.query or ""))
+        for name in ("portal", "province", "category"):
+            value = getattr(self, name)
+            object.__setattr__(self, name, normalize(value) or None if value else None)
+        object.__setattr__(self, "date_from", _iso_day(self.date_from, "--from"))
+        object.__setattr__(self, "date_to", _iso_day(self.date_to, "--to"))
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ExportError(f"--from {self.date_from} is after --to {self.date_to}")
+        object.__setattr__(self, "fields", parse_fields(list(self.fields)))
+
+    def filters(self) -> dict[str, str]:
+        """The filters that are set, by their search parameter name."""
+        values = {
+            "portal": self.portal,
+            "province": self.province,
+            "category": self.category,
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+        }
+        return {k: v for k, v in values.items() if v}
+
+
+def _search_params(request: ExportRequest, **extra: Any) -> Any:
+    from indexer.query import SearchParams
+
+    return SearchParams(
+        q=request.query,
+        portal=request.portal,
+        province=request.province,
+        category=request.category,
+        date_from=request.date_from,
+        date_to=request.date_to,
+        **({"sort": request.sort} if request.sort else {}),
+        **extra,
+    )
+
+
+def _matching_ids(request: ExportRequest) -> Iterator[str]:
+    """Every id matching the text query (and filters) from the search index, in result order."""
+    from indexer import query as query_module
+
+    iterate = getattr(query_module, "iter_matching_ids", None)
+    if iterate is None:  # pragma: no cover - depends on the index module's version
+        raise ExportError("this vnarchive's search index cannot list all matches of a query")
+    return iter(iterate(_search_params(request)))
+
+
+def count_export_rows(store: ArchiveStore, request: ExportRequest) -> int | None:
+    """How many rows the export will have (None when it cannot be known cheaply)."""
+    if not request.query:
+        return store.count_articles_matching(**request.filters())
+    try:
+        from indexer.query import search
+
+        result = search(_search_params(request, page=1, per_page=1))
+    except Exception:  # a count is only for the progress bar; the export reports errors
+        return None
+    total = result.get("total") if isinstance(result, dict) else None
+    return int(total) if isinstance(total, int) else None
+
+
+def _row_shape(article: dict[str, Any], attachments: list[dict[str, Any]]) -> dict[str, Any]:
+    """An export row (every field of FIELDS) from a store row and its attachments."""
+    published = article.get("published")
+    row = {name: article.get(name) for name in FIELDS}
+    row["attachments"] = [{"url": a["url"], "name": a["name"]} for a in attachments]
+    row["published_precision"] = (
+        None if not published else ("minute" if "T" in published else "day")
+    )
+    return row
+
+
+def iter_export_batches(
+    store: ArchiveStore, request: ExportRequest, *, batch_size: int = BATCH_SIZE
+) -> Iterator[list[dict[str, Any]]]:
+    """Batches of export rows (dicts holding every field) for ``request``, in export order."""
+
+    def with_attachments(articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        found = store.attachments_for(a["id"] for a in articles)
+        return [_row_shape(a, found.get(a["id"], [])) for a in articles]
+
+    if not request.query:
+        for articles in store.iter_articles_matching(**request.filters(), batch_size=batch_size):
+            yield with_attachments(articles)
+        return
+    pending: list[str] = []
+    for article_id in _matching_ids(request):
+        pending.append(article_id)
+        if len(pending) >= batch_size:
+            yield with_attachments(store.articles_by_ids(pending))
+            pending = []
+    if pending:
+        yield with_attachments(store.articles_by_ids(pending))
+
+
+# -- cell values ---------------------------------------------------------------
+
+# OWASP CSV injection: a cell starting with one of these may run as a formula in a
+# spreadsheet (tab and CR included; full-width forms are read as formulas by some
+# locales of Excel too).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def excel_safe(value: str) -> str:
+    """``value`` made inert for spreadsheets: prefixed with ``'`` if it could start a formula."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _utc_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _text_value(name: str, value: Any) -> Any:
+    """A field as JSON-ready data (the shape JSONL and CSV hold)."""
+    if isinstance(value, datetime):
+        return _utc_text(value)
+    return value
+
+
+def _published_ts(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None  # never fail an export on one odd stored value
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=VN_TZ)
+
+
+# -- renderers -----------------------------------------------------------------
+
+
+class Renderer:
+    """A streaming writer of one export format onto a binary sink.
+
+    Subclasses set the class attributes, and implement :meth:`write_rows` (called once
+    per batch, in order) and :meth:`close` (once, at the end).  Register them with
+    :func:`register_renderer`.
+    """
+
+    name: ClassVar[str]
+    extension: ClassVar[str]
+    mediatype: ClassVar[str]
+    tabular: ClassVar[bool] = False  # a Frictionless tabular resource (CSV)
+
+    def __init__(self, sink: IO[bytes], fields: Sequence[str], *, excel: bool = False) -> None:
+        self.sink = sink
+        self.fields = tuple(fields)
+        self.excel = excel
+
+    def write_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Write one batch of export rows."""
+        raise NotImplementedError
+
+    def close(self, metadata: dict[str, Any] | None = None) -> None:
+        """Finish the file (``metadata``: the export's description, for formats that hold it)."""
+
+    @classmethod
+    def encoding(cls, excel: bool) -> str:
+        """The text encoding of the file, as a Data Package ``encoding``."""
+        return "utf-8"
+
+
+RENDERERS: dict[str, type[Renderer]] = {}
+
+
+def register_renderer(cls: type[Renderer]) -> type[Renderer]:
+    """Class decorator: make a renderer available under its ``name``."""
+    RENDERERS[cls.name] = cls
+    return cls
+
+
+def _renderer(fmt: str) -> type[Renderer]:
+    try:
+        return RENDERERS[fmt]
+    except KeyError:
+        raise ExportError(
+            f"unknown export format {fmt!r}; valid formats: {', '.join(RENDERERS)}"
+        ) from None
+
+
+@register_renderer
+class CsvRenderer(Renderer):
+    """RFC 4180 CSV; with ``excel``: UTF-8 BOM and formula-injection guard."""
+
+    name = "csv"
+    extension = "csv"
+    mediatype = "text/csv"
+    tabular = True
+    DIALECT: ClassVar[dict[str, Any]] = {
+        "delimiter": ",",
+        "lineTerminator": "\r\n",
+        "quoteChar": '"',
+        "doubleQuote": True,
+        "header": True,
+    }
+
+    def __init__(self, sink: IO[bytes], fields: Sequence[str], *, excel: bool = False) -> None:
+        super().__init__(sink, fields, excel=excel)
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+        if excel:
+            self.sink.write("\ufeff".encode())
+        self._writer.writerow(self.fields)
+        self._flush()
+
+    def _flush(self) -> None:
+        self.sink.write(self._buffer.getvalue().encode("utf-8", "replace"))
+        self._buffer.seek(0)
+        self._buffer.truncate()
+
+    def _cell(self, name: str, value: Any) -> Any:
+        if value is None:
+            return ""
+        if name == "attachments":
+            value = json.dumps(value, ensure_ascii=False)
+        elif isinstance(value, datetime):
+            value = _utc_text(value)
+        if self.excel and isinstance(value, str):
+            return excel_safe(value)
+        return value
+
+    def write_rows(self, rows: list[dict[str, Any]]) -> None:
+        fields, cell = self.fields, self._cell
+        self._writer.writerows([cell(name, row[name]) for name in fields] for row in rows)
+        self._flush()
+
+    @classmethod
+    def encoding(cls, excel: bool) -> str:
+        return "utf-8-sig" if excel else "utf-8"
+
+
+_LINE_BREAKS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+
+
+@register_renderer
+class JsonlRenderer(Renderer):
+    """JSON Lines: one object per article per line; no raw line separator inside a line."""
+
+    name = "jsonl"
+    extension = "jsonl"
+    mediatype = "application/jsonl"
+
+    def write_rows(self, rows: list[dict[str, Any]]) -> None:
+        fields = self.fields
+        lines = []
+        for row in rows:
+            line = json.dumps(
+                {name: _text_value(name, row[name]) for name in fields},
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+            # json leaves U+2028/2029/0085 raw; str.splitlines() would break on them.
+            for raw, escaped in _LINE_BREAKS.items():
+                if raw in line:
+                    line = line.replace(raw, escaped)
+            lines.append(line)
+        if lines:
+            self.sink.write(("\n".join(lines) + "\n").encode("utf-8", "replace"))
+
+
+@register_renderer
+class ParquetRenderer(Renderer):
+    """Typed Parquet (zstd), one row group per ~ROW_GROUP_BYTES of data."""
+
+    name = "parquet"
+    extension = "parquet"
+    mediatype = "application/vnd.apache.parquet"
+
+    def __init__(self, sink: IO[bytes], fields: Sequence[str], *, excel: bool = False) -> None:
+        super().__init__(sink, fields, excel=excel)
+        self.schema = pa.schema(
+            [
+                pa.field(
+                    name, FIELDS[name].arrow, metadata={"description": FIELDS[name].description}
+                )
+                for name in self.fields
+            ]
+        )
+        self._writer = pq.ParquetWriter(sink, self.schema, compression="zstd")
+        self._pending: list[pa.RecordBatch] = []
+        self._pending_bytes = 0
+
+    def _column(self, name: str, values: list[Any]) -> pa.Array:
+        if name == "published":
+            values = [_published_ts(v) for v in values]
+        return pa.array(values, type=FIELDS[name].arrow)
+
+    def write_rows(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        batch = pa.record_batch(
+            [self._column(name, [row[name] for row in rows]) for name in self.fields],
+            schema=self.schema,
+        )
+        self._pending.append(batch)
+        self._pending_bytes += batch.nbytes
+        if self._pending_bytes >= ROW_GROUP_BYTES:
+            self._write_group()
+
+    def _write_group(self) -> None:
+        if self._pending:
+            table = pa.Table.from_batches(self._pending, schema=self.schema)
+            self._writer.write_table(table, row_group_size=table.num_rows)
+        self._pending = []
+        self._pending_bytes = 0
+
+    def close(self, metadata: dict[str, Any] | None = None) -> None:
+        self._write_group()
+        if metadata:
+            self._writer.add_key_value_metadata(
+                {"vnarchive": json.dumps(metadata, ensure_ascii=False, default=str)}
+            )
+        self._writer.close()
+
+
+# -- running an export ---------------------------------------------------------
+
+
+@dataclass
+class ExportResult:
+    """What an export produced: format, request, row count, size, hash and times."""
+
+    format: str
+    request: ExportRequest
+    rows: int = 0
+    bytes: int = 0
+    sha256: str = ""
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    seconds: float = 0.0
+    complete: bool = False
+
+    def metadata(self) -> dict[str, Any]:
+        """The query, filters, fields, row count and time of this export (JSON-ready)."""
+        from vnarchive import __version__
+
+        return {
+            "vnarchive_version": __version__,
+            "exported_at": _utc_text(self.started),
+            "format": self.format,
+            "query": self.request.query,
+            "filters": self.request.filters(),
+            "sort": self.request.sort,
+            "fields": list(self.request.fields),
+            "excel": self.request.excel,
+            "rows": self.rows,
+        }
+
+
+class _ChunkSink:
+    """A write-only binary file that collects what is written until drained."""
+
+    closed = False
+
+    def __init__(self, result: ExportResult, digest: Any) -> None:
+        self._chunks: list[bytes] = []
+        self._result = result
+        self._digest = digest
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        chunk = bytes(data)
+        self._chunks.append(chunk)
+        self._result.bytes += len(chunk)
+        self._digest.update(chunk)
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+    def drain(self) -> bytes:
+        data = b"".join(self._chunks)
+        self._chunks = []
+        return data
+
+
+def check_export(request: ExportRequest, fmt: str) -> type[Renderer]:
+    """The renderer for ``fmt`` if ``request`` can be exported in it, else ExportError."""
+    renderer_cls = _renderer(fmt)
+    if request.excel and not renderer_cls.tabular:
+        raise ExportError(f"excel mode applies to CSV only, not {fmt}")
+    return renderer_cls
+
+
+def stream_export(
+    store: ArchiveStore,
+    request: ExportRequest,
+    fmt: str,
+    *,
+    result: ExportResult | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> Iterator[bytes]:
+    """The bytes of the export, batch after batch (for files, stdout and HTTP alike).
+
+    Everything that can be wrong with the request (format, fields, Excel mode, the
+    text query) raises here, before the first byte, so a caller can still answer
+    with an error.  ``result`` (optional) is filled in as the export runs: rows,
+    bytes, SHA-256, and ``complete`` once the last byte was produced.
+    ``on_progress(rows_so_far)`` is called after each batch.
+    """
+    renderer_cls = check_export(request, fmt)
+    result = result if result is not None else ExportResult(fmt, request)
+    result.format, result.request = fmt, request
+    batches = iter_export_batches(store, request, batch_size=batch_size)
+    first = next(batches, None)  # runs the query now: its errors surface before streaming
+    if first is not None:
+        batches = itertools.chain([first], batches)
+    return _generate(renderer_cls, batches, result, on_progress)
+
+
+def _generate(
+    renderer_cls: type[Renderer],
+    batches: Iterator[list[dict[str, Any]]],
+    result: ExportResult,
+    on_progress: Callable[[int], None] | None,
+) -> Iterator[bytes]:
+    digest = hashlib.sha256()
+    sink = _ChunkSink(result, digest)
+    clock = time.perf_counter()
+    renderer = renderer_cls(sink, result.request.fields, excel=result.request.excel)
+    for rows in batches:
+        renderer.write_rows(rows)
+        result.rows += len(rows)
+        if on_progress is not None:
+            on_progress(result.rows)
+        data = sink.drain()
+        if data:
+            yield data
+    renderer.close(result.metadata())
+    result.sha256 = digest.hexdigest()
+    result.seconds = time.perf_counter() - clock
+    result.complete = True
+    yield sink.drain()
+
+
+def write_export(
+    store: ArchiveStore,
+    request: ExportRequest,
+    fmt: str,
+    out: IO[bytes],
+    *,
+    on_progress: Callable[[int], None] | None = None,
+) -> ExportResult:
+    """Write the export to a binary file object; return what was written."""
+    result = ExportResult(fmt, request)
+    for chunk in stream_export(store, request, fmt, result=result, on_progress=on_progress):
+        out.write(chunk)
+    out.flush()
+    return result
+
+
+# -- naming and describing an export -----------------------------------------------
+
+
+def _slug(text: str, limit: int = 60) -> str:
+    ascii_text = fold(normalize(text)).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:limit].strip("-")
+
+
+def _label(request: ExportRequest) -> str:
+    """What the export is of, for its name: the query, else the filters, else 'all'."""
+    if request.query:
+        return request.query
+    parts = [request.portal, request.province, request.category]
+    if request.date_from and request.date_to:
+        parts.append(f"{request.date_from} to {request.date_to}")
+    elif request.date_from or request.date_to:
+        parts.append(f"from {request.date_from}" if request.date_from else f"to {request.date_to}")
+    return " ".join(p for p in parts if p) or "all"
+
+
+def export_filename(
+    request: ExportRequest, fmt: str, *, day: date | None = None
+) -> tuple[str, str]:
+    """(ASCII file name, UTF-8 file name) for a download: ``vnarchive-<query>-<date>.<ext>``.
+
+    The ASCII name folds Vietnamese (``ủy ban`` → ``uy-ban``); the UTF-8 one keeps the
+    diacritics, for an RFC 5987 ``filename*``.
+    """
+    day = day or datetime.now(VN_TZ).date()
+    ext = _renderer(fmt).extension
+    label = _label(request)
+    ascii_slug = _slug(label) or "query"
+    utf8_slug = re.sub(r"[^\w]+", "-", normalize(label).lower()).strip("-")[:60].strip("-")
+    return (
+        f"vnarchive-{ascii_slug}-{day.isoformat()}.{ext}",
+        f"vnarchive-{utf8_slug or ascii_slug}-{day.isoformat()}.{ext}",
+    )
+
+
+def content_disposition(request: ExportRequest, fmt: str, *, day: date | None = None) -> str:
+    """A ``Content-Disposition: attachment`` value with ASCII ``filename`` and RFC 5987 ``filename*``."""
+    ascii_name, utf8_name = export_filename(request, fmt, day=day)
+    quoted = urllib.parse.quote(utf8_name, safe="")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quoted}"
+
+
+def datapackage(result: ExportResult, path: str | Path) -> dict[str, Any]:
+    """The Frictionless Data Package descriptor of a finished export written to ``path``."""
+    renderer = _renderer(result.format)
+    request = result.request
+    file_name = Path(path).name
+    label = _label(request)
+    name = _slug(f"vnarchive {label} {result.started.date().isoformat()}", limit=100) or "vnarchive"
+    type_of = "text_type" if renderer.name != "parquet" else "parquet_type"
+    fields = []
+    for field_name in request.fields:
+        spec = FIELDS[field_name]
+        entry: dict[str, Any] = {
+            "name": field_name,
+            "type": getattr(spec, type_of),
+            "description": spec.description,
+        }
+        if entry["type"] == "datetime":
+            entry["format"] = "any"
+        fields.append(entry)
+    resource: dict[str, Any] = {
+        "name": _slug(Path(file_name).stem, limit=100) or "articles",
+        "path": file_name,
+        "profile": "tabular-data-resource" if renderer.tabular else "data-resource",
+        "format": renderer.extension,
+        "mediatype": renderer.mediatype,
+        "encoding": renderer.encoding(request.excel),
+        "bytes": result.bytes,
+        "hash": f"sha256:{result.sha256}",
+        "schema": {"fields": fields, "primaryKey": ["id"] if "id" in request.fields else []},
+    }
+    if renderer.tabular:
+        resource["dialect"] = dict(CsvRenderer.DIALECT)
+        resource["schema"]["missingValues"] = [""]
+    if not resource["schema"]["primaryKey"]:
+        del resource["schema"]["primaryKey"]
+    meta = result.metadata()
+    description = (
+        f"Articles archived by vnarchive from Vietnamese local-government portals: "
+        f"{'query ' + repr(request.query) if request.query else 'all articles'}"
+        + (f", filters {meta['filters']}" if meta["filters"] else "")
+        + f"; {result.rows} rows exported {meta['exported_at']}."
+    )
+    if request.excel:
+        description += (
+            " Excel mode: UTF-8 with BOM; text cells starting with = + - @ tab or CR "
+            "are prefixed with an apostrophe (formula-injection guard)."
+        )
+    return {
+        "profile": "tabular-data-package" if renderer.tabular else "data-package",
+        "name": name,
+        "title": f"vnarchive export: {label}",
+        "description": description,
+        "created": meta["exported_at"],
+        "resources": [resource],
+        "vnarchive": meta | {"complete": result.complete},
+    }
+
+
+def write_datapackage(
+    result: ExportResult, export_path: str | Path, descriptor_path: str | Path | None = None
+) -> Path:
+    """Write the descriptor beside the export (``<file>.datapackage.json``); return its path."""
+    target = Path(descriptor_path) if descriptor_path else Path(f"{export_path}.datapackage.json")
+    descriptor = datapackage(result, export_path)
+    target.write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return target
+
+
+def iter_rows_of(batches: Iterable[list[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+    """Flatten export batches into rows (a convenience for callers and tests)."""
+    for batch in batches:
+        yield from batch
