@@ -1,0 +1,165 @@
+"""Vietnamese text analysis for the Whoosh index: syllable tokens and their folded twins.
+
+Vietnamese writes one syllable per space-separated unit; a word (``cán bộ``,
+``ủy ban nhân dân``) is a run of syllables.  Instead of segmenting words (the
+``underthesea`` model runs at ~45 articles/s per core and segments short
+queries differently from running text), every syllable is indexed with its
+position, so a compound becomes a phrase query and adjacency can be scored.
+
+Two analyzers, one per copy of a text field:
+
+``exact``   syllables in canonical form (``indexer.text.normalize`` applied per
+            token: NFC, ``hòa`` tone placement), lowercased, apostrophes dropped
+            inside a word (``R’lấp``, ``R'lấp`` and ``Rlấp`` are one token ``rlấp``);
+``folded``  the same tokens without diacritics (``đắk`` → ``dak``), for people who
+            type without them.
+
+Tokens keep their position and the character offsets of the *given* text (the
+analyzer never rewrites the text it is handed, so ``text[start:end]`` is always
+the token's surface form).  One-letter words (``ở``, ``ý``, ``á``) are kept; no
+stop words are removed.  The classes live at this import path and hold no
+loaded models, because Whoosh pickles the analyzers into the index schema.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+from whoosh.analysis import Filter, Token, Tokenizer
+
+from indexer.text import fold, normalize
+
+__all__ = [
+    "APOSTROPHES",
+    "FoldFilter",
+    "VietnameseTokenizer",
+    "exact_analyzer",
+    "fold_token",
+    "folded_analyzer",
+    "syllable_key",
+    "syllables",
+]
+
+#: Every character used as an apostrophe inside names such as ``Đắk R’lấp``.
+APOSTROPHES = "'’‘ʼ`´′"
+MAX_TOKEN_CHARS = 40  # longer runs are garbage (URLs, base64), not Vietnamese words
+
+# A word: letters/digits (combining marks included, for text not yet in NFC),
+# optionally joined by apostrophes between letters.
+_WORD = r"[\w\u0300-\u036f]+"
+TOKEN_RE = re.compile(rf"{_WORD}(?:[{APOSTROPHES}]{_WORD})*")
+_DROP_APOSTROPHES = dict.fromkeys(map(ord, APOSTROPHES), None)
+
+
+@lru_cache(maxsize=262_144)
+def syllable_key(surface: str) -> str:
+    """The indexed form of one token's surface text: canonical, lowercase, no apostrophes."""
+    if surface.isascii():
+        return surface.lower().translate(_DROP_APOSTROPHES)
+    return normalize(surface).lower().translate(_DROP_APOSTROPHES)
+
+
+@lru_cache(maxsize=262_144)
+def fold_token(key: str) -> str:
+    """The folded form of an indexed token (``đắk`` → ``dak``)."""
+    return key if key.isascii() else fold(key)
+
+
+def syllables(text: str, *, folded: bool = False) -> list[tuple[str, int, int]]:
+    """The tokens of ``text`` as ``(token, start, end)``; ``text[start:end]`` is the surface."""
+    out = []
+    for match in TOKEN_RE.finditer(text):
+        start, end = match.span()
+        if end - start > MAX_TOKEN_CHARS:
+            continue
+        key = syllable_key(match.group(0))
+        if folded:
+            key = fold_token(key)
+        if key:
+            out.append((key, start, end))
+    return out
+
+
+class VietnameseTokenizer(Tokenizer):
+    """Split text into canonical lowercase syllables with positions and character offsets."""
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is self.__class__
+
+    def __hash__(self) -> int:
+        return hash(self.__class__.__name__)
+
+    def __call__(  # noqa: PLR0913 — Whoosh's tokenizer protocol
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            token.original = token.text = syllable_key(value)
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar = start_char
+                token.endchar = start_char + len(value)
+            yield token
+            return
+        pos = start_pos
+        for match in TOKEN_RE.finditer(value):
+            start, end = match.span()
+            if end - start > MAX_TOKEN_CHARS:
+                continue
+            surface = match.group(0)
+            key = syllable_key(surface)
+            if not key:
+                continue
+            token.text = key
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = surface
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            pos += 1
+            yield token
+
+
+class FoldFilter(Filter):
+    """Strip the diacritics of each token (``đắk`` → ``dak``); input tokens are canonical."""
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is self.__class__
+
+    def __hash__(self) -> int:
+        return hash(self.__class__.__name__)
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for token in tokens:
+            token.text = fold_token(token.text)
+            yield token
+
+
+def exact_analyzer() -> VietnameseTokenizer:
+    """The analyzer of the exact (with diacritics) copy of a text field."""
+    return VietnameseTokenizer()
+
+
+def folded_analyzer() -> Any:
+    """The analyzer of the folded (without diacritics) copy of a text field."""
+    return VietnameseTokenizer() | FoldFilter()

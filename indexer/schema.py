@@ -1,0 +1,118 @@
+"""The Whoosh schema of the search index, and how an archived article becomes a document.
+
+Text fields come in pairs: ``title``/``body`` hold syllables with their
+diacritics (exact matches, ranked first), ``title_f``/``body_f`` the folded
+twins (matches for queries typed without diacritics).  Filters and facets use
+keyword fields: ``portal``, ``province_key``/``district_key``/``category_key``
+(folded, lowercase, so ``quang binh`` filters ``Quảng Bình``), ``pubday``
+(``YYYYMMDD``) and ``year``.  ``newest``/``oldest`` are sort keys (articles
+without a date sort last either way).
+
+``SCHEMA_VERSION`` changes whenever a field changes; the writer rebuilds an
+index built with another version.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+
+from indexer.analysis import exact_analyzer, folded_analyzer
+from indexer.text import fold_lower, normalize
+
+SCHEMA_VERSION = 1
+MAX_BODY_CHARS = 300_000  # crawled text is hostile: bound what one article puts in the index
+MAX_TITLE_CHARS = 1_000
+_NO_DATE_OLDEST = 999_999_999_999
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?")
+
+
+def build_schema() -> Schema:
+    """A new instance of the index schema."""
+    return Schema(
+        id=ID(stored=True, unique=True),
+        url=STORED(),
+        portal=ID(stored=True, sortable=True),
+        province=STORED(),
+        province_key=ID(),
+        district=STORED(),
+        district_key=ID(),
+        category=ID(stored=True, sortable=True),
+        category_key=ID(),
+        published=STORED(),
+        pubday=NUMERIC(int, bits=32, signed=False),
+        year=ID(sortable=True),
+        newest=NUMERIC(int, bits=64, signed=False, sortable=True),
+        oldest=NUMERIC(int, bits=64, signed=False, sortable=True),
+        title=TEXT(analyzer=exact_analyzer(), stored=True, phrase=True),
+        title_f=TEXT(analyzer=folded_analyzer(), phrase=True),
+        body=TEXT(analyzer=exact_analyzer(), stored=True, phrase=True),
+        body_f=TEXT(analyzer=folded_analyzer(), phrase=True),
+    )
+
+
+def facet_key(value: str | None) -> str:
+    """The key a place or category name is filtered by: normalised, folded, lowercase."""
+    return fold_lower(normalize(value or ""))
+
+
+def date_keys(published: str | None) -> tuple[int, int, str] | None:
+    """``(pubday YYYYMMDD, sort key YYYYMMDDHHMM, year)`` of an ISO date, or None."""
+    match = _ISO.match(published or "")
+    if not match:
+        return None
+    year, month, day, hour, minute = match.groups()
+    pubday = int(f"{year}{month}{day}")
+    return pubday, pubday * 10_000 + int(hour or 0) * 100 + int(minute or 0), year
+
+
+def indexed_body(article: dict[str, Any], attachment_names: Iterable[str] = ()) -> str:
+    """The searchable text of an article: summary (unless the body starts with it), body, files."""
+    body = normalize(article.get("body_text") or "", multiline=True)
+    summary = normalize(article.get("summary") or "")
+    parts = []
+    if summary and summary not in body[: len(summary) + 200]:
+        parts.append(summary)
+    if body:
+        parts.append(body)
+    names = [normalize(n) for n in attachment_names if n]
+    if names:
+        parts.append("Tệp đính kèm: " + "; ".join(names))
+    return "\n\n".join(parts)[:MAX_BODY_CHARS]
+
+
+def article_document(
+    article: dict[str, Any], attachment_names: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The index document of an archived article (a row of ``ArchiveStore``)."""
+    title = normalize(article.get("title") or "")[:MAX_TITLE_CHARS]
+    body = indexed_body(article, attachment_names)
+    doc: dict[str, Any] = {
+        "id": article["id"],
+        "url": article.get("url") or "",
+        "portal": article.get("portal") or "",
+        "province": article.get("province") or "",
+        "district": article.get("district") or "",
+        "published": article.get("published") or "",
+        "title": title,
+        "title_f": title,
+        "body": body,
+        "body_f": body,
+    }
+    for name in ("province", "district", "category"):
+        value = normalize(article.get(name) or "")
+        if value:
+            doc[f"{name}_key"] = facet_key(value)
+    category = normalize(article.get("category") or "")
+    if category:
+        doc["category"] = category
+    keys = date_keys(article.get("published"))
+    if keys:
+        doc["pubday"], doc["newest"], doc["year"] = keys
+        doc["oldest"] = doc["newest"]
+    else:
+        doc["newest"], doc["oldest"] = 0, _NO_DATE_OLDEST
+    return doc

@@ -1,0 +1,228 @@
+"""Keeps the Whoosh index in step with the archive store (the only process that writes it).
+
+``update_index()`` indexes what changed in the store since its last run: each
+store row carries ``seq``, a store-wide change counter, and the index keeps the
+highest ``seq`` it has absorbed (its *watermark*) in ``vnarchive-state.json``
+next to the index files.  New and changed articles are (re)indexed, gone ones
+leave the index (never the store).  ``rebuild=True`` re-indexes everything.
+
+- Both cores: large batches go through Whoosh's multi-process writer
+  (``procs=2, multisegment=True``): analysis runs in two worker processes, each
+  writing its own segment.  Small batches use one process (no start-up cost).
+- Safe for readers: Whoosh commits a new index generation atomically; a reader
+  keeps the generation it opened.  A rebuild writes new segments and swaps them in
+  with one commit (``CLEAR``), so searches keep working during it.
+- One writer: a file lock; a second indexer gets :class:`IndexBusy` (or waits
+  with ``wait=True``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from whoosh import index as whoosh_index
+from whoosh.writing import CLEAR, SegmentWriter
+
+from indexer import config
+from indexer.schema import SCHEMA_VERSION, article_document, build_schema
+from indexer.store import ArchiveStore, articles
+
+__all__ = ["IndexBusy", "IndexStats", "index_state", "open_index", "update_index"]
+
+STATE_FILE = "vnarchive-state.json"
+LOCK_FILE = "vnarchive-writer.lock"
+PARALLEL_THRESHOLD = 1_000  # below this many articles, one process is faster
+BATCH = 500
+
+Progress = Callable[[int, int], None]
+
+
+class IndexBusy(RuntimeError):
+    """Another indexer holds the index's writer lock."""
+
+
+@dataclass
+class IndexStats:
+    """What one run of the indexer did."""
+
+    indexed: int = 0  # new or changed articles written
+    removed: int = 0  # gone articles taken out
+    seen: int = 0  # store rows examined
+    documents: int = 0  # documents in the index afterwards
+    rebuilt: bool = False
+    seconds: float = 0.0
+    watermark: int = 0
+
+    @property
+    def rate(self) -> float:
+        """Articles examined per second."""
+        return self.seen / self.seconds if self.seconds else 0.0
+
+
+def index_state(index_dir: Path | None = None) -> dict[str, Any]:
+    """The indexer's saved state (watermark, schema version), or {} if none."""
+    path = Path(index_dir or config.index_dir()) / STATE_FILE
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_state(index_dir: Path, state: dict[str, Any]) -> None:
+    tmp = index_dir / (STATE_FILE + ".tmp")
+    tmp.write_text(json.dumps(state, indent=1), "utf-8")
+    os.replace(tmp, index_dir / STATE_FILE)
+
+
+def open_index(index_dir: Path | None = None) -> whoosh_index.Index | None:
+    """The index for reading, or None when none has been built yet."""
+    path = Path(index_dir or config.index_dir())
+    if not path.is_dir() or not whoosh_index.exists_in(str(path)):
+        return None
+    return whoosh_index.open_dir(str(path))
+
+
+class _WriterLock:
+    """An exclusive ``flock`` on the index directory's lock file, with the holder's pid."""
+
+    def __init__(self, index_dir: Path, wait: bool) -> None:
+        self.path = index_dir / LOCK_FILE
+        self.wait = wait
+        self.fd: int | None = None
+
+    def __enter__(self) -> _WriterLock:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            os.close(fd)
+            raise IndexBusy(
+                f"another indexer (pid {holder}) is updating the index in {self.path.parent}; "
+                "try again when it has finished, or wait for it with --wait"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            os.ftruncate(self.fd, 0)
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+def _count_since(store: ArchiveStore, seq: int, live_only: bool) -> int:
+    query = sa.select(sa.func.count()).select_from(articles).where(articles.c.seq > seq)
+    if live_only:
+        query = query.where(articles.c.status == "live")
+    with store.engine.connect() as conn:
+        return int(conn.execute(query).scalar() or 0)
+
+
+def _indexable(row: dict[str, Any]) -> bool:
+    return row.get("status") == "live" and not row.get("duplicate_of")
+
+
+def _batches(store: ArchiveStore, since: int, live_only: bool) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    rows = store.iter_articles(since_seq=since, status="live" if live_only else None)
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def update_index(
+    store: ArchiveStore | None = None,
+    index_dir: Path | str | None = None,
+    *,
+    rebuild: bool = False,
+    wait: bool = False,
+    procs: int | None = None,
+    progress: Progress | None = None,
+) -> IndexStats:
+    """Bring the index up to date with the store (everything again with ``rebuild``).
+
+    ``procs``: worker processes for large batches (default: the CPU count, at most 2
+    are useful).  ``progress(done, total)`` is called after each batch.  Raises
+    :class:`IndexBusy` if another indexer runs and ``wait`` is false.
+    """
+    started = time.perf_counter()
+    store = store or ArchiveStore()
+    path = Path(index_dir or config.index_dir())
+    path.mkdir(parents=True, exist_ok=True)
+    stats = IndexStats()
+    with _WriterLock(path, wait):
+        state = index_state(path)
+        exists = whoosh_index.exists_in(str(path))
+        fresh = (
+            not exists
+            or state.get("schema_version") != SCHEMA_VERSION
+            or state.get("db_url") != store.url
+        )
+        full = rebuild or fresh
+        since = 0 if full else int(state.get("seq", 0))
+        ix = (
+            whoosh_index.create_in(str(path), build_schema())
+            if not exists or state.get("schema_version") != SCHEMA_VERSION
+            else whoosh_index.open_dir(str(path))
+        )
+        total = _count_since(store, since, live_only=full)
+        nprocs = min(procs or os.cpu_count() or 1, 2)
+        if nprocs > 1 and total >= PARALLEL_THRESHOLD:
+            writer = ix.writer(procs=nprocs, multisegment=True, limitmb=128, batchsize=100)
+        else:
+            writer = SegmentWriter(ix, limitmb=128)
+        watermark = since
+        try:
+            for batch in _batches(store, since, live_only=full):
+                names = store.attachments_for([r["id"] for r in batch if _indexable(r)])
+                if not full:  # changed articles are replaced, gone ones removed
+                    with writer.searcher() as searcher:
+                        for row in batch:
+                            writer.delete_by_term("id", row["id"], searcher=searcher)
+                for row in batch:
+                    watermark = max(watermark, int(row["seq"]))
+                    stats.seen += 1
+                    if _indexable(row):
+                        files = [a.get("name") or "" for a in names.get(row["id"], [])]
+                        writer.add_document(**article_document(row, files))
+                        stats.indexed += 1
+                    elif not full:
+                        stats.removed += 1
+                if progress:
+                    progress(stats.seen, max(total, stats.seen))
+            writer.commit(mergetype=CLEAR) if full else writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        ix = whoosh_index.open_dir(str(path))
+        stats.documents = ix.doc_count()
+        stats.rebuilt = full
+        stats.watermark = watermark
+        _save_state(
+            path,
+            {
+                "seq": watermark,
+                "schema_version": SCHEMA_VERSION,
+                "db_url": store.url,
+                "documents": stats.documents,
+                "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            },
+        )
+    stats.seconds = time.perf_counter() - started
+    return stats
