@@ -1,0 +1,393 @@
+"""Portal health: the rules that flag a portal as stale, changed, moved, down or parked.
+
+Computed after each crawl (the scheduler and the admin "Run now" call
+:func:`check_portal`) from two sources: the archive store (crawl job counts,
+when the newest article was first archived) and one live probe of the portal's
+start page.  The flags are stored in ``portal_health`` (a flag that stays raised
+keeps its ``since``) and shown on the admin pages and in ``vnarchive status``.
+
+| flag | raised when |
+|---|---|
+| ``stale`` | a crawl finished but nothing new has been archived for ``stale_days`` |
+| ``layout_changed`` | the share of crawled pages with no title/date/body jumps (latest job vs the median of earlier ones) |
+| ``redirected`` | the start page redirects to another domain |
+| ``unreachable`` | the host does not resolve, refuses connections, times out, answers 5xx, or the last crawls fetched nothing |
+| ``parked`` | the start page is an "under maintenance"/parked/closed page (a sunset) |
+
+:func:`try_portal` is also the admin form's "test this portal": it fetches one
+listing and one article and returns what the extractor found.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from indexer.admin_store import AdminStore
+from indexer.store import utcnow
+from indexer.text import fold_lower
+
+USER_AGENT = "vnarchive-health/1 (archive of local government portals)"
+MAX_BYTES = 2 * 1024 * 1024  # crawled content is hostile: never read more than this
+
+
+@dataclass(frozen=True)
+class HealthSettings:
+    """The thresholds of the health rules."""
+
+    stale_days: float = 60.0
+    layout_min_pages: int = 5  # a job with fewer pages says nothing about extraction
+    layout_min_share: float = 0.3  # at least this share of pages failing…
+    layout_min_jump: float = 0.25  # …and this much more than the earlier median
+    unreachable_streak: int = 2  # this many latest jobs with no page fetched
+    timeout: float = 10.0
+
+
+# Phrases of maintenance / parked / closed pages, folded (no diacritics, lower case).
+_PARKED_PHRASES = (
+    "dang bao tri",
+    "bao tri he thong",
+    "he thong dang nang cap",
+    "website dang nang cap",
+    "trang web dang nang cap",
+    "dang duoc nang cap",
+    "tam ngung hoat dong",
+    "tam dung hoat dong",
+    "ngung hoat dong",
+    "ngung cung cap thong tin",
+    "da dung hoat dong",
+    "under maintenance",
+    "down for maintenance",
+    "temporarily unavailable",
+    "this domain is parked",
+    "domain is for sale",
+    "domain may be for sale",
+    "buy this domain",
+    "parked free",
+    "this site has been closed",
+)
+_TAG_RE = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.I | re.S)
+_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+
+
+@dataclass
+class Probe:
+    """What one GET of a URL gave: final URL after redirects, status, error, page text."""
+
+    url: str
+    final_url: str | None = None
+    status: int | None = None
+    error: str | None = None  # "dns", "connection", "timeout", "too_many_redirects", "http"
+    error_detail: str = ""
+    redirects: list[str] = field(default_factory=list)
+    html: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Whether the page came back with a non-error status."""
+        return self.error is None and self.status is not None and self.status < 400
+
+    @property
+    def title(self) -> str:
+        """The page's <title>, whitespace collapsed, bounded."""
+        match = _TITLE_RE.search(self.html)
+        return " ".join(_TAG_RE.sub(" ", match.group(1)).split())[:200] if match else ""
+
+    @property
+    def text(self) -> str:
+        """The visible text of the page, roughly (tags dropped), bounded."""
+        return " ".join(_TAG_RE.sub(" ", self.html).split())[:20000]
+
+
+def _classify_error(exc: Exception) -> tuple[str, str]:
+    message = str(exc) or type(exc).__name__
+    lowered = message.lower()
+    if isinstance(exc, httpx.TooManyRedirects):
+        return "too_many_redirects", message
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout", message
+    if isinstance(exc, httpx.ConnectError) and any(
+        s in lowered
+        for s in ("name or service not known", "nodename nor servname", "getaddrinfo", "resolve")
+    ):
+        return "dns", message
+    if isinstance(exc, httpx.TransportError):
+        return "connection", message
+    return "http", message
+
+
+def fetch(url: str, *, timeout: float = 10.0, client: httpx.Client | None = None) -> Probe:
+    """GET ``url`` following redirects, reading at most ``MAX_BYTES``; never raises."""
+    probe = Probe(url=url)
+    own = client is None
+    client = client or httpx.Client(
+        follow_redirects=True,
+        max_redirects=10,
+        timeout=timeout,
+        headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.5"},
+    )
+    try:
+        with client.stream("GET", url) as response:
+            probe.status = response.status_code
+            probe.final_url = str(response.url)
+            probe.redirects = [str(r.url) for r in response.history]
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= MAX_BYTES:
+                    break
+            raw = b"".join(chunks)[:MAX_BYTES]
+            probe.html = raw.decode(response.encoding or "utf-8", errors="replace")
+    except (httpx.HTTPError, OSError, ValueError) as exc:
+        probe.error, probe.error_detail = _classify_error(exc)
+    finally:
+        if own:
+            client.close()
+    return probe
+
+
+def _bare_host(url: str | None) -> str:
+    host = (urlsplit(url or "").hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def is_parked(probe: Probe, *, short_page_chars: int = 3000) -> str | None:
+    """The maintenance/parked phrase a page shows, if it looks like a sunset page.
+
+    A phrase counts in the page title, or anywhere on a short page: a live portal's
+    listing may well carry a headline such as "… tạm ngừng hoạt động".
+    """
+    if not probe.html:
+        return None
+    title = fold_lower(probe.title)
+    text = probe.text
+    body = fold_lower(text) if len(text) <= short_page_chars else ""
+    for phrase in _PARKED_PHRASES:
+        if phrase in title or phrase in body:
+            return phrase
+    return None
+
+
+def _job_share(job: dict[str, Any]) -> float:
+    pages = job.get("pages") or 0
+    return (job.get("extraction_failures") or 0) / pages if pages else 0.0
+
+
+def evaluate(
+    admin: AdminStore,
+    portal: str,
+    *,
+    base_url: str | None = None,
+    probe: Probe | None = None,
+    settings: HealthSettings | None = None,
+) -> dict[str, str]:
+    """The flags a portal deserves now: {flag: human detail}.
+
+    ``probe`` is a fetch of the portal's start page (pass None to judge from the
+    store alone); ``base_url`` is the profile's, to tell a redirect to another
+    domain from one within the site.
+    """
+    settings = settings or HealthSettings()
+    flags: dict[str, str] = {}
+    jobs = admin.finished_jobs(portal, limit=20)
+    done = [j for j in jobs if j["status"] in ("finished", "cancelled", "failed")]
+
+    # stale: crawls keep finishing, but nothing new has been archived for a long time
+    finished = [j for j in jobs if j["status"] == "finished"]
+    if finished:
+        newest = admin.latest_first_seen(portal)
+        last_crawl = finished[0]["finished_at"] or utcnow()
+        reference = newest or finished[-1]["started_at"]
+        days = (last_crawl - reference).total_seconds() / 86400
+        if days >= settings.stale_days:
+            flags["stale"] = (
+                f"no new article for {int(days)} days (newest first archived {newest:%Y-%m-%d})"
+                if newest
+                else f"no article archived in {int(days)} days of crawling"
+            )
+
+    # layout_changed: the share of pages with no title/date/body jumps
+    measured = [j for j in done if (j.get("pages") or 0) >= settings.layout_min_pages]
+    if measured:
+        latest = measured[0]
+        share = _job_share(latest)
+        earlier = [_job_share(j) for j in measured[1:6]]
+        baseline = statistics.median(earlier) if earlier else 0.0
+        if share >= settings.layout_min_share and share - baseline >= settings.layout_min_jump:
+            flags["layout_changed"] = (
+                f"job {latest['id']}: {latest['extraction_failures']} of {latest['pages']} pages "
+                f"({share:.0%}) had no title/date/body"
+                + (f", earlier median {baseline:.0%}" if earlier else " (no earlier crawl)")
+            )
+
+    # unreachable from the job history: the latest crawls fetched nothing
+    streak = done[: settings.unreachable_streak]
+    if len(streak) == settings.unreachable_streak and all(
+        not (j.get("pages") or 0) and (j.get("errors") or 0) for j in streak
+    ):
+        reasons = streak[0].get("error_reasons") or {}
+        top = ", ".join(f"{k}: {v}" for k, v in list(reasons.items())[:3])
+        flags["unreachable"] = f"the last {len(streak)} crawls fetched no page" + (
+            f" ({top})" if top else ""
+        )
+
+    if probe is not None:
+        if probe.ok:
+            flags.pop("unreachable", None)  # it answers now: the next crawl will tell
+        flags.update(_probe_flags(probe, base_url))
+    return flags
+
+
+def _probe_flags(probe: Probe, base_url: str | None) -> dict[str, str]:
+    flags: dict[str, str] = {}
+    if probe.error is not None:
+        what = {
+            "dns": "the host name does not resolve",
+            "connection": "the connection fails",
+            "timeout": "the server does not answer in time",
+            "too_many_redirects": "the redirects never end",
+        }.get(probe.error, "the request fails")
+        flags["unreachable"] = f"{what}: {probe.error_detail[:200]}"
+        return flags
+    expected = _bare_host(base_url or probe.url)
+    final = _bare_host(probe.final_url)
+    if probe.redirects and final and expected and final != expected:
+        flags["redirected"] = f"{probe.url} redirects to {probe.final_url}"[:500]
+    phrase = is_parked(probe)
+    if phrase:
+        flags["parked"] = f"{probe.final_url or probe.url} shows a sunset page ({phrase!r})"
+    elif probe.status is not None and probe.status >= 500:
+        flags["unreachable"] = f"{probe.final_url or probe.url} answers HTTP {probe.status}"
+    return flags
+
+
+def check_portal(
+    admin: AdminStore,
+    profile: Any,
+    *,
+    probe: bool = True,
+    settings: HealthSettings | None = None,
+) -> dict[str, str]:
+    """Evaluate a portal (a ``PortalProfile``), store its flags and return them."""
+    settings = settings or HealthSettings()
+    result = None
+    if probe:
+        start = profile.start_urls[0] if profile.start_urls else profile.base_url
+        result = fetch(start, timeout=settings.timeout)
+    flags = evaluate(admin, profile.id, base_url=profile.base_url, probe=result, settings=settings)
+    admin.set_health(profile.id, flags)
+    return flags
+
+
+# -- "test this portal" ------------------------------------------------------------
+
+
+@dataclass
+class TryResult:
+    """What the extractor got from one listing and one article of a portal."""
+
+    listing_url: str
+    listing: Probe | None = None
+    listing_kind: str = ""  # listing | article | other
+    items: list[dict[str, Any]] = field(default_factory=list)
+    next_page: str | None = None
+    article_url: str | None = None
+    article: Probe | None = None
+    article_kind: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether both pages came back and the article has a title, a date and a body."""
+        return not self.problems
+
+
+def _extract(html: str, url: str, profile: Any) -> Any:
+    from crawler.pages import extract
+
+    return extract(html, url, family=profile.family, profile=profile)
+
+
+def try_portal(profile: Any, *, timeout: float = 10.0, max_items: int = 10) -> TryResult:
+    """Fetch the first start URL and one article listed on it; report the extracted fields."""
+    start = profile.start_urls[0] if profile.start_urls else profile.base_url
+    result = TryResult(listing_url=start)
+    with httpx.Client(
+        follow_redirects=True,
+        max_redirects=10,
+        timeout=timeout,
+        headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.5"},
+    ) as client:
+        result.listing = fetch(start, client=client)
+        if not result.listing.ok:
+            result.problems.append(
+                f"listing {start}: "
+                + (result.listing.error_detail or f"HTTP {result.listing.status}")[:200]
+            )
+            return result
+        listing_url = result.listing.final_url or start
+        try:
+            page = _extract(result.listing.html, listing_url, profile)
+        except Exception as exc:  # crawled content is hostile; report, never crash the form
+            result.problems.append(f"listing {start}: extraction failed: {exc}"[:300])
+            return result
+        result.listing_kind = page.page_type
+        if page.page_type == "article":
+            # A start URL may be an article itself; show it as the article.
+            result.article_url, result.article, article = listing_url, result.listing, page
+        else:
+            if page.page_type != "listing" or not page.items:
+                result.problems.append(
+                    f"{start}: no listing items found (page type: {page.page_type})"
+                )
+                return result
+            result.items = [
+                {"url": i.url, "title": i.title, "published": i.published}
+                for i in page.items[:max_items]
+            ]
+            result.next_page = page.next_page
+            result.article_url = urljoin(listing_url, page.items[0].url)
+            result.article = fetch(result.article_url, client=client)
+            if not result.article.ok:
+                result.problems.append(
+                    f"article {result.article_url}: "
+                    + (result.article.error_detail or f"HTTP {result.article.status}")[:200]
+                )
+                return result
+            try:
+                article = _extract(
+                    result.article.html, result.article.final_url or result.article_url, profile
+                )
+            except Exception as exc:
+                result.problems.append(f"article: extraction failed: {exc}"[:300])
+                return result
+            result.article_kind = article.page_type
+    if article.page_type != "article":
+        result.problems.append(f"{result.article_url}: not recognised as an article")
+        return result
+    result.article_kind = "article"
+    body = article.body_text or ""
+    result.fields = {
+        "title": article.title,
+        "published": article.published,
+        "category": article.category,
+        "author": article.author,
+        "credit": article.credit,
+        "summary": article.summary,
+        "body_chars": len(body),
+        "body_start": body[:400],
+        "attachments": [a.name for a in article.attachments][:10],
+        "images": len(article.images),
+    }
+    for name, value in (("title", article.title), ("date", article.published), ("body", body)):
+        if not value:
+            result.problems.append(f"the article has no {name}")
+    return result
