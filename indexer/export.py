@@ -320,24 +320,32 @@ def _search_params(request: ExportRequest, **extra: Any) -> Any:
     )
 
 
-def _matching_ids(request: ExportRequest) -> Iterator[str]:
-    """Every id matching the text query (and filters) from the search index, in result order."""
-    from indexer import query as query_module
+def _index_kwargs(index_dir: str | Path | None) -> dict[str, Any]:
+    return {"index_dir": Path(index_dir)} if index_dir is not None else {}
 
+
+def _matching_ids(request: ExportRequest, index_dir: str | Path | None) -> Iterator[str]:
+    """Every id matching the text query (and filters) from the search index, in result order."""
+    try:
+        from indexer import query as query_module
+    except ImportError:  # pragma: no cover - only before the index module exists
+        raise ExportError("text queries need the search index module (indexer.query)") from None
     iterate = getattr(query_module, "iter_matching_ids", None)
     if iterate is None:  # pragma: no cover - depends on the index module's version
         raise ExportError("this vnarchive's search index cannot list all matches of a query")
-    return iter(iterate(_search_params(request)))
+    return iter(iterate(_search_params(request), **_index_kwargs(index_dir)))
 
 
-def count_export_rows(store: ArchiveStore, request: ExportRequest) -> int | None:
+def count_export_rows(
+    store: ArchiveStore, request: ExportRequest, *, index_dir: str | Path | None = None
+) -> int | None:
     """How many rows the export will have (None when it cannot be known cheaply)."""
     if not request.query:
         return store.count_articles_matching(**request.filters())
     try:
         from indexer.query import search
 
-        result = search(_search_params(request, page=1, per_page=1))
+        result = search(_search_params(request, page=1, per_page=1), **_index_kwargs(index_dir))
     except Exception:  # a count is only for the progress bar; the export reports errors
         return None
     total = result.get("total") if isinstance(result, dict) else None
@@ -356,7 +364,11 @@ def _row_shape(article: dict[str, Any], attachments: list[dict[str, Any]]) -> di
 
 
 def iter_export_batches(
-    store: ArchiveStore, request: ExportRequest, *, batch_size: int = BATCH_SIZE
+    store: ArchiveStore,
+    request: ExportRequest,
+    *,
+    index_dir: str | Path | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> Iterator[list[dict[str, Any]]]:
     """Batches of export rows (dicts holding every field) for ``request``, in export order."""
 
@@ -369,7 +381,7 @@ def iter_export_batches(
             yield with_attachments(articles)
         return
     pending: list[str] = []
-    for article_id in _matching_ids(request):
+    for article_id in _matching_ids(request, index_dir):
         pending.append(article_id)
         if len(pending) >= batch_size:
             yield with_attachments(store.articles_by_ids(pending))
@@ -675,6 +687,7 @@ def stream_export(
     *,
     result: ExportResult | None = None,
     on_progress: Callable[[int], None] | None = None,
+    index_dir: str | Path | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> Iterator[bytes]:
     """The bytes of the export, batch after batch (for files, stdout and HTTP alike).
@@ -688,7 +701,7 @@ def stream_export(
     renderer_cls = check_export(request, fmt)
     result = result if result is not None else ExportResult(fmt, request)
     result.format, result.request = fmt, request
-    batches = iter_export_batches(store, request, batch_size=batch_size)
+    batches = iter_export_batches(store, request, index_dir=index_dir, batch_size=batch_size)
     first = next(batches, None)  # runs the query now: its errors surface before streaming
     if first is not None:
         batches = itertools.chain([first], batches)
@@ -727,10 +740,14 @@ def write_export(
     out: IO[bytes],
     *,
     on_progress: Callable[[int], None] | None = None,
+    index_dir: str | Path | None = None,
 ) -> ExportResult:
     """Write the export to a binary file object; return what was written."""
     result = ExportResult(fmt, request)
-    for chunk in stream_export(store, request, fmt, result=result, on_progress=on_progress):
+    chunks = stream_export(
+        store, request, fmt, result=result, on_progress=on_progress, index_dir=index_dir
+    )
+    for chunk in chunks:
         out.write(chunk)
     out.flush()
     return result
