@@ -829,6 +829,8 @@ def datapackage(result: ExportResult, path: str | Path) -> dict[str, Any]:
         "hash": f"sha256:{result.sha256}",
         "schema": {"fields": fields, "primaryKey": ["id"] if "id" in request.fields else []},
     }
+    if not result.sha256:  # described before it was written (the web app's descriptor)
+        del resource["bytes"], resource["hash"]
     if renderer.tabular:
         resource["dialect"] = dict(CsvRenderer.DIALECT)
         resource["schema"]["missingValues"] = [""]

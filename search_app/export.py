@@ -1,0 +1,180 @@
+"""The export routes: ``/api/export`` streams the articles of a search as a file download.
+
+``/api/export?format=csv|jsonl|parquet&<search params>`` takes the same
+parameters as ``/api/search`` (``q``, ``portal``, ``province``, ``category``,
+``from``, ``to``, ``sort``) plus ``fields=a,b,c`` and ``excel``; the CSV is
+Excel-safe by default (BOM, formula guard; ``excel=false`` for plain RFC 4180).
+The file is named ``vnarchive-<query>-<date>.<ext>`` (ASCII ``filename`` and an
+RFC 5987 ``filename*`` keeping the diacritics).
+
+``/api/export/datapackage`` answers the data package descriptor of the same
+export (fields, query, filters, row count); a Parquet download also carries
+it in its footer (key ``vnarchive``).  Errors before the first byte use the one
+error shape; once streaming has started an error can only cut the download.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query
+from fastapi.responses import StreamingResponse
+
+from indexer.export import (
+    RENDERERS,
+    ExportError,
+    ExportRequest,
+    ExportResult,
+    content_disposition,
+    count_export_rows,
+    datapackage,
+    export_filename,
+    parse_fields,
+    stream_export,
+)
+from search_app.api import ERROR_RESPONSES, search_args
+from search_app.context import AppContext, get_ctx
+from search_app.errors import ApiError
+from search_app.i18n import add_strings
+from search_app.searching import RawSearch, validate
+
+log = logging.getLogger("search_app.export")
+
+router = APIRouter(prefix="/api", tags=["export"])
+
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "jsonl": "application/jsonl; charset=utf-8",
+    "parquet": "application/vnd.apache.parquet",
+}
+
+STRINGS = {
+    "export": {"vi": "Tải dữ liệu", "en": "Export"},
+    "export_excel_hint": {
+        "vi": "CSV mở được bằng Excel; JSONL và Parquet cho phân tích dữ liệu.",
+        "en": "CSV opens in Excel; JSONL and Parquet for data analysis.",
+    },
+    "export_dictionary": {"vi": "mô tả dữ liệu", "en": "data dictionary"},
+}
+
+
+def setup(app: FastAPI) -> None:
+    """Register the export strings used by the search page."""
+    add_strings(STRINGS)
+
+
+FormatParam = Annotated[str, Query(alias="format", description="csv | jsonl | parquet")]
+FieldsParam = Annotated[
+    str | None, Query(description="Fields to export, comma-separated (default: all)")
+]
+ExcelParam = Annotated[
+    bool | None,
+    Query(description="CSV for Excel: BOM and formula guard (default: true for CSV)"),
+]
+
+
+def _export_request(
+    raw: RawSearch, fmt: str, fields: str | None, excel: bool | None
+) -> ExportRequest:
+    """Validate the parameters into an export request (ApiError 400/422 otherwise)."""
+    if fmt not in RENDERERS:
+        raise ApiError(
+            422, "invalid_parameter", f"format: {fmt[:20]!r} is not one of {', '.join(RENDERERS)}"
+        )
+    raw.page, raw.per_page = None, None  # an export is every result, never a page
+    search = validate(raw)
+    if excel is None:
+        excel = fmt == "csv"
+    elif excel and fmt != "csv":
+        raise ApiError(422, "invalid_parameter", "excel: applies to CSV only")
+    try:
+        return ExportRequest(
+            query=search["q"],
+            portal=search["portal"],
+            province=search["province"],
+            category=search["category"],
+            date_from=search["date_from"],
+            date_to=search["date_to"],
+            sort=search["sort"] if search["q"] else None,
+            fields=parse_fields(fields),
+            excel=excel,
+        )
+    except ExportError as exc:
+        raise ApiError(422, "invalid_parameter", str(exc)) from None
+
+
+def _query_errors() -> tuple[type[Exception], ...]:
+    try:
+        from indexer.query import QueryError
+    except ImportError:  # pragma: no cover - only before the index module exists
+        return ()
+    return (QueryError,)
+
+
+def _logged(chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
+    """Pass the chunks through; log an error that happens once the download has started."""
+    try:
+        yield from chunks
+    except Exception:
+        log.exception("export %s failed while streaming; the download was cut", what)
+        raise
+
+
+@router.get(
+    "/export",
+    summary="Download the articles of a search as CSV, JSONL or Parquet",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The export file (streamed)",
+            "content": {media: {} for media in MEDIA_TYPES.values()},
+        },
+        **ERROR_RESPONSES,
+    },
+)
+def api_export(
+    raw: Annotated[RawSearch, Depends(search_args)],
+    ctx: Annotated[AppContext, Depends(get_ctx)],
+    fmt: FormatParam = "csv",
+    fields: FieldsParam = None,
+    excel: ExcelParam = None,
+) -> StreamingResponse:
+    """Every article matching the search, one row each, as a streamed file download."""
+    request = _export_request(raw, fmt, fields, excel)
+    try:
+        chunks = stream_export(ctx.store, request, fmt, index_dir=ctx.index_dir)
+    except ExportError as exc:
+        raise ApiError(422, "invalid_parameter", str(exc)) from None
+    except _query_errors() as exc:
+        raise ApiError(400, "bad_query", str(exc)) from None
+    headers = {
+        "Content-Disposition": content_disposition(request, fmt),
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+    name = export_filename(request, fmt)[0]
+    return StreamingResponse(_logged(chunks, name), media_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+@router.get(
+    "/export/datapackage",
+    summary="The data package descriptor of an export",
+    responses=ERROR_RESPONSES,
+)
+def api_export_datapackage(
+    raw: Annotated[RawSearch, Depends(search_args)],
+    ctx: Annotated[AppContext, Depends(get_ctx)],
+    fmt: FormatParam = "csv",
+    fields: FieldsParam = None,
+    excel: ExcelParam = None,
+) -> dict[str, Any]:
+    """Fields (type, meaning), query, filters and row count of ``/api/export`` with these parameters."""
+    request = _export_request(raw, fmt, fields, excel)
+    try:
+        rows = count_export_rows(ctx.store, request, index_dir=ctx.index_dir)
+    except _query_errors() as exc:
+        raise ApiError(400, "bad_query", str(exc)) from None
+    result = ExportResult(fmt, request, rows=rows or 0)
+    return datapackage(result, export_filename(request, fmt)[0])
