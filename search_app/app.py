@@ -1,0 +1,72 @@
+"""The web app: ``create_app()`` builds the FastAPI application.
+
+Routes are grouped by page, one router module each (see :data:`ROUTERS`); a
+module that is not installed yet (admin, export) is simply skipped.  Every
+module exposes ``router`` (an ``APIRouter``) and may expose ``setup(app)`` to
+register nav links, strings or state.  Errors share one shape
+(``search_app.errors``); every response carries the security headers
+(``search_app.security``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from search_app.context import AppContext
+from search_app.errors import install_error_handlers
+from search_app.security import SecurityHeadersMiddleware
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+# Router modules, in the order their routes are matched.
+ROUTERS: list[str] = [
+    "search_app.api",
+    "search_app.pages.search",
+    "search_app.pages.article",
+    "search_app.pages.replay",
+    "search_app.pages.portals",
+    "search_app.pages.docs",
+    "search_app.admin",
+    "search_app.export",
+]
+
+API_DESCRIPTION = """\
+The JSON API of the vnarchive web app.  Every HTML page has a JSON twin.
+Errors always answer `{"error": {"code": "...", "message": "..."}}` with status
+400 (a query that cannot run), 404 (unknown id) or 422 (invalid parameter).
+"""
+
+
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def create_app(data_dir: str | Path | None = None) -> FastAPI:
+    """Build the web app over ``data_dir`` (default: ``$VNARCHIVE_DATA``)."""
+    app = FastAPI(
+        title="vnarchive",
+        version="1",
+        description=API_DESCRIPTION,
+        docs_url=None,  # /docs is our own offline page (search_app.pages.docs)
+        redoc_url=None,
+    )
+    app.state.ctx = AppContext.from_data_dir(data_dir)
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    for name in ROUTERS:
+        if not _module_exists(name):
+            continue
+        module = importlib.import_module(name)
+        if hasattr(module, "setup"):
+            module.setup(app)
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,1 @@
+"""The HTML pages of the web app, one router module per page group."""

@@ -1,0 +1,71 @@
+"""The API documentation page (``/docs``), rendered on the server from the OpenAPI spec.
+
+FastAPI's default ``/docs`` loads Swagger UI from a CDN; this page needs
+nothing from outside and no JavaScript, so it works offline and under our CSP.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from search_app.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+EXAMPLES = {
+    "/api/search": "/api/search?q=uy+ban+nhan+dan&sort=newest&per_page=5",
+    "/api/portals": "/api/portals",
+}
+
+
+def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for path, methods in sorted(spec.get("paths", {}).items()):
+        for method, op in methods.items():
+            params = [
+                {
+                    "name": p.get("name"),
+                    "in": p.get("in"),
+                    "required": p.get("required", False),
+                    "description": p.get("description")
+                    or (p.get("schema") or {}).get("description", ""),
+                    "type": _type_name(p.get("schema") or {}),
+                }
+                for p in op.get("parameters", [])
+            ]
+            responses = [
+                {"status": status, "description": r.get("description", "")}
+                for status, r in sorted(op.get("responses", {}).items())
+            ]
+            out.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "params": params,
+                    "responses": responses,
+                    "example": EXAMPLES.get(path),
+                }
+            )
+    return out
+
+
+def _type_name(schema: dict[str, Any]) -> str:
+    if "anyOf" in schema:
+        return " | ".join(_type_name(s) for s in schema["anyOf"] if s.get("type") != "null")
+    return str(schema.get("type", ""))
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def docs_page(request: Request) -> Any:
+    """The API reference: every JSON endpoint, its parameters and responses."""
+    spec = request.app.openapi()
+    return render(
+        request,
+        "docs.html",
+        {"spec": spec, "operations": _operations(spec)},
+    )

@@ -1,0 +1,46 @@
+"""The list of archived portals with their counts, date span and last crawl."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+
+from indexer.store import articles
+from search_app.context import AppContext
+
+
+def portal_rows(ctx: AppContext) -> list[dict[str, Any]]:
+    """Every portal of the archive, sorted by province then portal, ready for page and API."""
+    stats = {row["portal"]: row for row in ctx.store.portal_stats()}
+    with ctx.store.engine.connect() as conn:
+        places = {
+            row.portal: (row.province, row.district)
+            for row in conn.execute(
+                sa.select(
+                    articles.c.portal,
+                    sa.func.max(articles.c.province).label("province"),
+                    sa.func.max(articles.c.district).label("district"),
+                ).group_by(articles.c.portal)
+            )
+        }
+    rows = []
+    for portal, stat in stats.items():
+        province, district = places.get(portal, (None, None))
+        last = stat.get("last_crawl")
+        rows.append(
+            {
+                "portal": portal,
+                "province": province,
+                "district": district,
+                "articles": int(stat.get("articles") or 0),
+                "first_published": stat.get("first_published"),
+                "last_published": stat.get("last_published"),
+                "last_crawl": last.isoformat() if isinstance(last, datetime) else last,
+                "search_url": "/?" + urlencode({"portal": portal, "sort": "newest"}),
+            }
+        )
+    rows.sort(key=lambda r: (r["province"] or "", r["portal"]))
+    return rows

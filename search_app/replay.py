@@ -1,0 +1,207 @@
+"""Replaying an archived original: the captured HTML made inert and self-contained.
+
+The captured page is hostile.  :func:`sanitize_capture` parses it and removes
+everything that could run or reach the network: scripts, event handlers,
+``javascript:`` URLs, frames, objects, forms' targets, ``<base>``, meta
+refreshes; links lose their ``href`` (the original target stays in ``title``);
+images, stylesheets and fonts point at the same capture's records through
+``asset_url`` when archived there, and are left out otherwise.  It is served
+with :data:`search_app.security.REPLAY_CSP` inside a sandboxed iframe, so even
+what slipped through could neither run nor reach the live site.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Comment, Tag
+
+# Elements removed with their content.
+DROP_TAGS = {
+    "script",
+    "noscript",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "base",
+    "template",
+    "portal",
+    "audio",
+    "video",
+    "source",
+    "track",
+    "canvas",
+    "dialog",
+    "param",
+    "set",
+    "animate",
+}
+# Attributes that load or navigate somewhere (handled or dropped).
+URL_ATTRS = {
+    "src",
+    "href",
+    "srcset",
+    "action",
+    "formaction",
+    "background",
+    "poster",
+    "data",
+    "ping",
+    "longdesc",
+    "usemap",
+    "codebase",
+    "cite",
+    "manifest",
+    "xlink:href",
+    "lowsrc",
+    "dynsrc",
+    "imagesrcset",
+}
+_CSS_URL = re.compile(r"""url\(\s*(?P<q>['"]?)(?P<url>.*?)(?P=q)\s*\)""", re.I | re.S)
+_CSS_IMPORT = re.compile(r"""@import\s+(?:url\()?\s*(['"]?)([^'");]+)\1\s*\)?[^;]*;""", re.I)
+_CSS_EXPRESSION = re.compile(r"expression\s*\(|behavior\s*:|-moz-binding|javascript:", re.I)
+_IMAGE_DATA = re.compile(r"^data:image/(png|gif|jpeg|jpg|webp|bmp);", re.I)
+
+AssetLookup = Callable[[str], str | None]
+"""Maps an absolute URL to our URL for its archived copy, or None when not archived."""
+
+
+def _absolute(base: str, value: str) -> str | None:
+    value = (value or "").strip()
+    if not value or value.startswith("#"):
+        return None
+    try:
+        url = urljoin(base, value)
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    return url if scheme in ("http", "https") else None
+
+
+def rewrite_css(css: str, base: str, lookup: AssetLookup) -> str:
+    """CSS with every ``url()``/``@import`` pointing at the archive, or removed."""
+    if _CSS_EXPRESSION.search(css):
+        css = _CSS_EXPRESSION.sub("/*removed*/", css)
+
+    def _import(match: re.Match[str]) -> str:
+        url = _absolute(base, match.group(2))
+        target = lookup(url) if url else None
+        return f'@import url("{target}");' if target else ""
+
+    def _url(match: re.Match[str]) -> str:
+        raw = match.group("url").strip()
+        if _IMAGE_DATA.match(raw):
+            return match.group(0)
+        url = _absolute(base, raw)
+        target = lookup(url) if url else None
+        return f'url("{target}")' if target else "none"
+
+    css = _CSS_IMPORT.sub(_import, css)
+    return _CSS_URL.sub(_url, css)
+
+
+def sanitize_capture(html: bytes | str, page_url: str, lookup: AssetLookup) -> str:
+    """The captured page as inert HTML whose only requests go to archived assets."""
+    soup = BeautifulSoup(html, "lxml")
+    base = page_url
+    base_tag = soup.find("base", href=True)
+    if isinstance(base_tag, Tag):
+        base = _absolute(page_url, str(base_tag.get("href"))) or page_url
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()  # conditional comments can hold scripts for old browsers
+    for tag in soup.find_all(list(DROP_TAGS)):
+        tag.decompose()
+    for tag in soup.find_all(True):
+        if not isinstance(tag, Tag) or tag.decomposed or tag.attrs is None:
+            continue
+        name = tag.name.lower()
+        if name == "meta":
+            if tag.get("http-equiv") or tag.get("charset"):
+                tag.decompose()
+            continue
+        if name == "link":
+            rels = [r.lower() for r in (tag.get("rel") or [])]
+            href = _absolute(base, str(tag.get("href") or ""))
+            target = lookup(href) if href and "stylesheet" in rels else None
+            if target:
+                media = tag.get("media")
+                tag.attrs = {"rel": "stylesheet", "href": target}
+                if isinstance(media, str):
+                    tag.attrs["media"] = media
+            else:
+                tag.decompose()
+            continue
+        if name == "form":
+            tag.name = "div"
+        if name == "style":
+            tag.string = rewrite_css(tag.get_text(), base, lookup)
+        _clean_attributes(tag, name, base, lookup)
+    head = soup.head
+    if head is None:
+        if soup.html is None:
+            wrapper = soup.new_tag("html")
+            for child in list(soup.contents):
+                wrapper.append(child.extract())
+            soup.append(wrapper)
+        head = soup.new_tag("head")
+        soup.html.insert(0, head)
+    meta = soup.new_tag("meta", attrs={"charset": "utf-8"})
+    head.insert(0, meta)
+    referrer = soup.new_tag("meta", attrs={"name": "referrer", "content": "no-referrer"})
+    head.insert(1, referrer)
+    return "<!doctype html>\n" + str(soup.html)
+
+
+def _clean_attributes(tag: Tag, name: str, base: str, lookup: AssetLookup) -> None:
+    for attr in list(tag.attrs):
+        key = attr.lower()
+        value = tag.attrs[attr]
+        if key.startswith("on") or key in ("formaction", "action", "ping", "srcset", "imagesrcset"):
+            del tag.attrs[attr]
+        elif key == "style":
+            tag.attrs[attr] = rewrite_css(str(value), base, lookup)
+        elif key == "href" and name in ("a", "area"):
+            text = str(value).strip()
+            del tag.attrs[attr]
+            if text.startswith("#") and len(text) > 1:
+                tag.attrs["href"] = text
+            else:
+                url = _absolute(base, text)
+                if url:
+                    tag.attrs["title"] = url
+                    tag.attrs["data-original-href"] = url
+        elif key == "src" and name in ("img", "input", "image"):
+            text = str(value).strip()
+            if _IMAGE_DATA.match(text):
+                continue
+            url = _absolute(base, text)
+            target = lookup(url) if url else None
+            if target:
+                tag.attrs[attr] = target
+            else:
+                del tag.attrs[attr]
+                tag.attrs["data-original-src"] = url or ""
+        elif key == "background":
+            url = _absolute(base, str(value))
+            target = lookup(url) if url else None
+            if target:
+                tag.attrs[attr] = target
+            else:
+                del tag.attrs[attr]
+        elif _is_url_attr(key) or _is_script_url(value):
+            del tag.attrs[attr]
+    if "target" in tag.attrs:
+        del tag.attrs["target"]
+
+
+def _is_url_attr(key: str) -> bool:
+    return key in URL_ATTRS or (":" in key and key.endswith("href"))
+
+
+def _is_script_url(value: object) -> bool:
+    return isinstance(value, str) and bool(re.match(r"\s*(javascript|vbscript|data):", value, re.I))
