@@ -1,0 +1,524 @@
+"""The shared machinery of page objects: one class, one method per field.
+
+A page object is built on a :class:`~crawler.pages.document.Document` (decoded
+text + lxml tree).  Family subclasses only declare CSS selectors (tried in
+order; a profile's ``[selectors]`` come first) and, where a family really
+differs, override a method.  The fields are read like this:
+
+* ``title`` — the family's title element, else ``og:title``/``h1``/``<title>``;
+* ``published`` — the family's date element, else date meta tags, else the
+  first date written near the title; the date parser is
+  :func:`indexer.dates.parse_date` and the source is recorded;
+* the body — the family's content region(s), cleaned by
+  :func:`crawler.pages.body.build_body` (BeautifulSoup4);
+* listings — the family's item selector, else repeated title links grouped by
+  markup; the next page is the "Trang sau / Tiếp / Next" link, or is inferred
+  from the URL and the profile's pattern when that link is broken.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
+
+import lxml.html
+from lxml import etree
+
+from crawler.items import Article, Listing, ListingItem, OtherPage
+from crawler.pages.body import Body, build_body, is_date_line
+from crawler.pages.document import Document, text_of
+from crawler.profiles import PortalProfile
+from indexer.dates import ParsedDate, find_dates, parse_date
+from indexer.text import content_hash, normalize
+
+_NEXT_LABEL = re.compile(
+    r"^(?:trang sau|trang tiếp(?: theo)?|tiếp|tiếp theo|sau|next|next page|older posts|"
+    r"tin cũ hơn|bài cũ hơn|›|»|>|→|tiếp ›|tiếp »|next ›|next »|sau »|sau ›)$",
+    re.I,
+)
+_DATE_CLASS = re.compile(r"date|time|ngay|publish|created|posted", re.I)
+_PAGER_CLASS = re.compile(r"pag|pager|page-?iterator|phan-?trang|navigation", re.I)
+_CHROME_ANCESTOR = re.compile(
+    r"(?:^|[-_\s])(nav|navbar|menu|footer|header|breadcrumbs?|sidebar|banner)(?:$|[-_\s])", re.I
+)
+_PAGE_IN_PATH = re.compile(r"^(?P<head>.*/page/)(?P<n>\d+)(?P<tail>/?)$")
+_PAGE_PARAM = re.compile(r"(?:^|_)(?:cur|page|trang|paged|p)$", re.I)
+_TITLE_SPLIT = re.compile(r"\s+[-|–—:»]\s+")
+
+
+def _class_id(el: etree._Element) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
+
+
+class PageObject:
+    """Base page object: generic defaults; families override selectors and a few methods."""
+
+    family = "generic"
+    month_first = False  # dates in this family's pages are US m/d/yyyy
+    TITLE: tuple[str, ...] = ()
+    DATE: tuple[str, ...] = ()
+    CATEGORY: tuple[str, ...] = ()
+    SUMMARY: tuple[str, ...] = ()
+    BODY: tuple[str, ...] = ()
+    REMOVE: tuple[str, ...] = ()  # removed from the body region (bs4 selectors)
+    ARTICLE: tuple[str, ...] = ()  # present on article pages only
+    LISTING_ITEM: tuple[str, ...] = ()  # an item container or its title link
+    NEXT_PAGE: tuple[str, ...] = ()
+    PAGINATION_DEFAULT: str | None = None  # e.g. "page/{n}/" after the listing path
+
+    def __init__(self, doc: Document, profile: PortalProfile | None = None) -> None:
+        self.doc = doc
+        self.profile = profile
+        self._consumed: list[etree._Element] = []
+        self._items: list[ListingItem] | None = None
+
+    # -- selectors -------------------------------------------------------------
+    def selectors(self, key: str, defaults: tuple[str, ...]) -> tuple[str, ...]:
+        """The profile's selector for ``key`` (if any) followed by the family's."""
+        override = (self.profile.selectors.get(key) if self.profile else None) or None
+        return ((override,) if override else ()) + defaults
+
+    # -- classification ----------------------------------------------------------
+    def is_article(self) -> bool:
+        """True when the page shows one article."""
+        markers = self.selectors("body", self.ARTICLE)
+        return self.doc.first(markers) is not None and bool(self.title())
+
+    def page_type(self) -> str:
+        """``article``, ``listing`` or ``other``."""
+        if self.is_article():
+            return "article"
+        if len(self.listing_items()) >= 2:
+            return "listing"
+        return "other"
+
+    def extract(self) -> Article | Listing | OtherPage:
+        """The page's fields, as the item type matching its page type."""
+        kind = self.page_type()
+        if kind == "article":
+            return self.article()
+        if kind == "listing":
+            return self.listing()
+        return OtherPage(url=self.doc.url, reason="neither an article nor a listing")
+
+    # -- article fields ----------------------------------------------------------
+    def title(self) -> str:
+        """The article title (never the site name from ``<title>`` when better exists)."""
+        if not hasattr(self, "_title"):
+            self._title = self._find_title()
+        return self._title
+
+    def _find_title(self) -> str:
+        for selector in self.selectors("title", self.TITLE):
+            for el in self.doc.css(selector):
+                text = text_of(el)
+                if text:
+                    self._consumed.append(el)
+                    return text
+        return self.fallback_title()
+
+    def fallback_title(self) -> str:
+        """``og:title``, a lone ``h1``, or the ``<title>`` without its site-name part."""
+        og = normalize(self.doc.meta("og:title") or "")
+        h1s = [t for t in (text_of(h) for h in self.doc.root.iter("h1")) if t]
+        page_title = normalize(self.doc.root.findtext(".//title") or "")
+        if og and og != page_title:
+            return og
+        if len(h1s) == 1 and len(h1s[0].split()) >= 3:
+            return h1s[0]
+        if page_title:
+            parts = _TITLE_SPLIT.split(page_title)
+            return max(parts, key=len) if len(parts) > 1 else page_title
+        return og or (h1s[0] if h1s else "")
+
+    def published(self) -> tuple[ParsedDate | None, str | None]:
+        """The publication date and where it was found (selector and raw text)."""
+        for selector in self.selectors("date", self.DATE):
+            for el in self.doc.css(selector):
+                raw = el.get("datetime") or el.get("content") or text_of(el)
+                parsed = parse_date(raw, month_first=self.month_first)
+                if parsed:
+                    self._consumed.append(el)
+                    return parsed, f"{selector}: {parsed.raw}"
+        for name in (
+            "article:published_time",
+            "datePublished",
+            "dc.date",
+            "DC.date.issued",
+            "pubdate",
+        ):
+            value = self.doc.meta(name)
+            parsed = parse_date(value) if value else None
+            if parsed:
+                return parsed, f"meta {name}: {parsed.raw}"
+        return None, None
+
+    def category(self) -> str | None:
+        """The article's section as the page names it."""
+        for selector in self.selectors("category", self.CATEGORY):
+            for el in self.doc.css(selector):
+                text = text_of(el)
+                if text and len(text) <= 120 and not find_dates(text):
+                    self._consumed.append(el)
+                    return text
+        section = self.doc.meta("article:section")
+        return normalize(section) if section else None
+
+    def summary_element(self) -> etree._Element | None:
+        """The lead (sapo) element, when the family marks one."""
+        for selector in self.SUMMARY:
+            for el in self.doc.css(selector):
+                if text_of(el):
+                    return el
+        return None
+
+    def body_elements(self) -> list[etree._Element]:
+        """The content region(s), in reading order."""
+        for selector in self.selectors("body", self.BODY):
+            found = self.doc.css(selector)
+            if found:
+                return [found[0]]
+        return []
+
+    def body(self) -> Body:
+        """The cleaned body of the content region (empty when there is none)."""
+        regions = self.body_elements()
+        lead = self.summary_element()
+        if lead is not None and not any(_contains(r, lead) for r in regions):
+            regions = [lead, *regions]
+        regions = [r for r in regions if not any(o is not r and _contains(o, r) for o in regions)]
+        if not regions:
+            return Body()
+        for el in self._consumed:
+            if any(_contains(r, el) and r is not el for r in regions):
+                _drop(el)
+        html = "".join(lxml.html.tostring(r, encoding="unicode", with_tail=False) for r in regions)
+        return build_body(html, self.doc, title=self.title(), remove=self.REMOVE)
+
+    def date_near_title(self) -> ParsedDate | None:
+        """The first date written in the title's surroundings (a fallback)."""
+        el = self.doc.first(self.selectors("title", self.TITLE))
+        for _ in range(4):
+            if el is None:
+                return None
+            el = el.getparent()
+            if el is None:
+                return None
+            text = text_of(el)
+            if len(text) > 3000:
+                return None
+            dates = find_dates(text, month_first=self.month_first)
+            if dates:
+                return dates[0]
+        return None
+
+    def article(self) -> Article:
+        """The article's fields."""
+        title = self.title()
+        parsed, source = self.published()
+        if parsed is None:
+            parsed = self.date_near_title()
+            source = f"near title: {parsed.raw}" if parsed else None
+        category = self.category()
+        lead = self.summary_element()
+        summary = text_of(lead) if lead is not None else ""
+        body = self.body()
+        if parsed is None:
+            for para in body.paragraphs[:3]:
+                found = find_dates(para, month_first=self.month_first)
+                if found and is_date_line(para):
+                    parsed, source = found[0], f"body: {found[0].raw}"
+                    break
+        text = body.text
+        if not summary and body.paragraphs:
+            first = body.paragraphs[0]
+            summary = first if len(first) <= 400 else first[:400].rsplit(" ", 1)[0] + "…"
+        canonical = self.doc.resolve(_canonical_href(self.doc))
+        return Article(
+            url=self.doc.url,
+            title=title,
+            portal=self.profile.id if self.profile else None,
+            canonical_url=canonical,
+            published=parsed.iso if parsed else None,
+            published_source=source,
+            category=category,
+            author=body.author,
+            credit=body.credit,
+            summary=normalize(summary) or None,
+            body_text=text,
+            attachments=body.attachments,
+            images=body.images,
+            media=body.media,
+            content_hash=content_hash(text),
+        )
+
+    # -- listings ------------------------------------------------------------------
+    def listing_items(self) -> list[ListingItem]:
+        """The items of a listing page (empty on other pages)."""
+        if self._items is None:
+            self._items = self._find_items()
+        return self._items
+
+    def _find_items(self) -> list[ListingItem]:
+        for selector in self.selectors("listing_item", self.LISTING_ITEM):
+            items = self._items_from([(el, None) for el in self.doc.css(selector)])
+            if items:
+                return items
+        return self.guess_items()
+
+    def _items_from(
+        self, found: list[tuple[etree._Element, etree._Element | None]]
+    ) -> list[ListingItem]:
+        items: list[ListingItem] = []
+        seen: set[str] = set()
+        anchors = [a for el, a in found if a is not None] or None
+        for el, anchor in found:
+            anchor = anchor if anchor is not None else _title_anchor(el)
+            if anchor is None:
+                continue
+            url = self.doc.resolve(anchor.get("href"))
+            if not url or url in seen:
+                continue
+            title = _title_text(anchor)
+            if not title:
+                continue
+            container = el if el is not anchor else _item_container(anchor, anchors or [anchor])
+            published = self._item_date(container, anchor) or _date_in_url(url)
+            seen.add(url)
+            items.append(ListingItem(url=url, title=title, published=published))
+        return items
+
+    def _item_date(self, container: etree._Element, anchor: etree._Element) -> str | None:
+        candidates = [
+            el
+            for el in container.iter()
+            if isinstance(el.tag, str) and _DATE_CLASS.search(_class_id(el))
+        ]
+        for el in [*candidates, container]:
+            raw = el.get("datetime") or text_of(el)
+            parsed = parse_date(raw, month_first=self.month_first)
+            if parsed:
+                return parsed.iso
+        return None
+
+    def guess_items(self, root: etree._Element | None = None) -> list[ListingItem]:
+        """Listing items found without selectors: the largest group of alike title links."""
+        groups: dict[tuple, list[etree._Element]] = defaultdict(list)
+        page = _strip_fragment(self.doc.url)
+        for a in (root if root is not None else self.doc.root).iter("a"):
+            href = a.get("href")
+            url = self.doc.resolve(href)
+            if not url or _strip_fragment(url) == page:
+                continue
+            text = _title_text(a)
+            if len(text) < 15 or len(text.split()) < 4 or _in_chrome(a):
+                continue
+            groups[_signature(a)].append(a)
+        best = max(
+            groups.values(), key=lambda g: (len(g), sum(len(text_of(a)) for a in g)), default=[]
+        )
+        if len(best) < 3:
+            return []
+        return self._items_from([(a, a) for a in best])
+
+    def next_page(self) -> str | None:
+        """The URL of the next listing page, repaired when the on-page link is broken."""
+        link = None
+        found_label = False
+        for selector in self.selectors("next_page", self.NEXT_PAGE):
+            for el in self.doc.css(selector):
+                found_label = True
+                link = self.doc.resolve(el.get("href"))
+                break
+            if found_label:
+                break
+        if not found_label:
+            rel = self.doc.root.xpath("//a[@rel='next'][@href] | //link[@rel='next'][@href]")
+            if rel:
+                found_label = True
+                link = self.doc.resolve(rel[0].get("href"))
+        if not found_label:
+            for a in self.doc.root.iter("a"):
+                label = text_of(a) or normalize(a.get("title") or "")
+                if not _NEXT_LABEL.match(label):
+                    continue
+                parent = a.getparent()
+                if parent is not None and "disabled" in (parent.get("class") or ""):
+                    return None
+                found_label = True
+                link = self.doc.resolve(a.get("href"))
+                if link:
+                    break
+        if not found_label:
+            return None
+        if link and not self._broken(link):
+            return link
+        return self.infer_next()
+
+    def _broken(self, link: str) -> bool:
+        here = urlsplit(self.doc.url)
+        there = urlsplit(link)
+        if _strip_fragment(link) == _strip_fragment(self.doc.url):
+            return True
+        return (
+            there.netloc == here.netloc
+            and there.path in ("", "/")
+            and not there.query
+            and here.path not in ("", "/")
+        )
+
+    def infer_next(self) -> str | None:
+        """Next page from the current URL (``/page/N/``, ``…_cur=N``) or the profile pattern."""
+        parts = urlsplit(_strip_fragment(self.doc.url))
+        match = _PAGE_IN_PATH.match(parts.path)
+        if match:
+            path = f"{match['head']}{int(match['n']) + 1}{match['tail']}"
+            return urlunsplit(parts._replace(path=path))
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        for i, (key, value) in enumerate(query):
+            if _PAGE_PARAM.search(key) and value.isdigit():
+                query[i] = (key, str(int(value) + 1))
+                return urlunsplit(parts._replace(query=urlencode(query)))
+        pattern = self.profile.pagination_pattern if self.profile else None
+        if pattern:
+            head = pattern.split("{n}", 1)[0]
+            root = re.sub(r"(?:page|trang|p)/?$", "", head)
+            root_url = urljoin(self.profile.base_url, root)
+            if urlsplit(root_url).path.rstrip("/") == parts.path.rstrip("/"):
+                return urljoin(self.profile.base_url, pattern.format(n=2))
+        if self.PAGINATION_DEFAULT:
+            base = urlunsplit(parts._replace(query=""))
+            if not base.endswith("/"):
+                base += "/"
+            return base + self.PAGINATION_DEFAULT.format(n=2)
+        return None
+
+    def listing(self) -> Listing:
+        """The listing's items and next page."""
+        return Listing(
+            url=self.doc.url,
+            items=self.listing_items(),
+            next_page=self.next_page(),
+            portal=self.profile.id if self.profile else None,
+        )
+
+
+# -- helpers ---------------------------------------------------------------------------
+def _contains(outer: etree._Element, inner: etree._Element) -> bool:
+    node = inner
+    while node is not None:
+        if node is outer:
+            return True
+        node = node.getparent()
+    return False
+
+
+def _drop(el: etree._Element) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def _date_in_url(url: str) -> str | None:
+    """A date written in a link's query (``PublishedDate=2018-05-02 10:15:00``)."""
+    query = unquote(urlsplit(url).query)
+    found = find_dates(query) if query else []
+    return found[0].iso if found else None
+
+
+def _canonical_href(doc: Document) -> str | None:
+    found = doc.root.xpath("//link[@rel='canonical']/@href")
+    return found[0] if found else None
+
+
+def _strip_fragment(url: str) -> str:
+    return url.split("#", 1)[0].rstrip("/")
+
+
+def _title_text(anchor: etree._Element) -> str:
+    """An item link's title, without the date written inside the link."""
+    parts: list[str] = []
+
+    def walk(node: etree._Element) -> None:
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            tag = child.tag
+            if (
+                isinstance(tag, str)
+                and tag not in ("script", "style", "img")
+                and not _DATE_CLASS.search(_class_id(child))
+            ):
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(anchor)
+    text = normalize("".join(parts))
+    if not text:
+        text = normalize(anchor.get("title") or "")
+    dates = find_dates(text)
+    if dates:
+        last = dates[-1]
+        cut = text.rfind(last.raw)
+        if cut > 0 and not re.sub(r"[\W_]+", "", text[cut + len(last.raw) :]):
+            text = text[:cut].rstrip(" (-|,")
+    return text
+
+
+def _title_anchor(el: etree._Element) -> etree._Element | None:
+    """The link holding an item's title inside an item container."""
+    best = None
+    for a in el.iter("a"):
+        if not a.get("href"):
+            continue
+        if (
+            any(h.tag in ("h1", "h2", "h3", "h4", "h5") for h in a.iterancestors())
+            or "title" in (a.get("class") or "").lower()
+        ):
+            return a
+        if best is None and len(text_of(a)) >= 10:
+            best = a
+    return best
+
+
+def _item_container(anchor: etree._Element, anchors: list[etree._Element]) -> etree._Element:
+    """The largest ancestor of ``anchor`` (up to 3 levels) holding no other item link."""
+    others = {a for a in anchors if a is not anchor}
+    container = anchor
+    for _ in range(3):
+        parent = container.getparent()
+        if parent is None or any(a in others for a in parent.iter("a")):
+            break
+        container = parent
+    return container
+
+
+def _in_chrome(el: etree._Element) -> bool:
+    for anc in el.iterancestors():
+        if anc.tag in ("nav", "header", "footer", "aside") or _CHROME_ANCESTOR.search(
+            _class_id(anc)
+        ):
+            return True
+    return False
+
+
+def _signature(a: etree._Element) -> tuple:
+    sig = []
+    node = a
+    for _ in range(4):
+        if node is None:
+            break
+        cls = (node.get("class") or "").split()
+        sig.append((node.tag, cls[0] if cls else ""))
+        node = node.getparent()
+    return tuple(sig)

@@ -1,0 +1,236 @@
+"""A fetched page ready for page objects: decoded text, a fast lxml tree and URL helpers.
+
+Decoding honours, in order: a byte-order mark, the caller's (HTTP header)
+charset, a ``<meta>`` charset in the first 4 KB, then UTF-8; a declared
+charset that does not fit the bytes (the usual lie on old portals) falls back
+to UTF-8 and then Windows-1258 (``cp1258``), the Vietnamese code page.
+
+The lxml tree is only used to *locate* things quickly (the whole page parses
+in about a millisecond); the text of the regions that matter is then read
+with BeautifulSoup4 (see :mod:`crawler.pages.body`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import re
+from functools import lru_cache
+from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
+
+import lxml.html
+from lxml import etree
+from lxml.cssselect import CSSSelector
+
+from indexer.text import normalize
+
+MAX_PAGE_BYTES = 5 * 1024 * 1024
+"""Pages larger than this are refused (``OtherPage`` with the reason), never parsed."""
+
+
+class PageError(ValueError):
+    """A page that cannot be read as HTML (binary, empty, too large); the message says why."""
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_ALIASES = {"windows-1258": "cp1258", "x-cp1258": "cp1258", "vn": "cp1258", "unicode": "utf-8"}
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    name = name.strip().strip("\"'").lower()
+    name = _ALIASES.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def looks_binary(data: bytes) -> bool:
+    """True when ``data`` is clearly not text (NUL bytes or a known binary signature)."""
+    head = data[:2048]
+    if head.startswith(
+        (b"%PDF", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\xd0\xcf\x11\xe0")
+    ):
+        return True
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    return head.count(b"\x00") > 0
+
+
+def decode_html(data: bytes | str, encoding: str | None = None) -> tuple[str, str]:
+    """Decode a page to text; returns ``(text, codec used)``.  Raises PageError on binary data."""
+    if isinstance(data, str):
+        return data.lstrip("\ufeff"), "str"
+    if looks_binary(data):
+        raise PageError("binary content, not an HTML page")
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(name, errors="replace"), name
+    declared = _codec(encoding)
+    if declared is None:
+        match = _META_CHARSET.search(data[:4096])
+        declared = _codec(match.group(1).decode("ascii", "ignore")) if match else None
+    candidates: list[str] = []
+    # A page declared as a Western code page but holding valid multi-byte UTF-8
+    # is UTF-8 (a common mistake); try UTF-8 first then.
+    if declared in (None, "utf-8", "ascii", "iso8859-1", "cp1252"):
+        candidates.append("utf-8")
+    if declared and declared not in candidates:
+        candidates.append(declared)
+    for fallback in ("utf-8", "cp1258"):
+        if fallback not in candidates:
+            candidates.append(fallback)
+    for name in candidates:
+        try:
+            return data.decode(name), name
+        except UnicodeDecodeError:
+            continue
+    name = declared or "utf-8"
+    return data.decode(name, errors="replace"), name
+
+
+_WAYBACK = re.compile(
+    r"^(?:https?://web\.archive\.org)?/web/\d{1,14}(?:[a-z]{2}_)?/(https?):?/+(.+)$", re.I
+)
+_PCT_LONE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_SAFE_PATH = "/:@!$&'()*+,;=-._~%"
+_SAFE_QUERY = _SAFE_PATH + "?"
+
+
+def encode_url(url: str) -> str:
+    """Percent-encode what a raw link left unencoded (spaces, Vietnamese), idempotently."""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    netloc = parts.netloc
+    if host and not host.isascii():
+        with contextlib.suppress(UnicodeError):
+            netloc = netloc.replace(host, host.encode("idna").decode("ascii"))
+    path = quote(_PCT_LONE.sub("%25", parts.path), safe=_SAFE_PATH)
+    query = quote(_PCT_LONE.sub("%25", parts.query), safe=_SAFE_QUERY)
+    return urlunsplit((parts.scheme, netloc, path, query, ""))
+
+
+def unwrap_wayback(url: str) -> str:
+    """The original URL of a Wayback Machine capture link (others unchanged)."""
+    match = _WAYBACK.match(url)
+    return f"{match.group(1).lower()}://{match.group(2)}" if match else url
+
+
+@lru_cache(maxsize=512)
+def compiled(selector: str) -> CSSSelector:
+    """A compiled CSS selector (cached: the same few selectors run on every page)."""
+    return CSSSelector(selector, translator="html")
+
+
+class Document:
+    """One page: URL, decoded text, lxml tree and helpers to find and resolve things."""
+
+    def __init__(self, text: str, url: str) -> None:
+        self.url = url
+        self.text = text
+        try:
+            root = lxml.html.document_fromstring(text) if text.strip() else None
+        except (etree.ParserError, ValueError) as exc:
+            raise PageError(f"not parseable as HTML: {exc}") from None
+        if root is None:
+            raise PageError("empty page")
+        self.root = root
+        base = root.find(".//head/base[@href]")
+        href = base.get("href").strip() if base is not None else ""
+        self.base_url = urljoin(url, unwrap_wayback(href)) if href else url
+
+    # -- finding -------------------------------------------------------------
+    def css(self, selector: str, root: etree._Element | None = None) -> list[etree._Element]:
+        """Elements matching a CSS selector (under ``root`` or the whole page)."""
+        return compiled(selector)(self.root if root is None else root)
+
+    def first(self, selectors: tuple[str, ...] | list[str], root=None) -> etree._Element | None:
+        """The first element matched by the first selector that matches anything."""
+        for selector in selectors:
+            found = self.css(selector, root)
+            if found:
+                return found[0]
+        return None
+
+    def meta(self, *names: str) -> str | None:
+        """The content of the first ``<meta name|property=…>`` present."""
+        for name in names:
+            for attr in ("property", "name", "itemprop"):
+                found = self.root.xpath(f"//meta[@{attr}=$n]/@content", n=name)
+                if found and found[0].strip():
+                    return found[0].strip()
+        return None
+
+    # -- URLs ------------------------------------------------------------------
+    def resolve(self, href: str | None) -> str | None:
+        """An absolute, properly encoded http(s) URL for a link, or None for non-links."""
+        if not href:
+            return None
+        href = href.strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+            return None
+        absolute = unwrap_wayback(urljoin(self.base_url, unwrap_wayback(href)))
+        if urlsplit(absolute).scheme not in ("http", "https"):
+            return None
+        return encode_url(absolute)
+
+
+_SPACED_TAGS = frozenset(
+    [
+        "p",
+        "div",
+        "br",
+        "li",
+        "td",
+        "th",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "ul",
+        "ol",
+        "section",
+        "article",
+        "header",
+        "footer",
+    ]
+)
+
+
+def text_of(el: etree._Element | None) -> str:
+    """Normalised visible text of an element (scripts and styles skipped)."""
+    if el is None:
+        return ""
+    parts: list[str] = []
+    for node in el.iter():
+        tag = node.tag
+        if not isinstance(tag, str) or tag in ("script", "style", "noscript", "template"):
+            if node is not el and node.tail:
+                parts.append(node.tail)
+            continue
+        if tag in _SPACED_TAGS:
+            parts.append(" ")
+        if node.text:
+            parts.append(node.text)
+        if node is not el and node.tail:
+            if tag in _SPACED_TAGS:
+                parts.append(" ")
+            parts.append(node.tail)
+    return normalize("".join(parts))
+
+
+def file_name(url: str) -> str:
+    """The decoded last path segment of a URL (``217-TB-Kết luận….pdf``)."""
+    path = urlsplit(url).path.rstrip("/")
+    return normalize(unquote(path.rsplit("/", 1)[-1]).replace("+", " "))
