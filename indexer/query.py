@@ -1,0 +1,886 @@
+"""The one search module: parse a researcher's query, run it on the index, shape the results.
+
+The CLI (``vnarchive search``), the web app and the export all call this module;
+nothing else touches the search engine (Whoosh), so another engine could be put
+behind the same functions.
+
+Query syntax (Google-like)::
+
+    ủy ban nhân dân          every word must match (adjacent syllables score more)
+    "hội nghị giao ban"      a phrase
+    -bão   NOT bão           exclusion
+    lũ OR lụt                either (OR binds tighter than the implicit AND)
+    (lũ OR lụt) "Quảng Bình" grouping
+    title:"Tuyên Hóa"        only in titles (``body:`` only in bodies)
+    portal:ID province:P district:D category:C year:2023   filters inside the query
+
+Diacritics are optional: a query typed without them matches the folded copy of
+the text (``tuyen hoa`` finds ``Tuyên Hóa``, ``dak`` finds ``Đắk``).  A query typed
+with them ranks the articles holding exactly those words first, then those that
+only match after folding (``năm`` before ``nam``).  Within a tier: BM25F with
+titles weighing 3x the body, adjacent query syllables rewarded, newer first on
+equal scores.  A malformed query is read as well as it can be (unbalanced quotes
+and parentheses closed, lone operators dropped); a query that cannot be run
+raises :class:`QueryError` with a message for the user.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.searching import Searcher
+from whoosh.sorting import FieldFacet
+
+from indexer import config
+from indexer.analysis import fold_token, syllables
+from indexer.schema import facet_key
+from indexer.text import normalize
+from indexer.writer import open_index
+
+__all__ = [
+    "MAX_PER_PAGE",
+    "MAX_QUERY_CHARS",
+    "ParsedQuery",
+    "QueryError",
+    "SearchParams",
+    "highlight_html",
+    "highlight_terms",
+    "iter_matching_ids",
+    "parse_query",
+    "search",
+]
+
+MAX_QUERY_CHARS = 1_000
+MAX_CLAUSES = 64
+MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
+SORTS = ("relevance", "newest", "oldest")
+TITLE_BOOST = 3.0
+BODY_BOOST = 1.0
+ADJACENCY_BOOST = 1.0
+SNIPPET_CHARS = 240
+_TIE_MARGIN = 20  # extra hits fetched so equal scores can be re-ordered newest first
+_FILTER_FIELDS = ("portal", "province", "district", "category", "year")
+_TEXT_FIELDS = ("title", "body")
+
+
+class QueryError(ValueError):
+    """A search request that cannot be run; ``message`` says why, for the user."""
+
+    def __init__(self, message: str, field: str = "q") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# -- parameters ---------------------------------------------------------------
+
+
+@dataclass
+class SearchParams:
+    """One search request: the query, its filters, the order and the page wanted."""
+
+    q: str = ""
+    portal: str | None = None
+    province: str | None = None
+    category: str | None = None
+    date_from: str | None = None  # YYYY-MM-DD (also YYYY-MM, YYYY, dd/mm/yyyy)
+    date_to: str | None = None
+    sort: str = "relevance"  # relevance | newest | oldest
+    page: int = 1
+    per_page: int = 20
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> SearchParams:
+        """Build and validate params from a query string / form / CLI options mapping.
+
+        Accepts ``from``/``to`` as aliases of ``date_from``/``date_to``; empty
+        strings count as absent.  Raises :class:`QueryError` on a bad value.
+        """
+
+        def get(*names: str) -> Any:
+            for name in names:
+                value = data.get(name)
+                if value not in (None, ""):
+                    return value
+            return None
+
+        params = cls(
+            q=str(get("q") or ""),
+            portal=get("portal"),
+            province=get("province"),
+            category=get("category"),
+            date_from=get("date_from", "from"),
+            date_to=get("date_to", "to"),
+            sort=str(get("sort") or "relevance"),
+            page=_as_int(get("page"), "page", 1),
+            per_page=_as_int(get("per_page"), "per_page", 20),
+        )
+        return params.validated()
+
+    def validated(self) -> SearchParams:
+        """A checked, normalised copy (dates as ``YYYY-MM-DD``); raises :class:`QueryError`."""
+        q = self.q or ""
+        if len(q) > MAX_QUERY_CHARS:
+            raise QueryError(
+                f"the query is {len(q):,} characters long; at most {MAX_QUERY_CHARS:,} are allowed"
+            )
+        sort = (self.sort or "relevance").strip().lower()
+        if sort not in SORTS:
+            raise QueryError(
+                f"unknown sort {self.sort!r}: use one of {', '.join(SORTS)}", field="sort"
+            )
+        page = _as_int(self.page, "page", 1)
+        per_page = _as_int(self.per_page, "per_page", 20)
+        if not 1 <= page <= MAX_PAGE:
+            raise QueryError(f"page must be between 1 and {MAX_PAGE:,}", field="page")
+        if not 1 <= per_page <= MAX_PER_PAGE:
+            raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}", field="per_page")
+        date_from = _parse_day(self.date_from, "date_from", end=False)
+        date_to = _parse_day(self.date_to, "date_to", end=True)
+        if date_from and date_to and date_from > date_to:
+            raise QueryError(
+                f"the start date {date_from} is after the end date {date_to}", field="date_from"
+            )
+        return replace(
+            self,
+            q=normalize(q),
+            portal=_clean(self.portal),
+            province=_clean(self.province),
+            category=_clean(self.category),
+            date_from=date_from,
+            date_to=date_to,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+        )
+
+
+def _clean(value: str | None) -> str | None:
+    value = normalize(str(value)) if value is not None else ""
+    return value[:200] or None
+
+
+def _as_int(value: Any, name: str, default: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise QueryError(f"{name} must be a whole number, not {value!r}", field=name) from None
+
+
+_DAY = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+def _parse_day(value: str | None, name: str, *, end: bool) -> str | None:
+    """``YYYY-MM-DD`` for a date filter bound; ``YYYY`` / ``YYYY-MM`` cover the whole span."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    match = _DAY.match(text)
+    if match:
+        year, month, day = int(match[1]), match[2], match[3]
+        if month is None:
+            month_i, day_i = (12, 31) if end else (1, 1)
+        else:
+            month_i = int(month)
+            day_i = int(day) if day else (_month_days(year, month_i) if end else 1)
+        return _checked_day(year, month_i, day_i, text, name)
+    parsed = _vietnamese_date(text)
+    if parsed:
+        return parsed
+    raise QueryError(f"{name}: {text!r} is not a date; use YYYY-MM-DD (or dd/mm/yyyy)", field=name)
+
+
+def _vietnamese_date(text: str) -> str | None:
+    try:
+        from indexer.dates import parse_date  # the one date parser, when present
+    except ImportError:
+        match = re.match(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$", text)
+        if not match:
+            return None
+        return _checked_day(int(match[3]), int(match[2]), int(match[1]), text, "date")
+    parsed = parse_date(text)
+    return parsed.iso[:10] if parsed else None
+
+
+def _month_days(year: int, month: int) -> int:
+    import calendar
+
+    return calendar.monthrange(year, month)[1] if 1 <= month <= 12 else 31
+
+
+def _checked_day(year: int, month: int, day: int, text: str, name: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        raise QueryError(f"{name}: {text!r} is not a valid date", field=name) from None
+
+
+# -- query parsing --------------------------------------------------------------
+
+
+@dataclass
+class Clause:
+    """A word or phrase of the query: its syllables (canonical, lowercase) and where it applies."""
+
+    keys: list[str]
+    spans: list[tuple[int, int]]  # where each syllable sits in the query string
+    fieldname: str | None = None  # None (title and body), "title" or "body"
+    quoted: bool = False
+
+    @property
+    def accented(self) -> bool:
+        """Whether the words were typed with diacritics."""
+        return any(fold_token(k) != k for k in self.keys)
+
+
+@dataclass
+class Node:
+    """``and``/``or`` of children, or ``not`` of one child."""
+
+    op: str
+    children: list[Clause | Node] = field(default_factory=list)
+
+
+@dataclass
+class ParsedQuery:
+    """A parsed query: its tree, the filters it named, and what was repaired."""
+
+    root: Node
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+
+    def clauses(self, *, negated: bool = False) -> list[Clause]:
+        """The positive (or, with ``negated``, the excluded) clauses."""
+        out: list[Clause] = []
+
+        def walk(node: Clause | Node, neg: bool) -> None:
+            if isinstance(node, Clause):
+                if neg == negated:
+                    out.append(node)
+                return
+            for child in node.children:
+                walk(child, not neg if node.op == "not" else neg)
+
+        walk(self.root, False)
+        return out
+
+    @property
+    def accented(self) -> bool:
+        """Whether the positive words carry diacritics (then exact matches rank first)."""
+        return any(c.accented for c in self.clauses())
+
+    @property
+    def empty(self) -> bool:
+        """True when the query holds no positive words (browse, or exclusions only)."""
+        return not self.clauses()
+
+
+_LEX = re.compile(
+    r"""(?P<ws>\s+)
+      | (?P<lp>\()
+      | (?P<rp>\))
+      | (?P<quote>"[^"]*"?)
+      | (?P<word>[^\s()"]+)""",
+    re.VERBOSE,
+)
+_FIELD = re.compile(r"^([A-Za-z_]+):(.*)$", re.S)
+
+
+def _lex(q: str) -> list[tuple[str, str, int]]:
+    tokens: list[tuple[str, str, int]] = []
+    for match in _LEX.finditer(q):
+        kind = match.lastgroup or "ws"
+        if kind != "ws":
+            tokens.append((kind, match.group(0), match.start()))
+    return tokens
+
+
+def parse_query(q: str) -> ParsedQuery:
+    """Parse a query string (see module docstring); never raises on malformed input."""
+    parser = _Parser(normalize(q or "")[:MAX_QUERY_CHARS])
+    root = parser.parse()
+    return ParsedQuery(root=root, filters=parser.filters, notices=parser.notices)
+
+
+class _Parser:
+    """Recursive descent over the lexed query: conj := disj+ ; disj := unary (OR unary)*."""
+
+    def __init__(self, q: str) -> None:
+        self.q = q
+        self.tokens = _lex(q)
+        self.i = 0
+        self.filters: dict[str, list[str]] = {}
+        self.notices: list[str] = []
+        self.clause_count = 0
+
+    def peek(self) -> tuple[str, str, int] | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def parse(self) -> Node:
+        node = self.conj(top=True)
+        if any(
+            t[1].startswith('"') and (len(t[1]) == 1 or not t[1].endswith('"')) for t in self.tokens
+        ):
+            self.notices.append("a quote was not closed: the phrase runs to the end of the query")
+        return node
+
+    def conj(self, top: bool = False) -> Node:
+        children: list[Clause | Node] = []
+        while (tok := self.peek()) is not None:
+            if tok[0] == "rp":
+                if top:
+                    self.i += 1
+                    self.notices.append("an unmatched ')' was ignored")
+                    continue
+                break
+            if tok[0] == "word" and tok[1] in ("OR", "|", "||", "AND", "&&", "&"):
+                self.i += 1  # a lone or leading operator: nothing to join
+                continue
+            node = self.disj()
+            if node is not None:
+                children.append(node)
+        return Node("and", children)
+
+    def disj(self) -> Clause | Node | None:
+        first = self.unary()
+        alternatives = [first] if first is not None else []
+        while (tok := self.peek()) is not None and tok[0] == "word" and tok[1] in ("OR", "|", "||"):
+            self.i += 1
+            nxt = self.unary()
+            if nxt is not None:
+                alternatives.append(nxt)
+        if not alternatives:
+            return None
+        return alternatives[0] if len(alternatives) == 1 else Node("or", alternatives)
+
+    def unary(self) -> Clause | Node | None:
+        tok = self.peek()
+        if tok is None:
+            return None
+        kind, text, start = tok
+        if kind == "word" and text == "NOT":
+            self.i += 1
+            inner = self.unary()
+            return Node("not", [inner]) if inner is not None else None
+        if kind == "word" and text.startswith("-") and len(text) > 1:
+            self.tokens[self.i] = ("word", text[1:], start + 1)
+            inner = self.unary()
+            return Node("not", [inner]) if inner is not None else None
+        if kind == "word" and text in ("-", "+"):
+            self.i += 1
+            nxt = self.peek()
+            if (
+                text == "-"
+                and nxt is not None
+                and nxt[0] in ("lp", "quote")
+                and nxt[2] == start + 1
+            ):
+                inner = self.unary()
+                return Node("not", [inner]) if inner is not None else None
+            return None
+        if kind == "word" and text.startswith("+") and len(text) > 1:
+            self.tokens[self.i] = ("word", text[1:], start + 1)
+            return self.unary()
+        return self.atom(None)
+
+    def atom(self, fieldname: str | None) -> Clause | Node | None:
+        tok = self.peek()
+        if tok is None:
+            return None
+        kind, text, start = tok
+        self.i += 1
+        if kind == "lp":
+            inner = self.conj()
+            if (nxt := self.peek()) is not None and nxt[0] == "rp":
+                self.i += 1
+            else:
+                self.notices.append("a '(' was not closed")
+            if fieldname:
+                _set_field(inner, fieldname)
+            return inner if inner.children else None
+        if kind == "rp":
+            return None
+        if kind == "quote":
+            body = text[1:-1] if len(text) > 1 and text.endswith('"') else text[1:]
+            return self.clause(body, start + 1, fieldname, quoted=True)
+        match = _FIELD.match(text)
+        if match and fieldname is None:
+            name, rest = match[1].lower(), match[2]
+            if name in _TEXT_FIELDS or name in _FILTER_FIELDS:
+                if rest:
+                    self.tokens[self.i - 1] = ("word", rest, start + len(match[1]) + 1)
+                    self.i -= 1
+                elif (nxt := self.peek()) is None or nxt[0] == "ws" or nxt[2] != start + len(text):
+                    return None  # "title:" followed by nothing
+                if name in _FILTER_FIELDS:
+                    return self.filter_value(name)
+                return self.atom(name)
+        return self.clause(text, start, fieldname, quoted=False)
+
+    def filter_value(self, name: str) -> None:
+        tok = self.peek()
+        if tok is None:
+            return None
+        self.i += 1
+        value = tok[1].strip('"') if tok[0] in ("word", "quote") else ""
+        if value:
+            self.filters.setdefault(name, []).append(value)
+        return None
+
+    def clause(self, text: str, offset: int, fieldname: str | None, quoted: bool) -> Clause | None:
+        tokens = syllables(text)
+        if not tokens:
+            return None
+        self.clause_count += 1
+        if self.clause_count > MAX_CLAUSES:
+            if self.clause_count == MAX_CLAUSES + 1:
+                self.notices.append(f"only the first {MAX_CLAUSES} words were used")
+            return None
+        keys = [k for k, _, _ in tokens][:MAX_CLAUSES]
+        spans = [(offset + s, offset + e) for _, s, e in tokens][:MAX_CLAUSES]
+        return Clause(keys, spans, fieldname, quoted=quoted)
+
+
+def _set_field(node: Clause | Node, fieldname: str) -> None:
+    if isinstance(node, Clause):
+        node.fieldname = node.fieldname or fieldname
+    else:
+        for child in node.children:
+            _set_field(child, fieldname)
+
+
+# -- query building ---------------------------------------------------------------
+
+
+def _clause_query(clause: Clause, exact: bool) -> wq.Query:
+    """The Whoosh query of one clause on the exact or the folded copy of its fields."""
+    names = (clause.fieldname,) if clause.fieldname else _TEXT_FIELDS
+    keys = clause.keys if exact else [fold_token(k) for k in clause.keys]
+    parts: list[wq.Query] = []
+    for name in names:
+        fieldname = name if exact else f"{name}_f"
+        boost = TITLE_BOOST if name == "title" else BODY_BOOST
+        if len(keys) == 1:
+            parts.append(wq.Term(fieldname, keys[0], boost=boost))
+        else:
+            parts.append(wq.Phrase(fieldname, keys, boost=boost))
+    return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+
+def _adjacency(clauses: list[Clause], exact: bool) -> list[wq.Query]:
+    """Phrase queries for neighbouring one-syllable words (``cán`` ``bộ``): a bonus, not a must."""
+    out: list[wq.Query] = []
+    for left, right in zip(clauses, clauses[1:], strict=False):
+        if len(out) >= 8:
+            break
+        if any(c.quoted or c.fieldname or len(c.keys) != 1 for c in (left, right)):
+            continue
+        keys = [left.keys[0], right.keys[0]]
+        if not exact:
+            keys = [fold_token(k) for k in keys]
+        for name in _TEXT_FIELDS:
+            fieldname = name if exact else f"{name}_f"
+            boost = ADJACENCY_BOOST * (TITLE_BOOST if name == "title" else BODY_BOOST)
+            out.append(wq.Phrase(fieldname, keys, boost=boost))
+    return out
+
+
+def _build(node: Clause | Node, exact: bool) -> wq.Query | None:
+    """The Whoosh query of a parsed node; ``exact`` picks the tier for positive words."""
+    if isinstance(node, Clause):
+        return _clause_query(node, exact)
+    if node.op == "not":
+        return None  # handled by the enclosing "and"
+    if node.op == "or":
+        parts = [q for q in (_build(c, exact) for c in node.children) if q is not None]
+        negs = [c.children[0] for c in node.children if isinstance(c, Node) and c.op == "not"]
+        if negs:  # "a OR -b": read as "a OR (everything but b)"
+            parts.append(wq.AndNot(wq.Every(), wq.Or([_negative(n) for n in negs])))
+        return wq.Or(parts) if parts else None
+    positives = [c for c in node.children if not (isinstance(c, Node) and c.op == "not")]
+    negatives = [c.children[0] for c in node.children if isinstance(c, Node) and c.op == "not"]
+    parts = [q for q in (_build(c, exact) for c in positives) if q is not None]
+    if not parts and not negatives:
+        return None
+    main: wq.Query = wq.Every() if not parts else parts[0] if len(parts) == 1 else wq.And(parts)
+    plain = [c for c in positives if isinstance(c, Clause)]
+    bonus = _adjacency(plain, exact)
+    if bonus:
+        main = wq.AndMaybe(main, wq.Or(bonus))
+    if negatives:
+        main = wq.AndNot(main, wq.Or([_negative(n) for n in negatives]))
+    return main
+
+
+def _negative(node: Clause | Node) -> wq.Query:
+    """What an exclusion removes: exact words if typed with diacritics, else any folded match."""
+    if isinstance(node, Clause):
+        return _clause_query(node, exact=node.accented)
+    if node.op == "not":
+        return wq.AndNot(wq.Every(), _negative(node.children[0]))
+    built = [_negative(c) for c in node.children]
+    return wq.Or(built) if node.op == "or" else wq.And(built)
+
+
+def _filter_query(params: SearchParams, parsed: ParsedQuery) -> wq.Query | None:
+    """The filters of the request and of the query string, as one Whoosh query."""
+    terms: list[wq.Query] = []
+
+    def any_of(fieldname: str, values: list[str]) -> None:
+        if values:
+            alts = [wq.Term(fieldname, v) for v in dict.fromkeys(values)]
+            terms.append(alts[0] if len(alts) == 1 else wq.Or(alts))
+
+    portals = parsed.filters.get("portal", []) + ([params.portal] if params.portal else [])
+    any_of("portal", [p.strip() for p in portals if p.strip()])
+    for name in ("province", "district", "category"):
+        values = parsed.filters.get(name, []) + (
+            [getattr(params, name)] if getattr(params, name, None) else []
+        )
+        any_of(f"{name}_key", [facet_key(v) for v in values])
+    years = [y for y in parsed.filters.get("year", []) if y.isdigit() and len(y) == 4]
+    if years:
+        terms.append(wq.Or([wq.Term("year", y) for y in years]))
+    if params.date_from or params.date_to:
+        low = int(params.date_from.replace("-", "")) if params.date_from else None
+        high = int(params.date_to.replace("-", "")) if params.date_to else None
+        terms.append(wq.NumericRange("pubday", low, high))
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else wq.And(terms)
+
+
+@dataclass
+class _Plan:
+    """The Whoosh queries of one request: the exact tier (or None) and the full match."""
+
+    parsed: ParsedQuery
+    full: wq.Query  # every match (folded tier, filters applied)
+    exact: wq.Query | None  # matches with the exact words (only for accented queries)
+    match_all: bool
+
+
+def _plan(params: SearchParams) -> _Plan:
+    parsed = parse_query(params.q)
+    filt = _filter_query(params, parsed)
+    built = _build(parsed.root, exact=False)
+    match_all = built is None
+    full = built if built is not None else wq.Every()
+    exact = _build(parsed.root, exact=True) if parsed.accented else None
+    if filt is not None:
+        full = wq.Require(full, filt) if not match_all else wq.And([wq.Every(), filt])
+        if exact is not None:
+            exact = wq.Require(exact, filt)
+    return _Plan(parsed, full, exact, match_all)
+
+
+# -- the searcher and its per-document columns ---------------------------------------
+
+_local = threading.local()
+
+
+def _searcher(index_dir: Path | str | None) -> Searcher | None:
+    """A searcher on the latest index generation, kept per thread and per index."""
+    path = str(Path(index_dir or config.index_dir()).resolve())
+    cache: dict[str, Searcher] = _local.__dict__.setdefault("searchers", {})
+    searcher = cache.get(path)
+    if searcher is not None:
+        try:
+            searcher = searcher.refresh()
+        except Exception:  # noqa: BLE001 — the index was replaced under us: reopen
+            searcher = None
+    if searcher is None:
+        ix = open_index(Path(path))
+        if ix is None:
+            return None
+        searcher = ix.searcher()
+    cache[path] = searcher
+    return searcher
+
+
+def _columns(searcher: Searcher) -> dict[str, list[Any]]:
+    """portal/category/year/newest of every document, by document number (cached)."""
+    cached = getattr(searcher, "_vn_columns", None)
+    if cached is not None:
+        return cached
+    reader = searcher.reader()
+    out: dict[str, list[Any]] = {}
+    for name in ("portal", "category", "year", "newest"):
+        values: list[Any] = []
+        for leaf, _offset in reader.leaf_readers():
+            if leaf.has_column(name):
+                values.extend(leaf.column_reader(name, translate=True))
+            else:
+                values.extend([None] * leaf.doc_count_all())
+        out[name] = values
+    searcher._vn_columns = out  # type: ignore[attr-defined]
+    return out
+
+
+def _facets(searcher: Searcher, docnums: set[int]) -> dict[str, dict[str, int]]:
+    cols = _columns(searcher)
+    facets: dict[str, dict[str, int]] = {}
+    for name in ("portal", "category", "year"):
+        column = cols[name]
+        counts = Counter(column[d] for d in docnums)
+        counts.pop(None, None)
+        counts.pop("", None)
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        facets[name] = dict(
+            ordered[:50] if name != "year" else sorted(counts.items(), reverse=True)
+        )
+    return facets
+
+
+# -- search -------------------------------------------------------------------------
+
+
+def _empty_result(params: SearchParams, started: float) -> dict[str, Any]:
+    return {
+        "total": 0,
+        "page": params.page,
+        "per_page": params.per_page,
+        "results": [],
+        "facets": {"portal": {}, "category": {}, "year": {}},
+        "did_you_mean": None,
+        "took_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+
+
+def _ranked(
+    searcher: Searcher, plan: _Plan, sort: str, limit: int | None, exact_docs: set[int]
+) -> list[tuple[int, float]]:
+    """(docnum, score) of the best ``limit`` matches in the requested order."""
+    if sort in ("newest", "oldest") or plan.match_all:
+        key = "oldest" if sort == "oldest" else "newest"
+        facet = FieldFacet(key, reverse=(key == "newest"))
+        hits = searcher.search(plan.full, limit=limit, sortedby=facet, scored=False)
+        return [(hit.docnum, 0.0) for hit in hits]
+    newest = _columns(searcher)["newest"]
+    out: list[tuple[int, float]] = []
+    tiers: list[tuple[wq.Query, set[int] | None]] = []
+    if plan.exact is not None:
+        tiers = [(plan.exact, None), (plan.full, exact_docs)]
+    else:
+        tiers = [(plan.full, None)]
+    for tier_query, mask in tiers:
+        want = None if limit is None else limit - len(out)
+        if want is not None and want <= 0:
+            break
+        fetch = None if want is None else want + _TIE_MARGIN
+        hits = searcher.search(tier_query, limit=fetch, mask=mask or None)
+        scored = [(hit.docnum, float(hit.score or 0.0)) for hit in hits]
+        scored.sort(key=lambda ds: (-round(ds[1], 6), -(newest[ds[0]] or 0)))
+        out.extend(scored if want is None else scored[:want])
+    return out
+
+
+def _hit_dict(searcher: Searcher, docnum: int, score: float, terms: set[str]) -> dict[str, Any]:
+    stored = searcher.stored_fields(docnum)
+    return {
+        "id": stored.get("id"),
+        "url": stored.get("url"),
+        "title": stored.get("title") or "",
+        "portal": stored.get("portal"),
+        "province": stored.get("province") or None,
+        "district": stored.get("district") or None,
+        "category": stored.get("category") or None,
+        "published": stored.get("published") or None,
+        "score": round(score, 4),
+        "snippet_html": _snippet(stored.get("body") or "", terms),
+    }
+
+
+def _nothing_to_find(params: SearchParams, plan: _Plan) -> bool:
+    """A query of only operators or punctuation (``OR``, ``-``, ``((``): it finds nothing."""
+    parsed = plan.parsed
+    return (
+        plan.match_all
+        and bool(params.q.strip())
+        and not parsed.filters
+        and not parsed.clauses(negated=True)
+    )
+
+
+def search(params: SearchParams, index_dir: Path | str | None = None) -> dict[str, Any]:
+    """Run one search request; returns the JSON-ready result page (see module docstring).
+
+    ``{total, page, per_page, results: [{id, url, title, portal, province, district,
+    category, published, score, snippet_html}], facets: {portal, category, year},
+    did_you_mean, took_ms}``.  Raises :class:`QueryError` for invalid params; an
+    index not built yet gives an empty result.
+    """
+    started = time.perf_counter()
+    params = params.validated()
+    searcher = _searcher(index_dir)
+    if searcher is None:
+        return _empty_result(params, started)
+    plan = _plan(params)
+    if _nothing_to_find(params, plan):
+        return _empty_result(params, started)
+    docnums = set(searcher.docs_for_query(plan.full))
+    exact_docs = set(searcher.docs_for_query(plan.exact)) if plan.exact is not None else set()
+    offset = (params.page - 1) * params.per_page
+    ranked = _ranked(searcher, plan, params.sort, offset + params.per_page, exact_docs)
+    terms = set(highlight_terms_parsed(plan.parsed))
+    results = [_hit_dict(searcher, d, s, terms) for d, s in ranked[offset:]]
+    did_you_mean = None
+    if not docnums and not plan.parsed.empty:
+        did_you_mean = _did_you_mean(searcher, params, plan.parsed)
+    return {
+        "total": len(docnums),
+        "page": params.page,
+        "per_page": params.per_page,
+        "results": results,
+        "facets": _facets(searcher, docnums),
+        "did_you_mean": did_you_mean,
+        "took_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+
+
+def iter_matching_ids(params: SearchParams, index_dir: Path | str | None = None) -> Iterator[str]:
+    """Every matching article id, in the order of ``params.sort`` (page/per_page ignored).
+
+    For exports of a query's results; an index not built yet yields nothing.
+    """
+    params = params.validated()
+    searcher = _searcher(index_dir)
+    if searcher is None:
+        return
+    plan = _plan(params)
+    if _nothing_to_find(params, plan):
+        return
+    exact_docs = set(searcher.docs_for_query(plan.exact)) if plan.exact is not None else set()
+    for docnum, _score in _ranked(searcher, plan, params.sort, None, exact_docs):
+        yield searcher.stored_fields(docnum)["id"]
+
+
+# -- did you mean --------------------------------------------------------------------
+
+
+def _did_you_mean(searcher: Searcher, params: SearchParams, parsed: ParsedQuery) -> str | None:
+    """A corrected query string that has results, or None."""
+    q = params.q
+    replacements: list[tuple[int, int, str]] = []
+    reader = searcher.reader()
+    for clause in parsed.clauses():
+        exact = clause.accented
+        fieldname = "body" if exact else "body_f"
+        correctors = {name: searcher.corrector(name) for name in (fieldname,)}
+        for key, span in zip(clause.keys, clause.spans, strict=False):
+            term = key if exact else fold_token(key)
+            if reader.doc_frequency(fieldname, term) or reader.doc_frequency(
+                "title" if exact else "title_f", term
+            ):
+                continue
+            suggestions = correctors[fieldname].suggest(term, limit=8, maxdist=2, prefix=1)
+            if not suggestions:
+                continue
+            best = max(suggestions, key=lambda s: reader.doc_frequency(fieldname, s))
+            replacements.append((span[0], span[1], best))
+    if not replacements:
+        return None
+    out = q
+    for start, end, text in sorted(replacements, reverse=True):
+        out = out[:start] + text + out[end:]
+    corrected = replace(params, q=out, page=1)
+    plan = _plan(corrected)
+    for _ in searcher.docs_for_query(plan.full):
+        return out
+    return None
+
+
+# -- highlighting --------------------------------------------------------------------
+
+
+def highlight_terms_parsed(parsed: ParsedQuery) -> list[str]:
+    """The folded syllables a parsed query looks for (exclusions left out)."""
+    seen: dict[str, None] = {}
+    for clause in parsed.clauses():
+        for key in clause.keys:
+            seen[fold_token(key)] = None
+    return list(seen)
+
+
+def highlight_terms(q: str) -> list[str]:
+    """The folded syllables to mark for query ``q`` (match a token by its folded form)."""
+    return highlight_terms_parsed(parse_query(q))
+
+
+def _marked(text: str, tokens: list[tuple[str, int, int]], terms: set[str]) -> str:
+    """Escape ``text`` and wrap runs of matching tokens (``Tuyên Hóa``) in one ``<mark>``."""
+    runs: list[list[int]] = []
+    for key, start, end in tokens:
+        if key not in terms:
+            continue
+        if runs and not text[runs[-1][1] : start].strip():
+            runs[-1][1] = end
+        else:
+            runs.append([start, end])
+    out: list[str] = []
+    last = 0
+    for start, end in runs:
+        out.append(html.escape(text[last:start]))
+        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        last = end
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def highlight_html(text: str, q: str) -> str:
+    """``text`` as HTML-safe text with the query's words wrapped in ``<mark>``."""
+    terms = set(highlight_terms(q))
+    text = text or ""
+    return _marked(text, syllables(text, folded=True), terms)
+
+
+_SNIPPET_SCAN = 60_000
+
+
+def _snippet(body: str, terms: set[str]) -> str:
+    """An HTML-safe extract of ``body`` around the densest cluster of query words."""
+    text = body[:_SNIPPET_SCAN]
+    if not text:
+        return ""
+    tokens = syllables(text, folded=True)
+    hits = [i for i, (key, _, _) in enumerate(tokens) if key in terms][:300]
+    if not hits:
+        end = text.rfind(" ", 0, SNIPPET_CHARS) if len(text) > SNIPPET_CHARS else len(text)
+        end = end if end > 0 else min(len(text), SNIPPET_CHARS)
+        return html.escape(text[:end]) + (" …" if end < len(body) else "")
+    # the window of ~40 tokens holding the most distinct query words wins
+    best, best_score = hits[0], -1
+    for i in hits:
+        window = {tokens[j][0] for j in hits if i <= j < i + 40}
+        score = len(window) * 100 + sum(1 for j in hits if i <= j < i + 40)
+        if score > best_score:
+            best, best_score = i, score
+    first = max(0, best - 8)
+    start = tokens[first][1]
+    end = start + SNIPPET_CHARS
+    if end < len(text):
+        cut = text.rfind(" ", tokens[best][2], end)
+        end = cut if cut > 0 else end
+    end = min(end, len(text))
+    window_tokens = [t for t in tokens if t[1] >= start and t[2] <= end]
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(body) else ""
+    return (
+        prefix
+        + _marked(text[start:end], [(k, s - start, e - start) for k, s, e in window_tokens], terms)
+        + suffix
+    )
