@@ -24,7 +24,9 @@ Types, per field:
 Where rows come from (:func:`iter_export_batches`): no query and no filter → the
 whole store in ``seq`` order; filters only → a filtered SQL select, ``seq`` order;
 a text query → the ids of every match from the search index, in result order, and
-their rows from the store in batches.
+their rows from the store in batches.  Store exports hold every archived article,
+``gone`` ones too (the optional ``status`` field tells them apart); the search
+index, hence a query's export, holds live articles only.
 
 Beside each export a Frictionless Data Package descriptor
 (``<file>.datapackage.json``, :func:`datapackage`) records every field (type,
@@ -223,6 +225,14 @@ FIELDS: dict[str, FieldSpec] = {
             pa.int64(),
         ),
         FieldSpec(
+            "status",
+            "'live', or 'gone' once the portal stopped serving it (it stays archived); "
+            "not exported unless asked for.",
+            "string",
+            "string",
+            pa.string(),
+        ),
+        FieldSpec(
             "published_precision",
             "How precise 'published' is: 'day' or 'minute' (not exported unless asked for).",
             "string",
@@ -232,7 +242,8 @@ FIELDS: dict[str, FieldSpec] = {
     )
 }
 
-DEFAULT_FIELDS: tuple[str, ...] = tuple(name for name in FIELDS if name != "published_precision")
+OPTIONAL_FIELDS = ("status", "published_precision")  # exported only when asked for
+DEFAULT_FIELDS: tuple[str, ...] = tuple(name for name in FIELDS if name not in OPTIONAL_FIELDS)
 
 
 def parse_fields(value: str | Sequence[str] | None) -> tuple[str, ...]:
