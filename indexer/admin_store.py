@@ -167,6 +167,13 @@ class AdminStore:
                 .values(last_run=when or utcnow())
             )
 
+    def restore_schedule_run(self, portal: str, when: datetime | None) -> None:
+        """Put ``last_run`` back to an earlier value (a run that was stopped before its end)."""
+        with self.writer.begin() as conn:
+            conn.execute(
+                schedules.update().where(schedules.c.portal == portal).values(last_run=when)
+            )
+
     def schedules_signature(self) -> tuple[Any, ...]:
         """A cheap fingerprint of the schedules table, to notice edits by polling."""
         with self.engine.connect() as conn:
