@@ -147,6 +147,7 @@ class SearchParams:
             raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}", field="per_page")
         date_from = _parse_day(self.date_from, "date_from", end=False)
         date_to = _parse_day(self.date_to, "date_to", end=True)
+
         if date_from and date_to and date_from > date_to:
             raise QueryError(
                 f"the start date {date_from} is after the end date {date_to}", field="date_from"
@@ -179,6 +180,7 @@ def _as_int(value: Any, name: str, default: int) -> int:
         raise QueryError(f"{name} must be a whole number, not {value!r}", field=name) from None
 
 
+_LABELS = {"date_from": "start date", "date_to": "end date"}
 _DAY = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
@@ -203,13 +205,9 @@ def _parse_day(value: str | None, name: str, *, end: bool) -> str | None:
 
 
 def _vietnamese_date(text: str) -> str | None:
-    try:
-        from indexer.dates import parse_date  # the one date parser, when present
-    except ImportError:
-        match = re.match(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$", text)
-        if not match:
-            return None
-        return _checked_day(int(match[3]), int(match[2]), int(match[1]), text, "date")
+    """``YYYY-MM-DD`` of a Vietnamese-style date (``dd/mm/yyyy``…), by the one date parser."""
+    from indexer.dates import parse_date
+
     parsed = parse_date(text)
     return parsed.iso[:10] if parsed else None
 
@@ -226,7 +224,8 @@ def _checked_day(year: int, month: int, day: int, text: str, name: str) -> str:
     try:
         return dt.date(year, month, day).isoformat()
     except ValueError:
-        raise QueryError(f"{name}: {text!r} is not a valid date", field=name) from None
+        label = _LABELS.get(name, name)
+        raise QueryError(f"the {label} {text!r} is not a valid date", field=name) from None
 
 
 # -- query parsing --------------------------------------------------------------

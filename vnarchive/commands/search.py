@@ -1,0 +1,106 @@
+"""``vnarchive search``: search the archive from the command line (same engine as the web app)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import click
+
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _snippet_text(snippet_html: str, color: bool) -> str:
+    """The plain text of a snippet, matched words in bold (or [brackets] without colour)."""
+    import html
+
+    def mark(match: re.Match[str]) -> str:
+        word = match.group(1)
+        return click.style(word, bold=True, fg="yellow") if color else f"[{word}]"
+
+    return html.unescape(_TAG.sub("", _MARK.sub(lambda m: mark(m), snippet_html)))
+
+
+@click.command(name="search")
+@click.argument("query", nargs=-1)
+@click.option("--portal", help="Only this portal (id).")
+@click.option("--province", help="Only this province (with or without diacritics).")
+@click.option("--category", help="Only this category (with or without diacritics).")
+@click.option("--from", "date_from", metavar="DATE", help="Published on or after (YYYY-MM-DD).")
+@click.option("--to", "date_to", metavar="DATE", help="Published on or before (YYYY-MM-DD).")
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "newest", "oldest"]),
+    default="relevance",
+    show_default=True,
+)
+@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--per-page", type=int, default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def search(
+    query: tuple[str, ...],
+    portal: str | None,
+    province: str | None,
+    category: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    sort: str,
+    page: int,
+    per_page: int,
+    as_json: bool,
+) -> None:
+    """Search the archived articles for QUERY (diacritics optional).
+
+    \b
+    Syntax: words (all must match), "a phrase", -excluded, a OR b,
+    title:word, and filters portal:ID province:P category:C year:YYYY.
+    """
+    from indexer.query import QueryError, SearchParams
+    from indexer.query import search as run_search
+
+    try:
+        params = SearchParams.from_mapping(
+            {
+                "q": " ".join(query),
+                "portal": portal,
+                "province": province,
+                "category": category,
+                "date_from": date_from,
+                "date_to": date_to,
+                "sort": sort,
+                "page": page,
+                "per_page": per_page,
+            }
+        )
+        result = run_search(params)
+    except QueryError as exc:
+        option = {"q": "QUERY", "date_from": "--from", "date_to": "--to"}.get(
+            exc.field, "--" + exc.field.replace("_", "-")
+        )
+        raise click.BadParameter(exc.message, param_hint=option) from None
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    total = result["total"]
+    if not total:
+        click.echo("No articles found.")
+        if result["did_you_mean"]:
+            click.echo(f"Did you mean: {result['did_you_mean']}")
+        return
+    color = click.get_text_stream("stdout").isatty()
+    first = (params.page - 1) * params.per_page + 1
+    for n, hit in enumerate(result["results"], start=first):
+        date = (hit["published"] or "")[:10] or "no date"
+        click.echo(
+            click.style(f"{n}. {hit['title']}", bold=True) if color else f"{n}. {hit['title']}"
+        )
+        click.echo(f"   {hit['portal']} · {date} · {hit['url']}")
+        if hit["snippet_html"]:
+            click.echo(f"   {_snippet_text(hit['snippet_html'], color)}")
+        click.echo("")
+    last = first + len(result["results"]) - 1
+    if result["results"]:
+        click.echo(f"{first}–{last} of {total:,} articles ({result['took_ms']:.0f} ms)")
+    else:
+        click.echo(f"{total:,} articles; page {params.page} is past the end")
