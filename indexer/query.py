@@ -201,7 +201,10 @@ def _parse_day(value: str | None, name: str, *, end: bool) -> str | None:
     parsed = _vietnamese_date(text)
     if parsed:
         return parsed
-    raise QueryError(f"{name}: {text!r} is not a date; use YYYY-MM-DD (or dd/mm/yyyy)", field=name)
+    label = _LABELS.get(name, name)
+    raise QueryError(
+        f"the {label} {text!r} is not a date; use YYYY-MM-DD (or dd/mm/yyyy)", field=name
+    )
 
 
 def _vietnamese_date(text: str) -> str | None:
