@@ -177,7 +177,8 @@ class Document:
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             return None
         absolute = unwrap_wayback(urljoin(self.base_url, unwrap_wayback(href)))
-        if urlsplit(absolute).scheme not in ("http", "https"):
+        scheme = urlsplit(absolute).scheme
+        if scheme not in ("http", "https") and not (scheme == "file" and self.url.startswith("file:")):
             return None
         return encode_url(absolute)
 

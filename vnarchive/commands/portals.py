@@ -1,0 +1,94 @@
+"""``vnarchive portals``: list the registered portals and validate their profiles."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.group(name="portals")
+def portals() -> None:
+    """List and validate portal profiles (TOML files in the portals directory)."""
+
+
+@portals.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+def list_portals(as_json: bool) -> None:
+    """List every portal: id, name, place, CMS family, base URL, enabled, sample."""
+    from crawler.profiles import ProfileError, load_profiles
+
+    try:
+        profiles = load_profiles()
+    except ProfileError as exc:
+        raise click.ClickException(f"broken portal profile: {exc}") from None
+    if as_json:
+        json.dump([p.summary() for p in profiles], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    if not profiles:
+        click.echo("no portal profiles found")
+        return
+    rows = [("ID", "FAMILY", "ON", "SAMPLE", "PROVINCE", "DISTRICT", "BASE URL", "NAME")]
+    for p in profiles:
+        rows.append(
+            (
+                p.id,
+                p.family,
+                "yes" if p.enabled else "no",
+                "yes" if p.sample else "no",
+                p.province,
+                p.district or "-",
+                p.base_url,
+                p.name,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        click.echo(
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1]
+        )
+
+
+@portals.command(name="check")
+@click.argument("portal_id", required=False)
+def check(portal_id: str | None) -> None:
+    """Validate every profile (or only PORTAL_ID); exit 1 when any is broken."""
+    from crawler.profiles import ProfileError, load_profile
+    from indexer import config
+
+    directory = config.portals_dir()
+    files = sorted(Path(directory).glob("*.toml")) if Path(directory).is_dir() else []
+    if not files:
+        raise click.ClickException(f"no portal profiles in {directory}")
+    errors = 0
+    checked = 0
+    seen: dict[str, Path] = {}
+    for path in files:
+        try:
+            profile = load_profile(path)
+        except ProfileError as exc:
+            if portal_id and path.stem != portal_id:
+                continue
+            checked += 1
+            errors += 1
+            click.echo(f"error  {exc}", err=True)
+            continue
+        if portal_id and profile.id != portal_id:
+            continue
+        checked += 1
+        if profile.id in seen:
+            errors += 1
+            click.echo(
+                f"error  {path}: id: duplicate id {profile.id!r} (also in {seen[profile.id]})",
+                err=True,
+            )
+            continue
+        seen[profile.id] = path
+        click.echo(f"ok     {profile.id:20} {profile.family:15} {path}")
+    if portal_id and not checked:
+        raise click.ClickException(f"no portal {portal_id!r} in {directory}")
+    if errors:
+        raise click.ClickException(f"{errors} broken profile(s) of {checked}")
