@@ -314,9 +314,17 @@ def load_profile(path: str | Path) -> PortalProfile:
 def load_profiles(directory: str | Path | None = None) -> list[PortalProfile]:
     """Every profile in ``directory`` (default: indexer.config.portals_dir()), sorted by id.
 
-    Raises ProfileError on the first broken file and on duplicate ids.
+    Raises ProfileError on the first broken file and on duplicate ids.  Without a
+    ``directory``, the profiles the admin console wrote (``config.admin_portals_dir()``)
+    are merged in; one with the id of a shipped profile replaces it.
     """
-    directory = Path(directory) if directory is not None else config.portals_dir()
+    if directory is None:
+        merged = {p.id: p for p in load_profiles(config.portals_dir())}
+        admin_dir = config.admin_portals_dir()
+        if admin_dir.resolve() != config.portals_dir().resolve():
+            merged.update({p.id: p for p in load_profiles(admin_dir)})
+        return sorted(merged.values(), key=lambda p: p.id)
+    directory = Path(directory)
     if not directory.is_dir():
         return []
     profiles: list[PortalProfile] = []

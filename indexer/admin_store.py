@@ -32,6 +32,7 @@ from indexer.store import (
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 ACTIVE_STATUSES = ("queued", "running")
+RESUMABLE_STATUSES = ("cancelled", "interrupted")  # a new crawl picks these jobs up again
 HEALTH_FLAGS = ("stale", "layout_changed", "redirected", "unreachable", "parked")
 
 admin_metadata = sa.MetaData()
@@ -372,14 +373,19 @@ class AdminStore:
         trigger: str,
         options: dict[str, Any] | None = None,
         pid: int | None = None,
+        resume: bool = True,
     ) -> int:
-        """Create a ``queued`` job for ``portal`` unless one is queued/running; return its id.
+        """Reserve the next crawl of ``portal`` as a ``queued`` job row; return its id.
 
-        Check and insert happen in one write transaction (on SQLite ``BEGIN IMMEDIATE``),
+        Check and write happen in one write transaction (on SQLite ``BEGIN IMMEDIATE``),
         so two processes (the scheduler and the web app) can never both start a crawl
-        of the same portal.  Raises :class:`PortalBusy` when the portal is taken.
+        of the same portal: raises :class:`PortalBusy` when one is queued or running.
+        With ``resume`` (default), when the portal's latest job was ``cancelled`` or
+        ``interrupted`` that row is queued again, so the crawl resumes it (same job id,
+        same WARC, counts carried on), as a crawl started by hand would.
         """
         self.reap_dead_jobs()
+        owner = pid if pid is not None else os.getpid()
         with self.writer.begin() as conn:
             active = conn.execute(
                 sa.select(crawl_jobs)
@@ -388,6 +394,19 @@ class AdminStore:
             ).first()
             if active is not None:
                 raise PortalBusy(portal, _row(active))
+            latest = conn.execute(
+                sa.select(crawl_jobs.c.id, crawl_jobs.c.status)
+                .where(crawl_jobs.c.portal == portal)
+                .order_by(crawl_jobs.c.id.desc())
+                .limit(1)
+            ).first()
+            if resume and latest is not None and latest.status in RESUMABLE_STATUSES:
+                conn.execute(
+                    crawl_jobs.update()
+                    .where(crawl_jobs.c.id == latest.id)
+                    .values(status="queued", pid=owner, finished_at=None, stop_reason=None)
+                )
+                return int(latest.id)
             result = conn.execute(
                 crawl_jobs.insert().values(
                     portal=portal,
@@ -395,7 +414,7 @@ class AdminStore:
                     status="queued",
                     trigger=trigger,
                     options=json.dumps(options or {}, ensure_ascii=False),
-                    pid=pid if pid is not None else os.getpid(),
+                    pid=owner,
                     error_reasons="{}",
                 )
             )

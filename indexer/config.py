@@ -9,6 +9,7 @@ one data directory: ``$VNARCHIVE_DATA``, default ``data/`` in the repository.
 | archive store URL | ``VNARCHIVE_DB_URL`` | ``sqlite:///$VNARCHIVE_DATA/archive.sqlite`` |
 | sample server URL | ``VNARCHIVE_SAMPLES_URL`` | ``http://127.0.0.1:8765`` |
 | portal profiles directory | ``VNARCHIVE_PORTALS`` | ``<repo>/data/portals`` |
+| admin-added portal profiles | — | ``$VNARCHIVE_DATA/portals`` (merged over the above) |
 """
 
 from __future__ import annotations
@@ -50,6 +51,15 @@ def jobs_dir() -> Path:
 def portals_dir() -> Path:
     """The directory holding portal profiles (TOML)."""
     return Path(os.environ.get("VNARCHIVE_PORTALS") or REPO_ROOT / "data" / "portals")
+
+
+def admin_portals_dir() -> Path:
+    """Profiles added or edited through the admin console: ``$VNARCHIVE_DATA/portals``.
+
+    ``crawler.profiles.load_profiles()`` merges them over :func:`portals_dir` (same id:
+    the admin's copy wins).  Not created here: only the admin writes to it.
+    """
+    return data_dir() / "portals"
 
 
 def samples_url() -> str:
