@@ -596,32 +596,40 @@ _local = threading.local()
 
 
 def _searcher(index_dir: Path | str | None) -> Searcher | None:
-    """A searcher on the latest index generation, kept per thread and per index."""
+    """A searcher on the latest index generation, kept per thread and per index.
+
+    Never ``Searcher.refresh()``: in whoosh-reloaded 2.7.5 it re-adds the old
+    generation's segments to the new reader (documents counted twice after a
+    merge or a rebuild), so a stale searcher is closed and a new one opened.
+    """
     path = str(Path(index_dir or config.index_dir()).resolve())
     cache: dict[str, Searcher] = _local.__dict__.setdefault("searchers", {})
     searcher = cache.get(path)
     if searcher is not None:
         try:
-            searcher = searcher.refresh()
-        except Exception:  # noqa: BLE001 — the index was replaced under us: reopen
-            searcher = None
-    if searcher is None:
-        ix = open_index(Path(path))
-        if ix is None:
-            return None
-        searcher = ix.searcher()
+            fresh = searcher.up_to_date()
+        except Exception:  # noqa: BLE001 — the index was removed or replaced: reopen
+            fresh = False
+        if fresh:
+            return searcher
+        cache.pop(path, None)
+        searcher.close()
+    ix = open_index(Path(path))
+    if ix is None:
+        return None
+    searcher = ix.searcher()
     cache[path] = searcher
     return searcher
 
 
 def _columns(searcher: Searcher) -> dict[str, list[Any]]:
-    """portal/category/year/newest of every document, by document number (cached)."""
+    """id/portal/category/year/newest of every document, by document number (cached)."""
     cached = getattr(searcher, "_vn_columns", None)
     if cached is not None:
         return cached
     reader = searcher.reader()
     out: dict[str, list[Any]] = {}
-    for name in ("portal", "category", "year", "newest"):
+    for name in ("id", "portal", "category", "year", "newest"):
         values: list[Any] = []
         for leaf, _offset in reader.leaf_readers():
             if leaf.has_column(name):
@@ -757,18 +765,23 @@ def search(params: SearchParams, index_dir: Path | str | None = None) -> dict[st
 def iter_matching_ids(params: SearchParams, index_dir: Path | str | None = None) -> Iterator[str]:
     """Every matching article id, in the order of ``params.sort`` (page/per_page ignored).
 
-    For exports of a query's results; an index not built yet yields nothing.
+    For exports of a query's results.  The ids are collected up front on a searcher
+    of its own, so a slow consumer never holds the index open; an index not built
+    yet yields nothing.  Raises :class:`QueryError` (at the first ``next()``) for
+    invalid params.
     """
     params = params.validated()
-    searcher = _searcher(index_dir)
-    if searcher is None:
+    ix = open_index(Path(index_dir) if index_dir else None)
+    if ix is None:
         return
-    plan = _plan(params)
-    if _nothing_to_find(params, plan):
-        return
-    exact_docs = set(searcher.docs_for_query(plan.exact)) if plan.exact is not None else set()
-    for docnum, _score in _ranked(searcher, plan, params.sort, None, exact_docs):
-        yield searcher.stored_fields(docnum)["id"]
+    with ix.searcher() as searcher:
+        plan = _plan(params)
+        if _nothing_to_find(params, plan):
+            return
+        exact_docs = set(searcher.docs_for_query(plan.exact)) if plan.exact is not None else set()
+        ids = _columns(searcher)["id"]
+        ordered = [ids[d] for d, _ in _ranked(searcher, plan, params.sort, None, exact_docs)]
+    yield from ordered
 
 
 # -- did you mean --------------------------------------------------------------------

@@ -33,7 +33,7 @@ _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?")
 def build_schema() -> Schema:
     """A new instance of the index schema."""
     return Schema(
-        id=ID(stored=True, unique=True),
+        id=ID(stored=True, unique=True, sortable=True),
         url=STORED(),
         portal=ID(stored=True, sortable=True),
         province=STORED(),

@@ -153,12 +153,14 @@ def update_index(
     rebuild: bool = False,
     wait: bool = False,
     procs: int | None = None,
+    parallel_threshold: int = PARALLEL_THRESHOLD,
     progress: Progress | None = None,
 ) -> IndexStats:
     """Bring the index up to date with the store (everything again with ``rebuild``).
 
     ``procs``: worker processes for large batches (default: the CPU count, at most 2
-    are useful).  ``progress(done, total)`` is called after each batch.  Raises
+    are useful) when at least ``parallel_threshold`` articles are to be indexed.
+    ``progress(done, total)`` is called after each batch.  Raises
     :class:`IndexBusy` if another indexer runs and ``wait`` is false.
     """
     started = time.perf_counter()
@@ -183,7 +185,7 @@ def update_index(
         )
         total = _count_since(store, since, live_only=full)
         nprocs = min(procs or os.cpu_count() or 1, 2)
-        if nprocs > 1 and total >= PARALLEL_THRESHOLD:
+        if nprocs > 1 and total >= parallel_threshold:
             writer = ix.writer(procs=nprocs, multisegment=True, limitmb=128, batchsize=100)
         else:
             writer = SegmentWriter(ix, limitmb=128)
