@@ -14,7 +14,9 @@ from search_app.articles import article_json, get_article
 from search_app.context import AppContext, get_ctx
 from search_app.errors import error_body
 from search_app.portals import portal_rows
-from search_app.searching import MAX_PER_PAGE, RawSearch, run_search
+from search_app.searching import RawSearch, run_search
+
+MAX_PER_PAGE = 100  # indexer.query.MAX_PER_PAGE (imported lazily: Whoosh loads on first search)
 
 router = APIRouter(prefix="/api", tags=["api"])
 

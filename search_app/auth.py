@@ -102,12 +102,12 @@ class LoginRateLimiter:
 
 
 def get_admin_store(request: Request) -> AdminStore:
-    """The app's AdminStore (created on first use from the app's archive store)."""
+    """The app's AdminStore, over the app's archive store (created on first use)."""
     state = request.app.state
     admin = getattr(state, "admin_store", None)
     if admin is None:
-        store = getattr(state, "store", None)
-        admin = AdminStore(store if hasattr(store, "writer") else None)
+        ctx = getattr(state, "ctx", None)
+        admin = AdminStore(ctx.store if ctx is not None else None)
         state.admin_store = admin
     return admin
 

@@ -80,6 +80,17 @@ def format_date(value: Any, with_time: bool = False) -> str:
     return out
 
 
+def filesize(size: int | None) -> str:
+    """A file size for people: ``834 B``, ``12.5 KB``, ``3.1 MB``."""
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
 def query_url(request: Request, path: str | None = None, **changes: Any) -> str:
     """The current URL's query with ``changes`` applied (None drops a key): bookmarkable links.
 
@@ -155,6 +166,7 @@ def render(
         "other_lang": other,
         "fmt_date": format_date,
         "snippet": safe_snippet,
+        "filesize": filesize,
     }
     full.update(context or {})
     response = templates.TemplateResponse(

@@ -11,9 +11,11 @@ from fastapi.responses import HTMLResponse
 from search_app.api import search_args
 from search_app.context import AppContext, get_ctx
 from search_app.errors import ApiError
+from search_app.i18n import get_lang, translate
+from search_app.portals import portal_rows
 from search_app.searching import RawSearch, run_search
 from search_app.templating import render
-from search_app.timeline import timeline_svg
+from search_app.timeline import facet_counts, timeline_svg
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,9 +40,29 @@ def search_page(
         "pages": 0,
         "timeline": None,
     }
+    portals = portal_rows(ctx)
+    labels = {p["portal"]: p["district"] or p["portal"] for p in portals}
+    facets: dict[str, list[dict[str, Any]]] = {
+        "province": [
+            {"value": name, "count": None, "label": name}
+            for name in sorted({p["province"] for p in portals if p["province"]})
+        ]
+    }
+    if result is not None:
+        for name, facet in (result.get("facets") or {}).items():
+            counts = facet_counts(facet)
+            facets[name] = [
+                {"value": value, "count": count, "label": labels.get(value, value)}
+                for value, count in counts.items()
+            ]
+    context["facets"] = facets
     if result is not None:
         per_page = int(result.get("per_page") or 20)
         context["pages"] = max(1, math.ceil(int(result.get("total") or 0) / per_page))
-        context["timeline"] = timeline_svg(result.get("facets") or {}, request)
+        context["timeline"] = timeline_svg(
+            result.get("facets") or {},
+            request,
+            translate("timeline_desc", get_lang(request)),
+        )
     status = error.status if error else 200
     return render(request, "search.html", context, status_code=status)
