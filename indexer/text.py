@@ -25,36 +25,41 @@ import unicodedata
 
 __all__ = ["normalize", "fold", "fold_lower", "content_hash"]
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\f\v]+")
 _ENTITY = re.compile(r"&(#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
-# tone-marked second vowel -> (plain vowel, combining tone mark)
-_TONES = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}  # huyền sắc hỏi ngã nặng
-_LETTER = r"[^\W\d_]"
-_OLD_RE = re.compile(rf"(?<![qQ])([oOuU])([aAeEyY])([\u0300\u0301\u0309\u0303\u0323])(?!{_LETTER})")
-_PAIRS = {("o", "a"), ("o", "e"), ("u", "y")}
+# Old tone placement, on composed (NFC) text: a plain o/u followed by a
+# tone-marked a/e/y that ends the syllable ("hoà", "khoẻ", "thuỷ"), not after q.
+_TONES = "\u0300\u0301\u0309\u0303\u0323"  # huyền sắc hỏi ngã nặng
+_PAIRS = {"o": "aeAE", "O": "aeAE", "u": "yY", "U": "yY"}
+_TONED: dict[str, tuple[str, str]] = {
+    unicodedata.normalize("NFC", base + tone): (base, tone) for base in "aeyAEY" for tone in _TONES
+}
+_OLD_RE = re.compile(rf"(?<![qQ])([oOuU])([{''.join(_TONED)}])(?![^\W\d_])")
 
 
 def _move_tone(match: re.Match[str]) -> str:
-    first, second, tone = match.group(1), match.group(2), match.group(3)
-    if (first.lower(), second.lower()) not in _PAIRS:
+    first, second = match.group(1), match.group(2)
+    base, tone = _TONED[second]
+    if base not in _PAIRS[first]:
         return match.group(0)
-    return first + tone + second
+    return unicodedata.normalize("NFC", first + tone) + base
 
 
 def normalize(text: str | None, *, multiline: bool = False) -> str:
     """Return ``text`` in vnarchive's one canonical form (see module docstring)."""
     if not text:
         return ""
-    if "&" in text:
+    for _ in range(4):  # double-escaped entities ("&amp;lt;") too, so a second pass changes nothing
+        if "&" not in text or not _ENTITY.search(text):
+            break
         text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
-    text = text.translate(_ZERO_WIDTH)
-    # Tone placement is fixed on the decomposed form, where the mark is a
-    # separate code point that can be moved, then composed again.
-    text = unicodedata.normalize("NFD", text)
-    text = _OLD_RE.sub(_move_tone, text)
-    text = unicodedata.normalize("NFC", text)
+    if not text.isascii():
+        if _ZERO_WIDTH.search(text):
+            text = _ZERO_WIDTH.sub("", text)
+        text = unicodedata.normalize("NFC", text)
+        text = _OLD_RE.sub(_move_tone, text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
     text = text.replace("\u2029", "\n\n")
     if not multiline:

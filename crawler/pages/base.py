@@ -190,11 +190,16 @@ class PageObject:
         regions = [r for r in regions if not any(o is not r and _contains(o, r) for o in regions)]
         if not regions:
             return Body()
-        for el in self._consumed:
-            if any(_contains(r, el) and r is not el for r in regions):
-                _drop(el)
+        doomed = [
+            el for el in self._consumed if any(_contains(r, el) and r is not el for r in regions)
+        ]
+        for region in regions:
+            for selector in self.REMOVE:
+                doomed.extend(el for el in self.doc.css(selector, region) if el is not region)
+        for el in doomed:
+            _drop(el)
         html = "".join(lxml.html.tostring(r, encoding="unicode", with_tail=False) for r in regions)
-        return build_body(html, self.doc, title=self.title(), remove=self.REMOVE)
+        return build_body(html, self.doc, title=self.title())
 
     def date_near_title(self) -> ParsedDate | None:
         """The first date written in the title's surroundings (a fallback)."""

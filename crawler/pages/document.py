@@ -178,7 +178,9 @@ class Document:
             return None
         absolute = unwrap_wayback(urljoin(self.base_url, unwrap_wayback(href)))
         scheme = urlsplit(absolute).scheme
-        if scheme not in ("http", "https") and not (scheme == "file" and self.url.startswith("file:")):
+        if scheme not in ("http", "https") and not (
+            scheme == "file" and self.url.startswith("file:")
+        ):
             return None
         return encode_url(absolute)
 

@@ -24,6 +24,13 @@ from crawler.pages.document import text_of
 from indexer.dates import find_dates
 
 _PAGER = ".lfr-pagination, .taglib-page-iterator, .pagination, .pager"
+# short leaf elements that may head a timeline entry with a date
+_DATE_HEAD_XPATH = (
+    "//*[self::h2 or self::h3 or self::h4 or self::h5 or self::strong or self::b or self::span"
+    " or self::div or self::p or self::time or self::small][not(*)]"
+    "[string-length(normalize-space(.)) >= 8][string-length(normalize-space(.)) <= 60]"
+)
+_DATE_SHAPE = re.compile(r"\d{1,2}\s*[/.\- ]\s*\d{1,2}\s*[/.\- ]\s*\d{4}|\d{4}-\d{2}-\d{2}")
 
 
 class Liferay62Page(PageObject):
@@ -110,11 +117,9 @@ class Liferay62Page(PageObject):
     def dated_blocks(self) -> list[ListingItem]:
         """Timeline entries: repeated blocks headed by a date, with text and no link."""
         heads: dict[tuple, list[etree._Element]] = {}
-        for el in self.doc.root.iter("h2", "h3", "h4", "h5", "strong", "span", "div"):
-            if len(el) > 1:
-                continue
+        for el in self.doc.root.xpath(_DATE_HEAD_XPATH):
             text = text_of(el)
-            if text and is_date_line(text):
+            if _DATE_SHAPE.search(text) and is_date_line(text):
                 heads.setdefault(_signature(el), []).append(el)
         group = max(heads.values(), key=len, default=[])
         if len(group) < 3:
