@@ -59,8 +59,12 @@ def check(portal_id: str | None) -> None:
     from crawler.profiles import ProfileError, load_profile
     from indexer import config
 
-    directory = config.portals_dir()
-    files = sorted(Path(directory).glob("*.toml")) if Path(directory).is_dir() else []
+    directories = [Path(config.portals_dir())]
+    admin_dir = Path(config.admin_portals_dir())
+    if admin_dir.is_dir() and admin_dir.resolve() != directories[0].resolve():
+        directories.append(admin_dir)
+    files = [path for d in directories if d.is_dir() for path in sorted(d.glob("*.toml"))]
+    directory = " and ".join(str(d) for d in directories)
     if not files:
         raise click.ClickException(f"no portal profiles in {directory}")
     errors = 0
@@ -79,7 +83,7 @@ def check(portal_id: str | None) -> None:
         if portal_id and profile.id != portal_id:
             continue
         checked += 1
-        if profile.id in seen:
+        if profile.id in seen and seen[profile.id].parent == path.parent:
             errors += 1
             click.echo(
                 f"error  {path}: id: duplicate id {profile.id!r} (also in {seen[profile.id]})",
