@@ -36,7 +36,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from indexer.config import db_url
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = sa.MetaData()
 
@@ -96,6 +96,7 @@ versions = sa.Table(
     sa.Column("warc_offset", sa.BigInteger),
     sa.Column("warc_record_id", sa.Text),
     sa.Column("job_id", sa.Integer),
+    sa.Column("warc_length", sa.BigInteger),  # schema 2
 )
 
 attachments = sa.Table(
@@ -112,6 +113,7 @@ attachments = sa.Table(
     sa.Column("warc_file", sa.Text),
     sa.Column("warc_offset", sa.BigInteger),
     sa.Column("warc_record_id", sa.Text),
+    sa.Column("warc_length", sa.BigInteger),  # schema 2
     sa.UniqueConstraint("article_id", "url", name="uq_attachment_article_url"),
 )
 
@@ -145,6 +147,7 @@ crawl_jobs = sa.Table(
     sa.Column("log_path", sa.Text),
     sa.Column("warc_file", sa.Text),
     sa.Column("pid", sa.Integer),
+    sa.Column("articles_gone", sa.Integer, nullable=False, default=0),  # schema 2
 )
 
 schedules = sa.Table(
@@ -177,8 +180,18 @@ portal_health = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-# Ordered migrations: MIGRATIONS[n] upgrades a store at version n to n+1.
-MIGRATIONS: dict[int, list[str]] = {}
+# Ordered migrations: MIGRATIONS[n] upgrades a store at version n to n+1.  Plain SQL
+# that SQLite and PostgreSQL both accept; a new column also goes into the Table above
+# (``create_all`` builds fresh stores at the latest version directly).
+MIGRATIONS: dict[int, list[str]] = {
+    # 1 -> 2: WARC record lengths for versions and attachments (read a capture by
+    # offset+length); how many articles a crawl job marked gone.
+    1: [
+        "ALTER TABLE versions ADD COLUMN warc_length BIGINT",
+        "ALTER TABLE attachments ADD COLUMN warc_length BIGINT",
+        "ALTER TABLE crawl_jobs ADD COLUMN articles_gone INTEGER NOT NULL DEFAULT 0",
+    ],
+}
 
 UpsertOutcome = Literal["new", "changed", "unchanged", "duplicate"]
 
@@ -444,6 +457,7 @@ class ArchiveStore:
                         content_hash=article.content_hash,
                         warc_file=warc.file if warc else None,
                         warc_offset=warc.offset if warc else None,
+                        warc_length=warc.length if warc else None,
                         warc_record_id=warc.record_id if warc else None,
                         job_id=job_id,
                     )
@@ -473,14 +487,32 @@ class ArchiveStore:
         if found is None:
             conn.execute(article_urls.insert().values(url=url, article_id=article_id, kind=kind))
 
-    def touch_article(self, article_id: str, *, seen_at: datetime | None = None) -> None:
-        """Record that an article was seen unchanged (e.g. a 304 answer) without refetching."""
+    def touch_article(
+        self,
+        article_id: str,
+        *,
+        seen_at: datetime | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> None:
+        """Record that an article was seen unchanged (e.g. a 304 answer) without refetching.
+
+        A gone article seen again is live again (and gets a new ``seq`` for the indexer).
+        """
+        values: dict[str, Any] = {"last_seen": seen_at or utcnow()}
+        if etag:
+            values["etag"] = etag
+        if last_modified:
+            values["last_modified"] = last_modified
         with self.writer.begin() as conn:
-            conn.execute(
-                articles.update()
-                .where(articles.c.id == article_id)
-                .values(last_seen=seen_at or utcnow())
-            )
+            status = conn.execute(
+                sa.select(articles.c.status).where(articles.c.id == article_id)
+            ).scalar()
+            if status is None:
+                return
+            if status != "live":
+                values.update(status="live", seq=self._next_seq(conn))
+            conn.execute(articles.update().where(articles.c.id == article_id).values(values))
 
     def mark_gone(self, article_id: str) -> bool:
         """Flag an article as gone from its portal (it stays in the store); True if it changed."""
@@ -507,7 +539,10 @@ class ArchiveStore:
         values: dict[str, Any] = {"status": status, "content_type": content_type, "size": size}
         if warc is not None:
             values.update(
-                warc_file=warc.file, warc_offset=warc.offset, warc_record_id=warc.record_id
+                warc_file=warc.file,
+                warc_offset=warc.offset,
+                warc_length=warc.length,
+                warc_record_id=warc.record_id,
             )
         with self.writer.begin() as conn:
             updated = conn.execute(
@@ -551,25 +586,71 @@ class ArchiveStore:
         return self.get_article(article_id) if article_id else None
 
     def known_urls(self, portal: str) -> dict[str, dict[str, Any]]:
-        """Every URL already archived for a portal → {id, etag, last_modified, status}."""
+        """Every URL already archived for a portal → {id, url, etag, last_modified, status,
+        last_seen, kind} (``url`` is the article's own URL; ``kind`` how this URL maps)."""
         query = sa.select(
-            article_urls.c.url,
+            article_urls.c.url.label("seen_url"),
+            article_urls.c.kind,
             articles.c.id,
+            articles.c.url,
             articles.c.etag,
             articles.c.last_modified,
             articles.c.status,
+            articles.c.last_seen,
         ).join(articles, articles.c.id == article_urls.c.article_id)
         with self.engine.connect() as conn:
             rows = conn.execute(query.where(articles.c.portal == portal))
             return {
-                r.url: {
+                r.seen_url: {
                     "id": r.id,
+                    "url": r.url,
+                    "kind": r.kind,
                     "etag": r.etag,
                     "last_modified": r.last_modified,
                     "status": r.status,
+                    "last_seen": _aware(r.last_seen),
                 }
                 for r in rows
             }
+
+    def pending_attachments(self, portal: str) -> list[dict[str, Any]]:
+        """Attachments of a portal's articles listed but never downloaded:
+        [{article_id, article_url, url, name}] (a crawl fetches them)."""
+        query = (
+            sa.select(
+                attachments.c.article_id,
+                attachments.c.url,
+                attachments.c.name,
+                articles.c.canonical_url.label("article_url"),
+            )
+            .join(articles, articles.c.id == attachments.c.article_id)
+            .where(articles.c.portal == portal, attachments.c.status == "listed")
+            .order_by(attachments.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def job_outcome_counts(self, job_id: int) -> dict[str, int]:
+        """How many articles a crawl job added (``new``) and changed (``changed``), counted
+        from the versions it wrote — exact even when the job was killed and resumed."""
+        first = (
+            sa.select(versions.c.article_id, sa.func.min(versions.c.id).label("first_id"))
+            .group_by(versions.c.article_id)
+            .subquery()
+        )
+        query = (
+            sa.select(
+                sa.func.count().label("total"),
+                sa.func.sum(sa.case((versions.c.id == first.c.first_id, 1), else_=0)).label("new"),
+            )
+            .select_from(versions.join(first, first.c.article_id == versions.c.article_id))
+            .where(versions.c.job_id == job_id)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        total = int(row.total or 0) if row else 0
+        new = int(row.new or 0) if row else 0
+        return {"new": new, "changed": total - new}
 
     def iter_articles(
         self,

@@ -1,0 +1,176 @@
+"""The crawl-job extension: opens and closes the job, prints progress, enforces --max-pages.
+
+On ``spider_opened`` it opens the :class:`crawler.job.CrawlJob` (lock, resume or new
+row, WARC file) and attaches it as ``spider.job``, adds the job's log file
+(``$VNARCHIVE_DATA/jobs/<portal>/<job>.log``) to the root logger, and starts a
+progress line every ``VNARCHIVE_PROGRESS_INTERVAL`` seconds (also written to the
+job row, so the admin pages can watch).  On ``spider_closed`` it turns Scrapy's
+close reason into the job's status:
+
+| close reason | job status |
+|---|---|
+| ``finished`` | finished |
+| ``max_pages`` (``--max-pages`` reached) | finished (stop_reason says why) |
+| ``shutdown`` (SIGTERM/SIGINT) | cancelled — resumable: the next crawl continues it |
+| ``consecutive_failures`` | failed (stop_reason names the last failure) |
+| anything else | failed |
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
+from scrapy.http import Request, Response
+from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import task
+
+from crawler.job import CrawlJob, JobBusy, JobError
+
+__all__ = ["CrawlJobExtension", "summary_line"]
+
+logger = logging.getLogger(__name__)
+
+_PAGE_KINDS = ("listing", "article", "sitemap", "raw")
+_LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
+
+
+def summary_line(job: dict[str, Any]) -> str:
+    """The one-line summary of a finished job row (also printed by ``vnarchive crawl``)."""
+    reasons = job.get("error_reasons") or {}
+    detail = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items(), key=lambda kv: -kv[1]))
+    line = (
+        f"{job['portal']}: job {job['id']} {job['status']}: {job['pages']} pages, articles "
+        f"{job['articles_new']} new / {job['articles_changed']} changed / "
+        f"{job['articles_unchanged']} unchanged / {job.get('articles_gone') or 0} gone, "
+        f"{job['errors']} errors"
+    )
+    if detail:
+        line += f" ({detail})"
+    if job.get("extraction_failures"):
+        line += f", {job['extraction_failures']} extraction failures"
+    if job.get("stop_reason"):
+        line += f"; stopped: {job['stop_reason']}"
+    return line
+
+
+class CrawlJobExtension:
+    """Job bookkeeping for PortalSpider crawls (see the module docstring)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.interval = settings.getfloat("VNARCHIVE_PROGRESS_INTERVAL", 5.0)
+        self.print_progress = settings.getbool("VNARCHIVE_PROGRESS", True)
+        self.warc = settings.getbool("VNARCHIVE_WARC", True)
+        self.max_gone_fraction = settings.getfloat("VNARCHIVE_GONE_MAX_FRACTION", 0.2)
+        self.loop: task.LoopingCall | None = None
+        self.log_handler: logging.Handler | None = None
+        self.stopping = False
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
+        crawler.signals.connect(self.spider_error, signal=signals.spider_error)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlJobExtension:
+        return cls(crawler)
+
+    # -- open -------------------------------------------------------------------
+
+    def spider_opened(self, spider: Spider) -> None:
+        if not hasattr(spider, "profile") or not hasattr(spider, "options"):
+            return
+        try:
+            job = CrawlJob.open(spider.profile, spider.options, warc=self.warc)
+        except JobBusy as exc:
+            spider.open_error = str(exc)  # type: ignore[attr-defined]
+            logger.error("%s", exc)
+            raise CloseSpider("already_running") from None
+        except JobError as exc:
+            spider.open_error = str(exc)  # type: ignore[attr-defined]
+            logger.error("%s", exc)
+            raise CloseSpider("job_error") from None
+        job.max_gone_fraction = self.max_gone_fraction
+        spider.job = job  # type: ignore[attr-defined]
+        self._add_log_file(job)
+        logger.info(
+            "%s crawl job %s of %s (%s; options %s)",
+            "resuming" if job.resumed else "starting",
+            job.id,
+            job.portal,
+            job.profile.base_url,
+            job.options,
+        )
+        if self.interval > 0:
+            self.loop = task.LoopingCall(self._tick, job)
+            self.loop.start(self.interval, now=False)
+
+    def _add_log_file(self, job: CrawlJob) -> None:
+        job.log_path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(job.log_path, encoding="utf-8")
+        handler.setLevel(logging.INFO)
+        handler.setFormatter(logging.Formatter(_LOG_FORMAT))
+        logging.getLogger().addHandler(handler)
+        self.log_handler = handler
+
+    def _tick(self, job: CrawlJob) -> None:
+        try:
+            job.save_counts()
+        except Exception as exc:  # a busy database must not kill the crawl
+            logger.warning("could not save job progress: %s", exc)
+        if self.print_progress:
+            print(job.progress_line(), file=sys.stderr, flush=True)
+
+    # -- while running ------------------------------------------------------------
+
+    def response_received(self, response: Response, request: Request, spider: Spider) -> None:
+        job: CrawlJob | None = getattr(spider, "job", None)
+        if job is None or request.meta.get("kind") not in _PAGE_KINDS:
+            return
+        job.pages += 1
+        limit = job.options.max_pages
+        if limit and job.pages >= limit and not self.stopping:
+            self.stopping = True
+            job.stop_reason = f"--max-pages {limit} reached"
+            logger.info("max pages reached (%d): stopping", limit)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="max_pages"))
+
+    def spider_error(self, failure: Any, response: Response, spider: Spider) -> None:
+        job: CrawlJob | None = getattr(spider, "job", None)
+        if job is not None:
+            job.count_error("spider_error", response.url, repr(failure.value)[:200])
+
+    # -- close ------------------------------------------------------------------
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        job: CrawlJob | None = getattr(spider, "job", None)
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        if job is None:
+            return
+        stop_reason = job.stop_reason
+        if reason in ("finished", "max_pages"):
+            status = "finished"
+        elif reason == "shutdown":
+            status = "cancelled"
+            stop_reason = "cancelled (SIGTERM/SIGINT); the next crawl of this portal resumes it"
+        elif reason == "consecutive_failures":
+            status = "failed"
+        else:
+            status = "failed"
+            stop_reason = stop_reason or f"closed: {reason}"
+        try:
+            job.close(status, stop_reason)
+        finally:
+            row = job.store.get_job(job.id)
+            logger.info("%s", summary_line(row) if row else f"job {job.id} {status}")
+            if self.print_progress and row:
+                print(summary_line(row), file=sys.stderr, flush=True)
+            if self.log_handler is not None:
+                logging.getLogger().removeHandler(self.log_handler)
+                self.log_handler.close()
