@@ -569,6 +569,18 @@ class JsonlRenderer(Renderer):
             self.sink.write(("\n".join(lines) + "\n").encode("utf-8", "replace"))
 
 
+def _arrow_pool() -> pa.MemoryPool:
+    """jemalloc when pyarrow has it: it hands freed row groups back to the system.
+
+    The default (mimalloc) keeps the freed memory of every row group mapped, so a
+    streamed export's RSS settles at several times its real working set.
+    """
+    try:
+        return pa.jemalloc_memory_pool()
+    except (NotImplementedError, pa.ArrowNotImplementedError):  # pragma: no cover
+        return pa.system_memory_pool()
+
+
 @register_renderer
 class ParquetRenderer(Renderer):
     """Typed Parquet (zstd), one row group per ~ROW_GROUP_BYTES of data."""
@@ -587,14 +599,17 @@ class ParquetRenderer(Renderer):
                 for name in self.fields
             ]
         )
-        self._writer = pq.ParquetWriter(sink, self.schema, compression="zstd")
+        self._pool = _arrow_pool()
+        self._writer = pq.ParquetWriter(
+            sink, self.schema, compression="zstd", memory_pool=self._pool
+        )
         self._pending: list[pa.RecordBatch] = []
         self._pending_bytes = 0
 
     def _column(self, name: str, values: list[Any]) -> pa.Array:
         if name == "published":
             values = [_published_ts(v) for v in values]
-        return pa.array(values, type=FIELDS[name].arrow)
+        return pa.array(values, type=FIELDS[name].arrow, memory_pool=self._pool)
 
     def write_rows(self, rows: list[dict[str, Any]]) -> None:
         if not rows:

@@ -1,0 +1,253 @@
+"""Benchmark of dataset export: rows/s, file size and peak memory per format.
+
+Builds a synthetic archive of N articles (default 100,000) from real Vietnamese
+sentences (the VLSP 2013 test set shipped inside underthesea), inserted with
+bulk SQL, then times each export format in its own subprocess (so the peak
+memory of one run says nothing about another) beside two ceilings:
+
+``select``  a plain ``SELECT *`` of the same rows through sqlite3 (no conversion)
+``store``   the rows as the export reads them (store batches + attachments), no writing
+
+Prints the median of ``--runs`` runs per line.  ``peak RSS`` is the child's
+``ru_maxrss``; ``over base`` is that minus the RSS measured just before the export
+started (interpreter, pyarrow and SQLAlchemy loaded): what the export itself costs.
+
+    python bench/export_bench.py                 # 100k articles, 3 runs
+    python bench/export_bench.py --rows 10000    # smaller
+    python bench/export_bench.py --data /tmp/x   # keep (and reuse) the built archive
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FORMATS = ("csv", "csv-excel", "jsonl", "parquet")
+FALLBACK_SENTENCES = [
+    "Ủy ban nhân dân huyện Krông Nô tổ chức hội nghị tổng kết công tác năm.",
+    "Đồng chí Chủ tịch UBND huyện phát biểu chỉ đạo tại hội nghị.",
+    "Người dân phấn khởi khi con đường liên xã được đưa vào sử dụng, thuận tiện đi lại.",
+    "Kế hoạch số 125/KH-UBND về việc triển khai chuyển đổi số năm 2024.",
+    "Theo báo cáo, toàn huyện đã giải ngân được 85% vốn đầu tư công.",
+]
+PROVINCES = [
+    ("krongno", "Đắk Nông", "Krông Nô"),
+    ("tuyenhoa", "Quảng Bình", "Tuyên Hóa"),
+    ("dakmil", "Đắk Nông", "Đắk Mil"),
+    ("bachoa", "Hà Nội", "Ba Vì"),
+    ("quangtri", "Quảng Trị", None),
+]
+CATEGORIES = ["Tin tức - Sự kiện", "Thông báo", "Văn bản chỉ đạo", "Kinh tế", "Văn hóa - Xã hội"]
+
+
+def load_sentences() -> list[str]:
+    """Real Vietnamese sentences (VLSP 2013 test set inside underthesea), or a small fallback."""
+    try:
+        import underthesea
+    except ImportError:
+        return FALLBACK_SENTENCES
+    path = (
+        Path(underthesea.__file__).parent
+        / "pipeline/pos_tag/models/pos_crf_vlsp2013_20230303/test_output.txt"
+    )
+    if not path.is_file():
+        return FALLBACK_SENTENCES
+    sentences, words = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            if len(words) > 4:
+                text = " ".join(words)
+                for p in (" .", " ,", " ;", " :", " ?", " !", " )"):
+                    text = text.replace(p, p[1:])
+                sentences.append(text.replace("( ", "("))
+            words = []
+        else:
+            words.append(line.split("\t")[0])
+    return sentences or FALLBACK_SENTENCES
+
+
+def build_archive(db_url: str, rows: int, *, seed: int = 6) -> None:
+    """Fill a new store with ``rows`` synthetic articles (bulk SQL; ~2.5k-char bodies)."""
+    from indexer.store import ArchiveStore, article_id_for, articles, attachments
+    from indexer.text import content_hash
+
+    store = ArchiveStore(db_url)
+    rng = random.Random(seed)
+    sentences = load_sentences()
+    start = datetime(2015, 1, 1, tzinfo=UTC)
+    chunk = 2000
+    for first in range(0, rows, chunk):
+        batch, files = [], []
+        for n in range(first, min(first + chunk, rows)):
+            portal, province, district = PROVINCES[n % len(PROVINCES)]
+            canonical = f"https://{portal}.gov.vn/tin-tuc/bai-{n}.html"
+            article_id = article_id_for(canonical)
+            paragraphs = [
+                " ".join(rng.choices(sentences, k=rng.randint(2, 5)))
+                for _ in range(rng.randint(3, 8))
+            ]
+            body = "\n\n".join(paragraphs)
+            day = start + timedelta(days=n % 3650, minutes=n % 1440)
+            published = (
+                day.strftime("%Y-%m-%d")
+                if n % 3
+                else (day + timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M:00+07:00")
+            )
+            seen = day + timedelta(days=400)
+            batch.append(
+                {
+                    "id": article_id,
+                    "portal": portal,
+                    "url": canonical,
+                    "canonical_url": canonical,
+                    "province": province,
+                    "district": district,
+                    "title": rng.choice(sentences)[:180],
+                    "published": published,
+                    "published_source": "span.date",
+                    "category": CATEGORIES[n % len(CATEGORIES)],
+                    "author": None if n % 4 else "Phòng Văn hóa - Thông tin",
+                    "credit": "Theo Báo Đắk Nông điện tử" if n % 5 == 0 else None,
+                    "summary": rng.choice(sentences),
+                    "body_text": body,
+                    "images": "[]",
+                    "media": "[]",
+                    "content_hash": content_hash(body) if n < 50 else f"{n:064x}",
+                    "status": "live" if n % 50 else "gone",
+                    "first_seen": seen,
+                    "last_seen": seen,
+                    "last_changed": seen,
+                    "warc_file": f"{portal}/vnarchive-{n // 1000:05d}.warc.gz",
+                    "warc_offset": (n % 1000) * 65536,
+                    "warc_length": 60000,
+                    "warc_record_id": f"<urn:uuid:{article_id}>",
+                    "seq": n + 1,
+                }
+            )
+            if n % 5 == 0:
+                files.append(
+                    {
+                        "article_id": article_id,
+                        "url": f"https://{portal}.gov.vn/files/qd-{n}.pdf",
+                        "name": f"Quyết định số {n}/QĐ-UBND.pdf",
+                        "status": "listed",
+                    }
+                )
+        with store.writer.begin() as conn:
+            conn.execute(articles.insert(), batch)
+            if files:
+                conn.execute(attachments.insert(), files)
+
+
+def _child(kind: str, db_url: str, out: str) -> None:
+    """Run one measured export (or ceiling) and print its figures as JSON."""
+    import sqlite3
+
+    from indexer.export import ExportRequest, iter_export_batches, write_export
+    from indexer.store import ArchiveStore
+
+    store = ArchiveStore(db_url)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    size = 0
+    if kind == "select":
+        conn = sqlite3.connect(db_url.removeprefix("sqlite:///"))
+        cursor = conn.execute("SELECT * FROM articles ORDER BY seq")
+        rows = 0
+        while batch := cursor.fetchmany(500):
+            rows += len(batch)
+        conn.close()
+    elif kind == "store":
+        rows = sum(len(b) for b in iter_export_batches(store, ExportRequest()))
+    else:
+        fmt, excel = (kind.split("-")[0], kind.endswith("-excel"))
+        with open(out, "wb") as handle:
+            result = write_export(store, ExportRequest(excel=excel), fmt, handle)
+        rows, size = result.rows, os.path.getsize(out)
+        os.unlink(out)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"rows": rows, "seconds": seconds, "bytes": size, "peak": peak, "base": base}))
+
+
+def _measure(kind: str, db_url: str, workdir: Path) -> dict[str, float]:
+    out = workdir / f"export.{kind}"
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--db", db_url, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _mb(n_bytes: float) -> str:
+    return f"{n_bytes / 1024 / 1024:,.1f} MB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000, help="articles in the archive")
+    parser.add_argument("--runs", type=int, default=3, help="runs per line (median shown)")
+    parser.add_argument("--data", help="directory for the archive (kept; reused if same size)")
+    parser.add_argument("--formats", default=",".join(FORMATS), help="which lines to run")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child, args.db, args.out)
+        return
+
+    tmp = None
+    if args.data:
+        workdir = Path(args.data).resolve()
+        workdir.mkdir(parents=True, exist_ok=True)
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="vnarchive-export-bench-")
+        workdir = Path(tmp.name)
+    db_path = workdir / f"bench-{args.rows}.sqlite"
+    db_url = f"sqlite:///{db_path}"
+    if not db_path.exists():
+        clock = time.perf_counter()
+        build_archive(db_url, args.rows)
+        print(f"built {args.rows:,} articles in {time.perf_counter() - clock:.1f} s "
+              f"({_mb(db_path.stat().st_size)} SQLite)", file=sys.stderr)  # fmt: skip
+
+    kinds = ["select", "store"] + [k for k in args.formats.split(",") if k in FORMATS]
+    header = f"{'export':<12}{'rows':>9}{'seconds':>9}{'rows/s':>10}{'file':>11}{'peak RSS':>11}{'over base':>11}"
+    print(f"export benchmark: {args.rows:,} articles, median of {args.runs} runs, "
+          f"python {sys.version.split()[0]}")  # fmt: skip
+    print(header)
+    print("-" * len(header))
+    for kind in kinds:
+        runs = [_measure(kind, db_url, workdir) for _ in range(args.runs)]
+        seconds = statistics.median(r["seconds"] for r in runs)
+        rows = runs[0]["rows"]
+        peak = statistics.median(r["peak"] for r in runs) * 1024
+        over = statistics.median(r["peak"] - r["base"] for r in runs) * 1024
+        size = _mb(runs[0]["bytes"]) if runs[0]["bytes"] else "-"
+        print(
+            f"{kind:<12}{rows:>9,}{seconds:>9.2f}{rows / seconds:>10,.0f}{size:>11}"
+            f"{_mb(peak):>11}{_mb(over):>11}"
+        )
+    if tmp is not None:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
