@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 import click
 
@@ -84,11 +85,16 @@ def search(
         return
     total = result["total"]
     if not total:
+        from indexer.writer import open_index
+
+        if open_index() is None:
+            click.echo("No search index yet: run `vnarchive index` first.")
+            return
         click.echo("No articles found.")
         if result["did_you_mean"]:
             click.echo(f"Did you mean: {result['did_you_mean']}")
         return
-    color = click.get_text_stream("stdout").isatty()
+    color = sys.stdout.isatty()
     first = (params.page - 1) * params.per_page + 1
     for n, hit in enumerate(result["results"], start=first):
         date = (hit["published"] or "")[:10] or "no date"
