@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -699,21 +699,29 @@ class ArchiveStore:
 
     @staticmethod
     def _filter_clauses(
-        portal: str | None,
-        province: str | None,
-        category: str | None,
+        portal: str | Sequence[str] | None,
+        province: str | Sequence[str] | None,
+        category: str | Sequence[str] | None,
         date_from: str | None,
         date_to: str | None,
     ) -> list[Any]:
-        """WHERE clauses for the search filters (exact values; ISO dates, both ends inclusive)."""
+        """WHERE clauses for the search filters.
+
+        A string matches exactly, a sequence matches any of its values (an empty one
+        matches nothing); ISO dates, both ends inclusive.
+        """
         clauses: list[Any] = []
         for column, value in (
             (articles.c.portal, portal),
             (articles.c.province, province),
             (articles.c.category, category),
         ):
-            if value:
-                clauses.append(column == value)
+            if isinstance(value, str):
+                if value:
+                    clauses.append(column == value)
+            elif value is not None:
+                values = list(value)
+                clauses.append(column.in_(values) if values else sa.false())
         if date_from:
             clauses.append(articles.c.published >= date_from)
         if date_to:
@@ -722,12 +730,22 @@ class ArchiveStore:
             clauses.append(articles.c.published < date_to + "~")
         return clauses
 
+    def distinct_values(
+        self, column: Literal["portal", "province", "district", "category"]
+    ) -> list[str]:
+        """Every distinct non-empty value of a place/category column of ``articles``."""
+        col = articles.c[column]
+        with self.engine.connect() as conn:
+            return [
+                v for (v,) in conn.execute(sa.select(col).distinct().where(col.is_not(None))) if v
+            ]
+
     def iter_articles_matching(
         self,
         *,
-        portal: str | None = None,
-        province: str | None = None,
-        category: str | None = None,
+        portal: str | Sequence[str] | None = None,
+        province: str | Sequence[str] | None = None,
+        category: str | Sequence[str] | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
         batch_size: int = 500,
@@ -756,9 +774,9 @@ class ArchiveStore:
     def count_articles_matching(
         self,
         *,
-        portal: str | None = None,
-        province: str | None = None,
-        category: str | None = None,
+        portal: str | Sequence[str] | None = None,
+        province: str | Sequence[str] | None = None,
+        category: str | Sequence[str] | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
     ) -> int:
