@@ -1,0 +1,48 @@
+"""Shared fixtures: the sample portal server on a free 127.0.0.1 port.
+
+``samples_server`` (session scope) starts :mod:`crawler.samples.server` in a
+background thread, sets ``VNARCHIVE_SAMPLES_URL`` to its address and yields
+that base URL (``http://127.0.0.1:<port>``, no trailing slash).
+``samples_url`` gives the same URL to one test, after resetting the server's
+control state (modes, edits, flaky pages) so every test starts clean.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+_SERVER = None
+
+
+@pytest.fixture(scope="session")
+def samples_server() -> Iterator[str]:
+    """Base URL of the sample portal server (started once per test session)."""
+    global _SERVER
+    from crawler.samples.server import start_in_thread
+
+    server = start_in_thread("127.0.0.1", 0)
+    _SERVER = server
+    previous = os.environ.get("VNARCHIVE_SAMPLES_URL")
+    os.environ["VNARCHIVE_SAMPLES_URL"] = server.base_url
+    try:
+        yield server.base_url
+    finally:
+        server.shutdown()
+        server.server_close()
+        _SERVER = None
+        if previous is None:
+            os.environ.pop("VNARCHIVE_SAMPLES_URL", None)
+        else:
+            os.environ["VNARCHIVE_SAMPLES_URL"] = previous
+
+
+@pytest.fixture
+def samples_url(samples_server: str) -> str:
+    """The sample server's base URL, with its control state reset for this test."""
+    if _SERVER is not None:
+        _SERVER.state.reset()
+    os.environ["VNARCHIVE_SAMPLES_URL"] = samples_server
+    return samples_server
