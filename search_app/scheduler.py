@@ -354,6 +354,20 @@ def _tail(path: Path | str | None, lines: int = 40, max_bytes: int = 64 * 1024) 
     return text.splitlines()[-lines:]
 
 
+def job_duration(job: dict[str, Any], now: datetime | None = None) -> str:
+    """How long a job ran (or has been running): ``1h02m``, ``3m05s``, ``12s``."""
+    start = job.get("started_at")
+    if start is None:
+        return "-"
+    end = job.get("finished_at") or now or utcnow()
+    seconds = max(0, int((end - start).total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
 def log_tail(path: Path | str | None, lines: int = 40) -> list[str]:
     """The last lines of a job's log (for the admin page and ``vnarchive jobs``)."""
     return _tail(path, lines)

@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 import click
 
+from search_app.scheduler import job_duration as duration
 from vnarchive.commands.scheduler import (
     load_profiles_or_fail,
     open_admin,
     print_table,
     when,
 )
-
-
-def duration(job: dict[str, Any], now: datetime | None = None) -> str:
-    """How long a job ran (or has been running): ``1h02m``, ``3m05s``, ``12s``."""
-    from indexer.store import utcnow
-
-    start = job.get("started_at")
-    if start is None:
-        return "-"
-    end = job.get("finished_at") or now or utcnow()
-    seconds = max(0, int((end - start).total_seconds()))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
 def reasons_text(reasons: dict[str, int] | None, limit: int = 3) -> str:
