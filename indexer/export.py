@@ -270,13 +270,21 @@ def parse_fields(value: str | Sequence[str] | None) -> tuple[str, ...]:
 # -- what to export -----------------------------------------------------------
 
 
-def _iso_day(value: str | None, what: str) -> str | None:
-    if not value:
-        return None
+def _search_dates(date_from: str | None, date_to: str | None) -> tuple[str | None, str | None]:
+    """Date filter bounds as ``YYYY-MM-DD``, read exactly as the search reads them.
+
+    ``YYYY`` and ``YYYY-MM`` cover their whole span, ``dd/mm/yyyy`` is accepted; a bad
+    value or a start after the end raises :class:`ExportError`.
+    """
+    if not date_from and not date_to:
+        return None, None
+    from indexer.query import QueryError, SearchParams
+
     try:
-        return date.fromisoformat(value.strip()).isoformat()
-    except ValueError:
-        raise ExportError(f"{what} must be a date as YYYY-MM-DD, got {value!r}") from None
+        params = SearchParams(date_from=date_from, date_to=date_to).validated()
+    except QueryError as exc:
+        raise ExportError(exc.message) from None
+    return params.date_from, params.date_to
 
 
 @dataclass(frozen=True)
@@ -298,10 +306,9 @@ class ExportRequest:
         for name in ("portal", "province", "category"):
             value = getattr(self, name)
             object.__setattr__(self, name, normalize(value) or None if value else None)
-        object.__setattr__(self, "date_from", _iso_day(self.date_from, "--from"))
-        object.__setattr__(self, "date_to", _iso_day(self.date_to, "--to"))
-        if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ExportError(f"--from {self.date_from} is after --to {self.date_to}")
+        date_from, date_to = _search_dates(self.date_from, self.date_to)
+        object.__setattr__(self, "date_from", date_from)
+        object.__setattr__(self, "date_to", date_to)
         object.__setattr__(self, "fields", parse_fields(list(self.fields)))
 
     def filters(self) -> dict[str, str]:
@@ -347,12 +354,28 @@ def _matching_ids(request: ExportRequest, index_dir: str | Path | None) -> Itera
     return iter(iterate(_search_params(request), **_index_kwargs(index_dir)))
 
 
+def _store_filters(store: ArchiveStore, request: ExportRequest) -> dict[str, Any]:
+    """The request's filters for the store, matching values the way the search does.
+
+    The search matches a province or category by its folded key (``dak nong`` finds
+    ``Đắk Nông``): the stored values with the same key are looked up and matched exactly.
+    """
+    from indexer.schema import facet_key
+
+    filters: dict[str, Any] = request.filters()
+    for name in ("province", "category"):
+        if name in filters:
+            key = facet_key(filters[name])
+            filters[name] = [v for v in store.distinct_values(name) if facet_key(v) == key]
+    return filters
+
+
 def count_export_rows(
     store: ArchiveStore, request: ExportRequest, *, index_dir: str | Path | None = None
 ) -> int | None:
     """How many rows the export will have (None when it cannot be known cheaply)."""
     if not request.query:
-        return store.count_articles_matching(**request.filters())
+        return store.count_articles_matching(**_store_filters(store, request))
     try:
         from indexer.query import search
 
@@ -388,7 +411,8 @@ def iter_export_batches(
         return [_row_shape(a, found.get(a["id"], [])) for a in articles]
 
     if not request.query:
-        for articles in store.iter_articles_matching(**request.filters(), batch_size=batch_size):
+        filters = _store_filters(store, request)
+        for articles in store.iter_articles_matching(**filters, batch_size=batch_size):
             yield with_attachments(articles)
         return
     pending: list[str] = []
@@ -642,6 +666,16 @@ class ParquetRenderer(Renderer):
 # -- running an export ---------------------------------------------------------
 
 
+def vnarchive_version() -> str:
+    """The installed vnarchive version (the indexer does not import the CLI package)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vnarchive")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "unknown"
+
+
 @dataclass
 class ExportResult:
     """What an export produced: format, request, row count, size, hash and times."""
@@ -657,10 +691,8 @@ class ExportResult:
 
     def metadata(self) -> dict[str, Any]:
         """The query, filters, fields, row count and time of this export (JSON-ready)."""
-        from vnarchive import __version__
-
         return {
-            "vnarchive_version": __version__,
+            "vnarchive_version": vnarchive_version(),
             "exported_at": _utc_text(self.started),
             "format": self.format,
             "query": self.request.query,

@@ -21,6 +21,7 @@ from indexer.export import (
     ExportError,
     ExportRequest,
     content_disposition,
+    count_export_rows,
     datapackage,
     excel_safe,
     export_filename,
@@ -301,6 +302,10 @@ def test_filters_are_honoured(store: ArchiveStore) -> None:
         lambda a: a["published"] == "2023-12-31"
     )
     assert exported(portal="no-such-portal") == set()
+    # places and categories match as the search matches them: folded, any case
+    assert exported(province="dak nong") == exported(province="Đắk Nông")
+    assert exported(category="VAN BAN") == expected(lambda a: a["category"] == "Văn bản")
+    assert exported(province="Đắk") == set()  # a key, not a prefix
 
 
 def test_an_empty_export_is_still_a_valid_file(store: ArchiveStore) -> None:
@@ -329,10 +334,13 @@ def test_fields_pick_and_order_columns(store: ArchiveStore) -> None:
 def test_bad_requests_are_refused_before_any_byte(store: ArchiveStore) -> None:
     with pytest.raises(ExportError, match="format"):
         stream_export(store, ExportRequest(), "xlsx")
-    with pytest.raises(ExportError, match="--from"):
-        ExportRequest(date_from="31/12/2024")
+    with pytest.raises(ExportError, match="not a"):
+        ExportRequest(date_from="2024-13-45")
     with pytest.raises(ExportError, match="after"):
         ExportRequest(date_from="2024-02-01", date_to="2024-01-01")
+    # dates are read as the search reads them
+    assert ExportRequest(date_from="2024", date_to="2024-02").date_to == "2024-02-29"
+    assert ExportRequest(date_from="31/12/2024").date_from == "2024-12-31"
 
 
 def test_datapackage_descriptor_describes_the_file(store: ArchiveStore, tmp_path: Path) -> None:
@@ -408,3 +416,61 @@ def test_field_table_is_complete() -> None:
         "last_changed", "warc_file", "warc_offset",
     )  # fmt: skip
     assert set(DEFAULT_FIELDS) < set(FIELDS)
+
+
+@pytest.fixture
+def index_dir(store: ArchiveStore, tmp_path: Path) -> Path:
+    """The search index of the fixture archive (a real Whoosh index on disk)."""
+    from indexer.writer import update_index
+
+    path = tmp_path / "index"
+    update_index(store, path)
+    return path
+
+
+def test_a_text_query_exports_the_search_results_in_order(
+    store: ArchiveStore, index_dir: Path
+) -> None:
+    from indexer.query import SearchParams, iter_matching_ids, search
+
+    for sort in ("relevance", "newest", "oldest"):
+        params = SearchParams(q="ủy ban nhân dân", sort=sort)
+        expected = list(iter_matching_ids(params, index_dir))
+        page = search(
+            SearchParams(q="ủy ban nhân dân", sort=sort, per_page=100), index_dir=index_dir
+        )
+        assert [hit["id"] for hit in page["results"]] == expected
+        out = io.BytesIO()
+        request = ExportRequest(query="ủy ban nhân dân", sort=sort)
+        result = write_export(store, request, "jsonl", out, index_dir=index_dir)
+        rows = [json.loads(line) for line in out.getvalue().decode().splitlines()]
+        assert [r["id"] for r in rows] == expected and result.rows == len(expected) == 3
+    stored = _stored(store)
+    for row in rows:
+        _check_text_row(row, stored[row["id"]], csv_cells=False)
+
+
+def test_a_query_honours_the_filters_and_diacritic_free_typing(
+    store: ArchiveStore, index_dir: Path
+) -> None:
+    out = io.BytesIO()
+    request = ExportRequest(query="uy ban", province="quang binh", fields=("id", "province"))
+    write_export(store, request, "csv", out, index_dir=index_dir)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue().decode(), newline="")))
+    assert [r["province"] for r in rows] == ["Quảng Bình"]  # article 4 only (3 has no body)
+    assert count_export_rows(store, request, index_dir=index_dir) == 1
+
+
+def test_a_bad_query_fails_before_the_first_byte(store: ArchiveStore, index_dir: Path) -> None:
+    from indexer.query import QueryError
+
+    with pytest.raises(QueryError):
+        stream_export(store, ExportRequest(query="x" * 2000), "csv", index_dir=index_dir)
+
+
+def test_no_index_yet_means_no_query_results(store: ArchiveStore, tmp_path: Path) -> None:
+    out = io.BytesIO()
+    result = write_export(
+        store, ExportRequest(query="ủy ban"), "jsonl", out, index_dir=tmp_path / "none"
+    )
+    assert result.rows == 0 and out.getvalue() == b""
