@@ -653,6 +653,10 @@ def _facets(searcher: Searcher, docnums: set[int]) -> dict[str, dict[str, int]]:
         facets[name] = dict(
             ordered[:50] if name != "year" else sorted(counts.items(), reverse=True)
         )
+    # per month (YYYY-MM, oldest first) for the web app's timeline; newest is YYYYMMDDHHMM
+    newest = cols["newest"]
+    months = Counter(newest[d] // 1_000_000 for d in docnums if newest[d])
+    facets["month"] = {f"{m // 100:04d}-{m % 100:02d}": n for m, n in sorted(months.items())}
     return facets
 
 
