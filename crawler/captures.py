@@ -23,6 +23,7 @@ class ArticleCapture:
     warc: WarcRef | None = None
     etag: str | None = None
     last_modified: str | None = None
+    aliases: list[str] = field(default_factory=list)  # URLs that redirected to it
     # set by the pipelines
     duplicate_in_job: bool = False
     problems: list[str] = field(default_factory=list)

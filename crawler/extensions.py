@@ -66,6 +66,7 @@ class CrawlJobExtension:
         settings = crawler.settings
         self.interval = settings.getfloat("VNARCHIVE_PROGRESS_INTERVAL", 5.0)
         self.print_progress = settings.getbool("VNARCHIVE_PROGRESS", True)
+        self.print_summary = settings.getbool("VNARCHIVE_SUMMARY", True)
         self.warc = settings.getbool("VNARCHIVE_WARC", True)
         self.max_gone_fraction = settings.getfloat("VNARCHIVE_GONE_MAX_FRACTION", 0.2)
         self.loop: task.LoopingCall | None = None
@@ -164,12 +165,14 @@ class CrawlJobExtension:
         else:
             status = "failed"
             stop_reason = stop_reason or f"closed: {reason}"
+        stats = {k: v for k, v in sorted(self.crawler.stats.get_stats().items())}
+        logger.info("crawl stats: %s", stats)
         try:
             job.close(status, stop_reason)
         finally:
             row = job.store.get_job(job.id)
             logger.info("%s", summary_line(row) if row else f"job {job.id} {status}")
-            if self.print_progress and row:
+            if self.print_summary and row:
                 print(summary_line(row), file=sys.stderr, flush=True)
             if self.log_handler is not None:
                 logging.getLogger().removeHandler(self.log_handler)

@@ -264,7 +264,7 @@ class CrawlJob:
     def count_error(self, reason: str, url: str = "", detail: str = "") -> None:
         """Count one problem under ``reason`` and log it (with the URL)."""
         self.error_reasons[reason] += 1
-        logger.warning("%s: %s%s", reason, url, f" ({detail})" if detail else "")
+        logger.info("%s: %s%s", reason, url, f" ({detail})" if detail else "")
 
     def count_outcome(self, outcome: str) -> None:
         """Count one stored article: new, changed, unchanged or duplicate."""

@@ -53,7 +53,7 @@ class _Stage:
 class NormalizePipeline(_Stage):
     """Pass every text field through the one normaliser (indexer.text.normalize)."""
 
-    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+    def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleCapture):
             if isinstance(item, AttachmentCapture):
                 item.name = normalize(item.name)[:MAX_FIELD_CHARS] or item.url.rsplit("/", 1)[-1]
@@ -81,7 +81,8 @@ class ValidatePipeline(_Stage):
     attachment or media (``no_body``).
     """
 
-    def process_item(self, item: Any, spider: Spider) -> Any:
+    def process_item(self, item: Any) -> Any:
+        spider = self.crawler.spider
         if not isinstance(item, ArticleCapture):
             return item
         art = item.article
@@ -131,7 +132,7 @@ class DedupePipeline(_Stage):
         super().__init__(crawler)
         self.canonicals: set[str] = set()
 
-    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+    def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleCapture):
             canonical = item.article.canonical_url or item.article.url
             if canonical in self.canonicals:
@@ -143,7 +144,8 @@ class DedupePipeline(_Stage):
 class StorePipeline(_Stage):
     """Write articles and attachment captures to the archive store (one transaction each)."""
 
-    def process_item(self, item: Any, spider: Spider) -> Any:
+    def process_item(self, item: Any) -> Any:
+        spider = self.crawler.spider
         job = spider.job
         if isinstance(item, ArticleCapture):
             art = item.article
@@ -163,6 +165,8 @@ class StorePipeline(_Stage):
                 outcome = "duplicate"
             job.count_outcome(outcome)
             self.crawler.stats.inc_value(f"vnarchive/articles/{outcome}")
+            for alias in item.aliases:
+                job.store.link_url(alias, article_id, "alias")
             job.known.setdefault(art.url, {"id": article_id, "url": art.url})
             logger.debug("%s %s (%s)", outcome, art.url, article_id)
         elif isinstance(item, AttachmentCapture):

@@ -57,7 +57,7 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2  # never more than 2 requests in flight per host
 DOWNLOAD_DELAY = _env_float("VNARCHIVE_DOWNLOAD_DELAY", 1.0)
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # ±50 % around the delay
 AUTOTHROTTLE_ENABLED = _env_bool("VNARCHIVE_AUTOTHROTTLE", True)
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -127,7 +127,9 @@ VNARCHIVE_GONE_MAX_FRACTION = 0.2
 # -- what runs ---------------------------------------------------------------------
 VNARCHIVE_WARC = True
 VNARCHIVE_PROGRESS_INTERVAL = _env_float("VNARCHIVE_PROGRESS_INTERVAL", 5.0)
-VNARCHIVE_PROGRESS = True  # print the progress line and summary to stderr
+VNARCHIVE_PROGRESS = True  # print the progress line to stderr
+VNARCHIVE_SUMMARY = True  # print the summary line to stderr at the end (vnarchive crawl
+# prints its own to stdout)
 
 DOWNLOADER_MIDDLEWARES = {
     # before robots.txt and everything else: out-of-scope and trap URLs never leave
@@ -146,6 +148,8 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlJobExtension": 100,
+    # Scrapy 2.19 would open an HTTP control port per crawl: not wanted on a server
+    "scrapy.extensions.remote_control.RemoteControl": None,
 }
 
 LOG_LEVEL = "INFO"

@@ -487,6 +487,11 @@ class ArchiveStore:
         if found is None:
             conn.execute(article_urls.insert().values(url=url, article_id=article_id, kind=kind))
 
+    def link_url(self, url: str, article_id: str, kind: str = "alias") -> None:
+        """Record another URL an article is reachable under (kept if already linked)."""
+        with self.writer.begin() as conn:
+            self._link_url(conn, url, article_id, kind)
+
     def touch_article(
         self,
         article_id: str,

@@ -393,7 +393,7 @@ class PortalSpider(scrapy.Spider):
             return
         nxt = self.scope.clean(page.next_page, response.url) if page.next_page else None
         guessed = False
-        if nxt is None or nxt in self.seen or not self.scope.accept(nxt)[0]:
+        if nxt is None or nxt in self.seen or self._broken_next(nxt):
             if not new_items:
                 return
             nxt = self._pattern_page(chain, page_no + 1)
@@ -410,6 +410,17 @@ class PortalSpider(scrapy.Spider):
         )
         if req is not None:
             yield req
+
+    def _broken_next(self, url: str) -> bool:
+        """Whether a next-page link is one of the broken kinds real portals have: out of
+        the portal, or back to its home page."""
+        if not self.scope.accept(url)[0]:
+            return True
+        path = urlsplit(url).path or "/"
+        return (
+            path in ("/", self.scope.prefix, self.scope.prefix.rstrip("/"))
+            and not urlsplit(url).query
+        )
 
     def _pattern_page(self, chain: str, n: int) -> str | None:
         """Page ``n`` of the listing chain started at ``chain``, by the profile's pattern.
@@ -512,11 +523,17 @@ class PortalSpider(scrapy.Spider):
             if self.scope.accept(candidate)[0]:
                 canonical = candidate
         article.canonical_url = canonical or article.url
+        aliases = [
+            clean
+            for url in response.meta.get("redirect_urls", [])
+            if (clean := self.scope.clean(url)) not in (article.url, article.canonical_url)
+        ]
         yield ArticleCapture(
             article=article,
             warc=response.meta.get("warc_ref"),
             etag=_header(response, b"ETag"),
             last_modified=_header(response, b"Last-Modified"),
+            aliases=aliases,
         )
         for att in article.attachments:
             req = self._attachment_request(

@@ -1,0 +1,189 @@
+"""``vnarchive crawl``: crawl one portal (in this process) or all of them (one process each)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+
+
+def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+@click.command(name="crawl")
+@click.argument("portal_id", required=False)
+@click.option("--all", "all_portals", is_flag=True, help="Crawl every enabled portal.")
+@click.option("--samples", is_flag=True, help="With --all: the bundled sample portals instead.")
+@click.option(
+    "--parallel",
+    type=click.IntRange(1, 32),
+    default=2,
+    show_default=True,
+    help="With --all: at most this many portals at once (one process each).",
+)
+@click.option(
+    "--max-pages", type=click.IntRange(min=1), help="Stop after fetching this many pages."
+)
+@click.option(
+    "--since", callback=_since, help="Only articles listed as published on/after YYYY-MM-DD."
+)
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Revalidate every archived article too (conditional requests; 404/410 → gone).",
+)
+@click.option("--job-id", type=int, help="Attach to a job row created beforehand (scheduler).")
+@click.option(
+    "--trigger",
+    type=click.Choice(["manual", "schedule"]),
+    default="manual",
+    show_default=True,
+    help="Recorded on the job.",
+)
+@click.option(
+    "-s",
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a crawl setting (see crawler/settings.py), e.g. -s DOWNLOAD_DELAY=0.",
+)
+@click.option("--quiet", is_flag=True, help="No progress line or summary (the log has it).")
+def crawl(
+    portal_id: str | None,
+    all_portals: bool,
+    samples: bool,
+    parallel: int,
+    max_pages: int | None,
+    since: str | None,
+    full: bool,
+    job_id: int | None,
+    trigger: str,
+    settings: tuple[str, ...],
+    quiet: bool,
+) -> None:
+    """Crawl PORTAL_ID (or --all portals) into the archive.
+
+    A re-crawl fetches only articles not archived yet (listings are always read);
+    --full revalidates every archived article.  Stop with Ctrl-C or SIGTERM: the job
+    is closed as cancelled and the next crawl of the portal resumes it.  Everything
+    goes under $VNARCHIVE_DATA: archive.sqlite, warc/<portal>/<job>.warc.gz and
+    jobs/<portal>/<job>.log.
+
+    Exit status: 0 finished, 1 failed, 2 bad arguments, 3 cancelled, 4 already running.
+    """
+    from crawler import runner
+
+    try:
+        overrides = runner.parse_setting_overrides(settings)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="-s") from None
+    if samples and not portal_id:
+        all_portals = True
+    if all_portals == bool(portal_id):
+        raise click.UsageError("give one PORTAL_ID, or --all (see `vnarchive portals list`)")
+    if all_portals:
+        if job_id is not None:
+            raise click.UsageError("--job-id attaches to one portal's job; not with --all")
+        _crawl_all(samples, parallel, max_pages, since, full, trigger, settings, quiet)
+        return
+    assert portal_id is not None
+    outcome = runner.run_crawl(
+        portal_id,
+        full=full,
+        since=since,
+        max_pages=max_pages,
+        job_id=job_id,
+        trigger=trigger,
+        overrides=overrides,
+        quiet=quiet,
+    )
+    if outcome.job is None:
+        click.echo(f"vnarchive crawl: {portal_id}: {outcome.message}", err=True)
+        sys.exit(outcome.exit_code)
+    if not quiet:
+        from crawler.extensions import summary_line
+
+        click.echo(summary_line(outcome.job))
+        _where(outcome.job)
+    sys.exit(outcome.exit_code)
+
+
+def _where(job: dict | None = None) -> None:
+    """Print where the archive, WARCs and logs are."""
+    from indexer import config
+
+    click.echo(f"archive: {config.db_url()}")
+    if job and job.get("warc_file"):
+        from crawler.warc import resolve_warc_path
+
+        click.echo(f"WARC:    {resolve_warc_path(job['warc_file'])}")
+    else:
+        click.echo(f"WARCs:   {config.warc_dir()}")
+    if job and job.get("log_path"):
+        click.echo(f"log:     {job['log_path']}")
+    else:
+        click.echo(f"logs:    {config.jobs_dir()}")
+
+
+def _crawl_all(
+    samples: bool,
+    parallel: int,
+    max_pages: int | None,
+    since: str | None,
+    full: bool,
+    trigger: str,
+    settings: tuple[str, ...],
+    quiet: bool,
+) -> None:
+    from crawler import runner
+    from crawler.profiles import ProfileError, load_profiles
+    from indexer import config
+
+    try:
+        profiles = load_profiles()
+    except ProfileError as exc:
+        raise click.ClickException(f"broken portal profile: {exc}") from None
+    if samples:
+        chosen = [p for p in profiles if p.sample]
+    else:
+        chosen = [p for p in profiles if p.enabled and not p.sample]
+    if not chosen:
+        raise click.ClickException(
+            "no sample portals found" if samples else "no enabled portals to crawl"
+        )
+    if samples and not runner.server_reachable(config.samples_url()):
+        raise click.ClickException(
+            f"the sample portal server is not answering at {config.samples_url()}; "
+            "start it with `vnarchive samples serve` (or set VNARCHIVE_SAMPLES_URL)"
+        )
+    child_args: list[str] = ["--trigger", trigger]
+    if max_pages:
+        child_args += ["--max-pages", str(max_pages)]
+    if since:
+        child_args += ["--since", since]
+    if full:
+        child_args.append("--full")
+    for pair in settings:
+        child_args += ["-s", pair]
+    report = (lambda _line: None) if quiet else click.echo
+    click.echo(
+        f"crawling {len(chosen)} portal(s), at most {parallel} at once: "
+        + ", ".join(p.id for p in chosen)
+    )
+    codes = runner.run_many(chosen, parallel=parallel, child_args=child_args, report=report)
+    failed = {pid: code for pid, code in codes.items() if code != runner.EXIT_OK}
+    click.echo(
+        f"done: {len(codes) - len(failed)} finished"
+        + (f", {len(failed)} not: {', '.join(sorted(failed))}" if failed else "")
+    )
+    _where()
+    if failed:
+        sys.exit(max(failed.values()))
