@@ -56,7 +56,7 @@ class ParsedDate:
 # A time: 21:00, 8:55 AM, 03:30 PM, 10h30, 10h, 14:05:33.  The 'h' form needs
 # the digits to stand alone so "2019h" or "SN 1984" never match.
 _TIME = (
-    r"(?P<{p}h>[01]?\d|2[0-3])"
+    r"(?<![\d:])(?P<{p}h>[01]?\d|2[0-3])"
     r"(?::(?P<{p}m>[0-5]\d)(?::[0-5]\d)?|h(?P<{p}m2>[0-5]\d)?(?![^\W\d_]))"
     r"(?:\s*(?P<{p}ap>[AaPp]\.?[Mm]\.?|SA|CH)(?![^\W\d_]))?"
 )

@@ -242,6 +242,26 @@ def _images(soup: BeautifulSoup, doc: Document) -> list[str]:
 
 
 _BREAK = "\x00"
+_STOP = "\x01"  # stands for a related-news heading removed with the chrome around it
+
+
+def _mark_stops(root: Tag) -> None:
+    """Replace the block of every "Các tin khác"-like heading with a stop mark (chrome or not)."""
+    for string in root.find_all(string=_could_stop):
+        block = string.parent
+        while block is not None and block.name not in _BLOCK and block is not root:
+            block = block.parent
+        if block is None or block is root or block.decomposed:
+            continue
+        if len(normalize(block.get_text(" "))) <= 90:
+            block.replace_with(NavigableString(_BREAK + _STOP + _BREAK))
+
+
+def _could_stop(text: str) -> bool:
+    if type(text) is not NavigableString or len(text) > 120:
+        return False
+    clean = normalize(text)
+    return bool(clean) and len(clean) <= 90 and bool(_STOP_LINE.match(clean))
 
 
 def _paragraphs(root: Tag) -> list[str]:
@@ -332,8 +352,10 @@ def clean_paragraphs(paragraphs: list[str], *, title: str | None = None) -> list
     title_key = (title or "").casefold()
     for para in paragraphs:
         short = len(para) <= 90
-        if short and _STOP_LINE.match(para) and (kept or len(paragraphs) > 1):
-            break
+        if para == _STOP or (short and _STOP_LINE.match(para)):
+            if kept:
+                break
+            continue
         if short and _JUNK_LINE.match(para):
             continue
         if not kept and title_key and para.casefold() == title_key:
@@ -364,6 +386,7 @@ def build_body(
     for selector in remove:
         for tag in root.select(selector):
             tag.decompose()
+    _mark_stops(root)
     # the region's own wrapper is never chrome, whatever its class says
     top = [child for child in root.children if isinstance(child, Tag)]
     for tag in root.find_all(True):

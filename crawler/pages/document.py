@@ -234,6 +234,8 @@ def text_of(el: etree._Element | None) -> str:
 
 
 def file_name(url: str) -> str:
-    """The decoded last path segment of a URL (``217-TB-Kết luận….pdf``)."""
-    path = urlsplit(url).path.rstrip("/")
-    return normalize(unquote(path.rsplit("/", 1)[-1]).replace("+", " "))
+    """The decoded file name in a URL (``217-TB-Kết luận….pdf``): the last segment with an extension."""
+    segments = [seg for seg in urlsplit(url).path.split("/") if seg]
+    named = [seg for seg in segments if re.search(r"\.[A-Za-z0-9]{2,5}$", seg)]
+    last = named[-1] if named else (segments[-1] if segments else "")
+    return normalize(unquote(last.replace("+", " ")))

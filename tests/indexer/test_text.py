@@ -1,0 +1,92 @@
+"""The one normaliser: NFC, one tone placement, entities, whitespace; idempotent."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from indexer.text import content_hash, fold, fold_lower, normalize
+
+SAMPLES = [
+    "Tuyên Hoá và Tuyên Hóa",
+    unicodedata.normalize("NFD", "Đắk Nông, Krông Nô, thuỷ lợi, khoẻ mạnh"),
+    "L&atilde;nh đạo &ldquo;Đ&#39;ray S&aacute;p&rdquo;&nbsp;&nbsp;x",
+    "a\u200bb\u00adc\ufeffd \u00a0 e\u2003f",
+    "&amp;lt;b&amp;gt; double-escaped",
+    "Quý khách, hoạ sĩ, HOÀ BÌNH, Thuỵ Sĩ, hoặc, ngoặt, ngoằn ngoèo",
+    "Dòng 1\n\n\n  Dòng 2  \r\n  tiếp\n\n",
+]
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+@pytest.mark.parametrize("multiline", [False, True])
+def test_idempotent(text: str, multiline: bool) -> None:
+    once = normalize(text, multiline=multiline)
+    assert normalize(once, multiline=multiline) == once
+    assert unicodedata.is_normalized("NFC", once)
+
+
+def test_nfd_becomes_nfc() -> None:
+    nfd = unicodedata.normalize("NFD", "Đắk Nông")
+    assert nfd != "Đắk Nông"
+    assert normalize(nfd) == "Đắk Nông"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("hoà", "hòa"),
+        ("Tuyên Hoá", "Tuyên Hóa"),
+        ("thuỷ", "thủy"),
+        ("khoẻ", "khỏe"),
+        ("hoạ sĩ", "họa sĩ"),
+        ("HOÀ BÌNH", "HÒA BÌNH"),
+        ("Thuỵ Sĩ", "Thụy Sĩ"),
+    ],
+)
+def test_old_tone_placement_becomes_new(old: str, new: str) -> None:
+    assert normalize(old) == new
+    assert normalize(unicodedata.normalize("NFD", old)) == new
+
+
+@pytest.mark.parametrize(
+    "word", ["quý", "quỳ", "hoàng", "hoặc", "ngoặt", "ngoằn", "khuya", "thuyền", "hòa"]
+)
+def test_words_that_must_not_change(word: str) -> None:
+    assert normalize(word) == word
+    assert normalize(unicodedata.normalize("NFD", word)) == word
+
+
+def test_entities_are_decoded() -> None:
+    assert (
+        normalize("L&atilde;nh đạo &ldquo;x&rdquo; &#39;y&#39; &amp; z") == "Lãnh đạo “x” 'y' & z"
+    )
+
+
+def test_zero_width_and_exotic_spaces() -> None:
+    assert normalize("a\u200bb\u00adc\ufeffd \u00a0 e\u2003f") == "abcd e f"
+
+
+def test_multiline_paragraphs() -> None:
+    assert (
+        normalize(" Dòng 1 \n\n\n  Dòng 2  \r\n  tiếp\n\n", multiline=True)
+        == "Dòng 1\n\nDòng 2 tiếp"
+    )
+    assert normalize("a\nb") == "a b"
+
+
+def test_empty() -> None:
+    assert normalize(None) == ""
+    assert normalize("") == ""
+    assert normalize(" \u200b ") == ""
+
+
+def test_fold() -> None:
+    assert fold("Đắk Nông") == "Dak Nong"
+    assert fold_lower("Tuyên Hóa") == "tuyen hoa"
+
+
+def test_content_hash_ignores_form_differences() -> None:
+    assert content_hash("Tuyên Hoá\n\n\nx") == content_hash("Tuyên Hóa\n\nx")
+    assert content_hash("a") != content_hash("b")

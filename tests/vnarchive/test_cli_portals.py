@@ -1,0 +1,86 @@
+"""``vnarchive portals list`` / ``check`` against real profile directories."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from indexer.config import REPO_ROOT
+from vnarchive.cli import main
+
+SHIPPED = REPO_ROOT / "data" / "portals"
+
+
+@pytest.fixture
+def portals_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "portals"
+    directory.mkdir()
+    for name in ("krongno.toml", "tuyenhoa.toml"):
+        (directory / name).write_text(
+            (SHIPPED / name).read_text(encoding="utf-8"), encoding="utf-8"
+        )
+    monkeypatch.setenv("VNARCHIVE_PORTALS", str(directory))
+    monkeypatch.setenv("VNARCHIVE_DATA", str(tmp_path / "data"))
+    return directory
+
+
+def test_list_json(portals_dir: Path) -> None:
+    result = CliRunner().invoke(main, ["portals", "list", "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert [p["id"] for p in data] == ["krongno", "tuyenhoa"]
+    assert set(data[0]) == {
+        "id",
+        "name",
+        "province",
+        "district",
+        "family",
+        "base_url",
+        "enabled",
+        "sample",
+    }
+    assert data[0]["base_url"] == "http://krongno.daknong.gov.vn/"
+    assert data[0]["sample"] is False and data[0]["enabled"] is True
+
+
+def test_list_table(portals_dir: Path) -> None:
+    result = CliRunner().invoke(main, ["portals", "list"])
+    assert result.exit_code == 0
+    assert (
+        "tuyenhoa" in result.output
+        and "Quảng Bình" in result.output
+        and "liferay_qb" in result.output
+    )
+
+
+def test_shipped_profiles_all_check() -> None:
+    result = CliRunner().invoke(main, ["portals", "check"])
+    assert result.exit_code == 0, result.output
+    assert "ok     krongno" in result.output
+
+
+def test_check_names_file_and_key(portals_dir: Path) -> None:
+    broken = portals_dir / "broken.toml"
+    broken.write_text(
+        (portals_dir / "krongno.toml")
+        .read_text(encoding="utf-8")
+        .replace('id = "krongno"', 'id = "broken"')
+        .replace('family = "sharepoint2010"', 'family = "joomla"'),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["portals", "check"])
+    assert result.exit_code == 1
+    assert f"{broken}: family: unknown family 'joomla'" in result.output
+    assert "ok     krongno" in result.output
+    assert "Traceback" not in result.output
+    # one portal only
+    assert CliRunner().invoke(main, ["portals", "check", "tuyenhoa"]).exit_code == 0
+    assert CliRunner().invoke(main, ["portals", "check", "broken"]).exit_code == 1
+    missing = CliRunner().invoke(main, ["portals", "check", "nope"])
+    assert missing.exit_code == 1 and "no portal 'nope'" in missing.output
+    # list refuses to show a registry with a broken profile, and says which
+    listed = CliRunner().invoke(main, ["portals", "list"])
+    assert listed.exit_code == 1 and "broken.toml: family" in listed.output
