@@ -397,8 +397,8 @@ class Writer:
             self.communes = tuple(p[0].lower() + p[1:] for p in places)
         self.sentences = corpus.load_sentences()
         self.party = {"huyện": "Huyện ủy", "quận": "Quận ủy", "xã": "Đảng ủy xã"}[spec.dk]
-        nb_kind = "huyện"
-        self.nb = f"{nb_kind} {spec.neighbour}"
+        self.nb = f"huyện {spec.neighbour}"
+        self.used: set[str] = set()
 
     def person(self) -> str:
         r = self.rng
@@ -445,12 +445,24 @@ class Writer:
         return self.fill(self.rng.choice(texts.LEADS[kind]), when)
 
     def sentence(self, when: datetime) -> str:
-        r = self.rng.random()
-        if r < 0.45:
-            return self.fill(self.rng.choice(texts.SENTENCES), when)
-        if r < 0.52:
-            return self.rng.choice(texts.NEIGHBOUR_SENTENCES[self.spec.neighbour])
-        return self.rng.choice(self.sentences)
+        """One body sentence, not yet used in the current article."""
+        for _ in range(20):
+            r = self.rng.random()
+            if r < 0.45:
+                template = self.rng.choice(texts.SENTENCES)
+                key, text = template, self.fill(template, when)
+            elif r < 0.52:
+                key = text = self.rng.choice(texts.NEIGHBOUR_SENTENCES[self.spec.neighbour])
+            else:
+                key = text = self.rng.choice(self.sentences)
+            if key not in self.used:
+                break
+        self.used.add(key)
+        return text
+
+    def new_article(self) -> None:
+        """Forget the sentences used so far (they may recur in another article)."""
+        self.used = set()
 
     def paragraph(self, when: datetime) -> str:
         return " ".join(self.sentence(when) for _ in range(self.rng.randint(1, 3)))
@@ -615,6 +627,7 @@ def _build_articles(spec: PortalSpec) -> list[SampleArticle]:
             slug = f"{slug}-{num}"
         slugs_seen.add(slug)
 
+        w.new_article()
         lead: str | None = w.lead(cat.kind, when)
         blocks: list[Block] = []
         for _ in range(rng.randint(3, 7)):
