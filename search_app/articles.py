@@ -55,16 +55,25 @@ def query_terms(q: str | None) -> set[str]:
 
 
 def mark_terms(text: str, terms: set[str]) -> Markup:
-    """``text`` escaped, with every word whose folded form is in ``terms`` in ``<mark>``."""
+    """``text`` escaped, with every word whose folded form is in ``terms`` in ``<mark>``.
+
+    Neighbouring marked words (separated by spaces only) share one ``<mark>``.
+    """
     if not terms:
         return escape(text)
-    out: list[str] = []
-    pos = 0
+    spans: list[list[int]] = []
     for match in _WORD.finditer(text):
         if fold_lower(match.group(0)) in terms:
-            out.append(str(escape(text[pos : match.start()])))
-            out.append(f"<mark>{escape(match.group(0))}</mark>")
-            pos = match.end()
+            if spans and not text[spans[-1][1] : match.start()].strip():
+                spans[-1][1] = match.end()
+            else:
+                spans.append([match.start(), match.end()])
+    out: list[str] = []
+    pos = 0
+    for start, end in spans:
+        out.append(str(escape(text[pos:start])))
+        out.append(f"<mark>{escape(text[start:end])}</mark>")
+        pos = end
     out.append(str(escape(text[pos:])))
     return Markup("".join(out))
 

@@ -186,6 +186,9 @@ def _clean_attributes(tag: Tag, name: str, base: str, lookup: AssetLookup) -> No
             else:
                 del tag.attrs[attr]
                 tag.attrs["data-original-src"] = url or ""
+                if name == "img":
+                    _mark_missing(tag)  # replaces every attribute with safe ones
+                    return
         elif key == "background":
             url = _absolute(base, str(value))
             target = lookup(url) if url else None
@@ -205,3 +208,28 @@ def _is_url_attr(key: str) -> bool:
 
 def _is_script_url(value: object) -> bool:
     return isinstance(value, str) and bool(re.match(r"\s*(javascript|vbscript|data):", value, re.I))
+
+
+MISSING_STYLE = (
+    "display:inline-block;box-sizing:border-box;border:1px dashed #999;color:#666;"
+    "background:#f4f4f4;font:12px/1.3 sans-serif;padding:2px 6px;overflow:hidden;"
+)
+
+
+def _mark_missing(img: Tag) -> None:
+    """Show an image that was not archived as a dashed box with its alt text."""
+    size = ""
+    for key in ("width", "height"):
+        value = str(img.get(key) or "").strip()
+        if value.isdigit() and 0 < int(value) <= 4000:
+            size += f"{key}:{value}px;"
+    img.name = "span"
+    alt = str(img.get("alt") or "").strip()
+    keep = {
+        k: v for k, v in img.attrs.items() if k in ("id", "class", "title", "data-original-src")
+    }
+    img.attrs = keep
+    img.attrs["style"] = MISSING_STYLE + size
+    img.attrs["role"] = "img"
+    img.attrs["aria-label"] = alt or "image not archived"
+    img.string = alt or "\u2205"
