@@ -90,7 +90,7 @@ class Probe:
     @property
     def ok(self) -> bool:
         """Whether the page came back with a non-error status."""
-        return self.error is None and self.status is not None and self.status < 400
+        return self.error is None and self.status is not None and 200 <= self.status < 300
 
     @property
     def title(self) -> str:
@@ -121,30 +121,52 @@ def _classify_error(exc: Exception) -> tuple[str, str]:
     return "http", message
 
 
-def fetch(url: str, *, timeout: float = 10.0, client: httpx.Client | None = None) -> Probe:
-    """GET ``url`` following redirects, reading at most ``MAX_BYTES``; never raises."""
+def fetch(
+    url: str, *, timeout: float = 10.0, client: httpx.Client | None = None, max_redirects: int = 10
+) -> Probe:
+    """GET ``url``, reading at most ``MAX_BYTES``; never raises.
+
+    Redirects are followed by hand and only within the portal's own host (``www.``
+    or not): a redirect to another domain is recorded (``final_url``, ``redirects``)
+    but not fetched — that domain is not the portal, and may not even resolve.
+    """
     probe = Probe(url=url)
     own = client is None
     client = client or httpx.Client(
-        follow_redirects=True,
-        max_redirects=10,
+        follow_redirects=False,
         timeout=timeout,
         headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.5"},
     )
+    home = _bare_host(url)
+    current = url
     try:
-        with client.stream("GET", url) as response:
-            probe.status = response.status_code
-            probe.final_url = str(response.url)
-            probe.redirects = [str(r.url) for r in response.history]
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                size += len(chunk)
-                if size >= MAX_BYTES:
-                    break
-            raw = b"".join(chunks)[:MAX_BYTES]
-            probe.html = raw.decode(response.encoding or "utf-8", errors="replace")
+        for _ in range(max_redirects + 1):
+            with client.stream("GET", current, follow_redirects=False) as response:
+                probe.status = response.status_code
+                probe.final_url = str(response.url)
+                location = response.headers.get("location")
+                if response.is_redirect and location:
+                    target = urljoin(str(response.url), location)
+                    probe.redirects.append(str(response.url))
+                    probe.final_url = target
+                    if _bare_host(target) != home or urlsplit(target).scheme not in (
+                        "http",
+                        "https",
+                    ):
+                        return probe  # off-site: record it, do not follow
+                    current = target
+                    continue
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in response.iter_bytes():
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size >= MAX_BYTES:
+                        break
+                raw = b"".join(chunks)[:MAX_BYTES]
+                probe.html = raw.decode(response.encoding or "utf-8", errors="replace")
+                return probe
+        probe.error, probe.error_detail = "too_many_redirects", f"more than {max_redirects}"
     except (httpx.HTTPError, OSError, ValueError) as exc:
         probe.error, probe.error_detail = _classify_error(exc)
     finally:
@@ -175,9 +197,20 @@ def is_parked(probe: Probe, *, short_page_chars: int = 3000) -> str | None:
     return None
 
 
+# Error reasons the crawl counts for pages whose fields could not be extracted.
+EXTRACTION_REASONS = ("no_title", "not_an_article", "no_date", "no_body")
+
+
+def extraction_failures(job: dict[str, Any]) -> int:
+    """Pages of a job with no title/date/body (the column, or its error reasons)."""
+    reasons = job.get("error_reasons") or {}
+    from_reasons = sum(int(reasons.get(k) or 0) for k in EXTRACTION_REASONS)
+    return max(int(job.get("extraction_failures") or 0), from_reasons)
+
+
 def _job_share(job: dict[str, Any]) -> float:
     pages = job.get("pages") or 0
-    return (job.get("extraction_failures") or 0) / pages if pages else 0.0
+    return min(1.0, extraction_failures(job) / pages) if pages else 0.0
 
 
 def evaluate(
@@ -222,7 +255,7 @@ def evaluate(
         baseline = statistics.median(earlier) if earlier else 0.0
         if share >= settings.layout_min_share and share - baseline >= settings.layout_min_jump:
             flags["layout_changed"] = (
-                f"job {latest['id']}: {latest['extraction_failures']} of {latest['pages']} pages "
+                f"job {latest['id']}: {extraction_failures(latest)} of {latest['pages']} pages "
                 f"({share:.0%}) had no title/date/body"
                 + (f", earlier median {baseline:.0%}" if earlier else " (no earlier crawl)")
             )
@@ -275,13 +308,30 @@ def check_portal(
     probe: bool = True,
     settings: HealthSettings | None = None,
 ) -> dict[str, str]:
-    """Evaluate a portal (a ``PortalProfile``), store its flags and return them."""
+    """Evaluate a portal (a ``PortalProfile``), store its flags and return them.
+
+    With ``probe``, the start page is fetched; when it answers normally and the
+    portal has articles archived, one listing and one article are extracted too
+    (:func:`try_portal`): if that fails, the layout has changed even before a crawl
+    has counted failures.
+    """
     settings = settings or HealthSettings()
     result = None
     if probe:
         start = profile.start_urls[0] if profile.start_urls else profile.base_url
         result = fetch(start, timeout=settings.timeout)
     flags = evaluate(admin, profile.id, base_url=profile.base_url, probe=result, settings=settings)
+    if (
+        result is not None
+        and result.ok
+        and not flags.keys() & {"parked", "redirected", "layout_changed"}
+        and admin.store.count_articles(profile.id) > 0
+    ):
+        trial = try_portal(profile, timeout=settings.timeout)
+        if trial.extraction_problems:
+            flags["layout_changed"] = (
+                "extraction fails on the live site: " + "; ".join(trial.extraction_problems)[:400]
+            )
     admin.set_health(profile.id, flags)
     return flags
 
@@ -303,11 +353,24 @@ class TryResult:
     article_kind: str = ""
     fields: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    extraction_problems: list[str] = field(default_factory=list)  # pages fetched, fields not
+
+    def _extraction(self, message: str) -> None:
+        self.problems.append(message)
+        self.extraction_problems.append(message)
 
     @property
     def ok(self) -> bool:
         """Whether both pages came back and the article has a title, a date and a body."""
         return not self.problems
+
+
+def _failure(probe: Probe) -> str:
+    if probe.error:
+        return f"{probe.error}: {probe.error_detail}"[:200]
+    if probe.redirects and probe.final_url:
+        return f"HTTP {probe.status}, redirects off-site to {probe.final_url}"[:200]
+    return f"HTTP {probe.status}"
 
 
 def _extract(html: str, url: str, profile: Any) -> Any:
@@ -321,17 +384,13 @@ def try_portal(profile: Any, *, timeout: float = 10.0, max_items: int = 10) -> T
     start = profile.start_urls[0] if profile.start_urls else profile.base_url
     result = TryResult(listing_url=start)
     with httpx.Client(
-        follow_redirects=True,
-        max_redirects=10,
+        follow_redirects=False,
         timeout=timeout,
         headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.5"},
     ) as client:
         result.listing = fetch(start, client=client)
         if not result.listing.ok:
-            result.problems.append(
-                f"listing {start}: "
-                + (result.listing.error_detail or f"HTTP {result.listing.status}")[:200]
-            )
+            result.problems.append(f"listing {start}: {_failure(result.listing)}")
             return result
         listing_url = result.listing.final_url or start
         try:
@@ -357,10 +416,7 @@ def try_portal(profile: Any, *, timeout: float = 10.0, max_items: int = 10) -> T
             result.article_url = urljoin(listing_url, page.items[0].url)
             result.article = fetch(result.article_url, client=client)
             if not result.article.ok:
-                result.problems.append(
-                    f"article {result.article_url}: "
-                    + (result.article.error_detail or f"HTTP {result.article.status}")[:200]
-                )
+                result.problems.append(f"article {result.article_url}: {_failure(result.article)}")
                 return result
             try:
                 article = _extract(
@@ -371,7 +427,7 @@ def try_portal(profile: Any, *, timeout: float = 10.0, max_items: int = 10) -> T
                 return result
             result.article_kind = article.page_type
     if article.page_type != "article":
-        result.problems.append(f"{result.article_url}: not recognised as an article")
+        result._extraction(f"{result.article_url}: not recognised as an article")
         return result
     result.article_kind = "article"
     body = article.body_text or ""
@@ -389,5 +445,5 @@ def try_portal(profile: Any, *, timeout: float = 10.0, max_items: int = 10) -> T
     }
     for name, value in (("title", article.title), ("date", article.published), ("body", body)):
         if not value:
-            result.problems.append(f"the article has no {name}")
+            result._extraction(f"the article has no {name}")
     return result
