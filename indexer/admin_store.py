@@ -381,7 +381,7 @@ class AdminStore:
         so two processes (the scheduler and the web app) can never both start a crawl
         of the same portal: raises :class:`PortalBusy` when one is queued or running.
         With ``resume`` (default), when the portal's latest job was ``cancelled`` or
-        ``interrupted`` that row is queued again, so the crawl resumes it (same job id,
+        ``interrupted`` that row is reopened, so the crawl resumes it (same job id,
         same WARC, counts carried on), as a crawl started by hand would.
         """
         self.reap_dead_jobs()
@@ -404,7 +404,9 @@ class AdminStore:
                 conn.execute(
                     crawl_jobs.update()
                     .where(crawl_jobs.c.id == latest.id)
-                    .values(status="queued", pid=owner, finished_at=None, stop_reason=None)
+                    # "running", not "queued": the crawl attached with --job-id then
+                    # resumes it (skips what this job already archived).
+                    .values(status="running", pid=owner, finished_at=None, stop_reason=None)
                 )
                 return int(latest.id)
             result = conn.execute(

@@ -53,6 +53,7 @@ from indexer.store import utcnow
 log = logging.getLogger("vnarchive.scheduler")
 
 DEFAULT_CRON = "0 2 * * *"  # nightly, 02:00 Vietnam time
+EXIT_CANCELLED = 3  # `vnarchive crawl` exit status of a cancelled crawl
 
 
 class CronError(ValueError):
@@ -179,6 +180,7 @@ def crawl_command(
     max_pages: int | None = None,
     full: bool = False,
     python: str = sys.executable,
+    extra_args: Iterable[str] = (),
 ) -> list[str]:
     """The command line of one crawl attached to a pre-created job row."""
     cmd = [python, "-m", "vnarchive", "crawl", portal, "--job-id", str(job_id)]
@@ -187,6 +189,7 @@ def crawl_command(
         cmd += ["--max-pages", str(int(max_pages))]
     if full:
         cmd.append("--full")
+    cmd += list(extra_args)
     return cmd
 
 
@@ -252,8 +255,10 @@ class CrawlRunner:
         probe_health: bool = True,
         python: str = sys.executable,
         extra_env: dict[str, str] | None = None,
+        extra_args: Iterable[str] = (),
     ) -> None:
         self.admin = admin
+        self.extra_args = list(extra_args)  # e.g. ["-s", "DOWNLOAD_DELAY=0"]
         self.max_pages = max_pages
         self.probe_health = probe_health
         self.python = python
@@ -274,7 +279,13 @@ class CrawlRunner:
         log_path = job_log_path(portal, job_id)
         self.admin.store.update_job(job_id, log_path=str(log_path))
         cmd = crawl_command(
-            portal, job_id, trigger=trigger, max_pages=max_pages, full=full, python=self.python
+            portal,
+            job_id,
+            trigger=trigger,
+            max_pages=max_pages,
+            full=full,
+            python=self.python,
+            extra_args=self.extra_args,
         )
         env = os.environ.copy()
         env.update(self.extra_env)
@@ -301,7 +312,7 @@ class CrawlRunner:
         job = self.admin.store.get_job(job_id) or {}
         if job.get("status") == "cancelled":
             process.send_signal(signal.SIGTERM)
-        elif job.get("status") == "queued":
+        elif job.get("status") in ("queued", "running") and job.get("pid") == os.getpid():
             self.admin.store.update_job(job_id, pid=process.pid)
         log.info("started crawl of %s (job %s, pid %s)", portal, job_id, process.pid)
         return RunningCrawl(portal, job_id, trigger, process, log_path)
@@ -314,7 +325,8 @@ class CrawlRunner:
             reason = f"the crawl process exited with code {code}" + (
                 f": {tail[-1][:300]}" if tail else ""
             )
-            status = "cancelled" if code in (-signal.SIGTERM, -signal.SIGINT) else "failed"
+            cancelled = (-signal.SIGTERM, -signal.SIGINT, EXIT_CANCELLED)
+            status = "cancelled" if code in cancelled else "failed"
         else:
             reason = "the crawl process ended without closing its job"
             status = "failed"
@@ -455,13 +467,16 @@ class IndexUpdater:
 class SchedulerSettings:
     """How the scheduler runs (``vnarchive scheduler`` options)."""
 
-    max_concurrent: int = int(os.environ.get("VNARCHIVE_MAX_CRAWLS", "2"))
+    max_concurrent: int = field(
+        default_factory=lambda: int(os.environ.get("VNARCHIVE_MAX_CRAWLS") or 2)
+    )
     poll_seconds: float = 5.0
     max_pages: int | None = None
     index_after: bool = True
     probe_health: bool = True
     catch_up: bool = True
     stop_grace_seconds: float = 60.0
+    crawl_args: tuple[str, ...] = ()  # extra `vnarchive crawl` arguments (-s NAME=VALUE…)
 
 
 class CrawlScheduler:
@@ -481,6 +496,7 @@ class CrawlScheduler:
             self.admin,
             max_pages=self.settings.max_pages,
             probe_health=self.settings.probe_health,
+            extra_args=self.settings.crawl_args,
         )
         self.indexer = IndexUpdater(self.admin)
         self.aps = BackgroundScheduler(timezone=ZoneInfo(DEFAULT_TIMEZONE))
