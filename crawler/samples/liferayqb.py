@@ -74,7 +74,7 @@ def wrap(ctx: Ctx, *, title: str, main: str, head: str = "", seed: int = 0) -> s
         '<meta charset="utf-8" /><meta content="initial-scale=1.0, width=device-width" name="viewport" />'
         f"{head}"
         '<link href="/qb-theme/css/main.css?browserId=other&amp;themeId=qbtheme_WAR_qbtheme&amp;languageId=vi_VN&amp;b=6204" rel="stylesheet" type="text/css" />'
-        f"<style>{lorem_css('qb', 80)}</style>"
+        f"<style>{lorem_css('qb', 150)}</style>"
         f'<script type="text/javascript">var Liferay={{ThemeDisplay:{{getCompanyId:function(){{return"10157"}},getScopeGroupId:function(){{return"20182"}},getLanguageId:function(){{return"vi_VN"}}}}}};\n{lorem_js("qbPortlet", 35)}</script>'
         '</head><body class="yui3-skin-sam signed-out public-page">'
         '<div id="wrapper"><div id="banner">'

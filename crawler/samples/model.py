@@ -720,7 +720,7 @@ def _build_articles(spec: PortalSpec) -> list[SampleArticle]:
                 (
                     "Theo Báo Đắk Nông điện tử",
                     "Theo daknong online",
-                    "Văn phòng HĐND - UBND huyện",
+                    "Nguồn: Văn phòng HĐND - UBND huyện",
                     None,
                 )
             )
@@ -738,7 +738,7 @@ def _build_articles(spec: PortalSpec) -> list[SampleArticle]:
             author = w.person()
         if special in ("attachment_only", "video_only"):
             credit = None
-            if spec.family == "liferay_qb":
+            if spec.family != "wordpress":  # WordPress still shows the poster in its byline
                 author = None
 
         show_time = spec.family != "sharepoint2010" or num % 3 == 0

@@ -46,6 +46,7 @@ class SamplesHandler(BaseHTTPRequestHandler):
     """Answers one request by asking ``site`` for the response."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stalls
     server_version = "Microsoft-IIS/7.5"
     sys_version = ""
     server: SamplesHTTPServer

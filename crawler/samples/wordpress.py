@@ -55,7 +55,7 @@ def _global_styles() -> str:
         f".has-{c}-color{{color: var(--wp--preset--color--{c}) !important;}}.has-{c}-background-color{{background-color: var(--wp--preset--color--{c}) !important;}}.has-{c}-border-color{{border-color: var(--wp--preset--color--{c}) !important;}}"
         for c in colors
     ]
-    return "body{" + "".join(rules) + "}" + "".join(classes) + lorem_css("wp-block", 60)
+    return "body{" + "".join(rules) + "}" + "".join(classes) + lorem_css("wp-block", 220)
 
 
 def _header(ctx: Ctx) -> str:
