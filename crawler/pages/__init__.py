@@ -56,7 +56,11 @@ def detect_family(text: str, url: str = "") -> str:
     if _LIFERAY.search(head):
         if "com_liferay_" in head or "data-senna-track" in head:
             return "liferay7"
-        if VIEW_ARTICLE.search(url) or re.search(r"quangbinh\.gov\.vn|quangtri\.gov\.vn", url):
+        if (
+            VIEW_ARTICLE.search(url)
+            or "qbportalportlet" in head
+            or re.search(r"quangbinh\.gov\.vn|quangtri\.gov\.vn", url)
+        ):
             return "liferay_qb"
         return "liferay62"
     if _WP.search(head):

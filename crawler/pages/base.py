@@ -25,8 +25,8 @@ from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlun
 import lxml.html
 from lxml import etree
 
-from crawler.items import Article, Listing, ListingItem, OtherPage
-from crawler.pages.body import Body, build_body, is_date_line
+from crawler.items import Article, Attachment, Listing, ListingItem, OtherPage
+from crawler.pages.body import ATTACHMENT_EXT, Body, attachment_name, build_body, is_date_line
 from crawler.pages.document import Document, text_of
 from crawler.profiles import PortalProfile
 from indexer.dates import ParsedDate, find_dates, parse_date
@@ -44,6 +44,7 @@ _CHROME_ANCESTOR = re.compile(
 )
 _PAGE_IN_PATH = re.compile(r"^(?P<head>.*/page/)(?P<n>\d+)(?P<tail>/?)$")
 _PAGE_PARAM = re.compile(r"(?:^|_)(?:cur|page|trang|paged|p)$", re.I)
+_SHORT_PAGE = 5  # fewer items than this on a page whose next link is broken: the last page
 _TITLE_SPLIT = re.compile(r"\s+[-|–—:»]\s+")
 
 
@@ -66,12 +67,15 @@ class PageObject:
     LISTING_ITEM: tuple[str, ...] = ()  # an item container or its title link
     NEXT_PAGE: tuple[str, ...] = ()
     PAGINATION_DEFAULT: str | None = None  # e.g. "page/{n}/" after the listing path
+    AUTHOR: tuple[str, ...] = ()  # a byline element, when the family prints one
+    ATTACHMENTS: tuple[str, ...] = ()  # where files hang off the article (besides the body)
 
     def __init__(self, doc: Document, profile: PortalProfile | None = None) -> None:
         self.doc = doc
         self.profile = profile
         self._consumed: list[etree._Element] = []
         self._items: list[ListingItem] | None = None
+        self._items_explicit = False  # found by a family/profile selector, not guessed
 
     # -- selectors -------------------------------------------------------------
     def selectors(self, key: str, defaults: tuple[str, ...]) -> tuple[str, ...]:
@@ -89,7 +93,8 @@ class PageObject:
         """``article``, ``listing`` or ``other``."""
         if self.is_article():
             return "article"
-        if len(self.listing_items()) >= 2:
+        items = self.listing_items()
+        if len(items) >= 2 or (items and self._items_explicit):
             return "listing"
         return "other"
 
@@ -188,6 +193,7 @@ class PageObject:
         if lead is not None and not any(_contains(r, lead) for r in regions):
             regions = [lead, *regions]
         regions = [r for r in regions if not any(o is not r and _contains(o, r) for o in regions)]
+        self._area_attachments = self.attachment_links(regions)
         if not regions:
             return Body()
         doomed = [
@@ -200,6 +206,29 @@ class PageObject:
             _drop(el)
         html = "".join(lxml.html.tostring(r, encoding="unicode", with_tail=False) for r in regions)
         return build_body(html, self.doc, title=self.title())
+
+    def byline(self) -> str | None:
+        """The author printed in a byline (``by <name>``), when the family has one."""
+        for selector in self.selectors("author", self.AUTHOR):
+            for el in self.doc.css(selector):
+                text = text_of(el)
+                if text and len(text) <= 80:
+                    return text
+        return None
+
+    def attachment_links(self, regions: list[etree._Element]) -> list[Attachment]:
+        """Files linked from the article's attachment areas (and its regions), in page order."""
+        areas = [el for selector in self.ATTACHMENTS for el in self.doc.css(selector)]
+        found: dict[str, Attachment] = {}
+        for area in [*areas, *regions]:
+            for a in area.iter("a"):
+                href = a.get("href") or ""
+                if not ATTACHMENT_EXT.search(href):
+                    continue
+                url = self.doc.resolve(href)
+                if url and url not in found:
+                    found[url] = Attachment(url=url, name=attachment_name(text_of(a), url))
+        return list(found.values())
 
     def date_near_title(self) -> ParsedDate | None:
         """The first date written in the title's surroundings (a fallback)."""
@@ -236,6 +265,10 @@ class PageObject:
                     parsed, source = found[0], f"body: {found[0].raw}"
                     break
         text = body.text
+        author = self.byline() or body.author
+        attachments = list(body.attachments)
+        known = {a.url for a in attachments}
+        attachments += [a for a in self._area_attachments if a.url not in known]
         if not summary and body.paragraphs:
             first = body.paragraphs[0]
             summary = first if len(first) <= 400 else first[:400].rsplit(" ", 1)[0] + "…"
@@ -248,11 +281,11 @@ class PageObject:
             published=parsed.iso if parsed else None,
             published_source=source,
             category=category,
-            author=body.author,
+            author=author,
             credit=body.credit,
             summary=normalize(summary) or None,
             body_text=text,
-            attachments=body.attachments,
+            attachments=attachments,
             images=body.images,
             media=body.media,
             content_hash=content_hash(text),
@@ -269,6 +302,7 @@ class PageObject:
         for selector in self.selectors("listing_item", self.LISTING_ITEM):
             items = self._items_from([(el, None) for el in self.doc.css(selector)])
             if items:
+                self._items_explicit = True
                 return items
         return self.guess_items()
 
@@ -359,23 +393,24 @@ class PageObject:
             return None
         if link and not self._broken(link):
             return link
+        if len(self.listing_items()) < _SHORT_PAGE:
+            return None  # a short page behind a broken link is the last one
         return self.infer_next()
 
     def _broken(self, link: str) -> bool:
-        here = urlsplit(self.doc.url)
-        there = urlsplit(link)
+        """A "next" link to this very page, or up to an ancestor (the home page, the category)."""
         if _strip_fragment(link) == _strip_fragment(self.doc.url):
             return True
-        return (
-            there.netloc == here.netloc
-            and there.path in ("", "/")
-            and not there.query
-            and here.path not in ("", "/")
-        )
+        here = urlsplit(self.doc.url)
+        there = urlsplit(link)
+        if there.netloc != here.netloc or there.query:
+            return False
+        up = there.path if there.path.endswith("/") else there.path + "/"
+        return (here.path or "/").startswith(up) and len(up) < len(here.path or "/")
 
     def infer_next(self) -> str | None:
         """Next page from the current URL (``/page/N/``, ``…_cur=N``) or the profile pattern."""
-        parts = urlsplit(_strip_fragment(self.doc.url))
+        parts = urlsplit(self.doc.url.split("#", 1)[0])
         match = _PAGE_IN_PATH.match(parts.path)
         if match:
             path = f"{match['head']}{int(match['n']) + 1}{match['tail']}"

@@ -125,13 +125,25 @@ _STOP_LINE = re.compile(
     r"bản quyền thuộc|thống kê truy cập|bình chọn)\b.*$",
     re.I,
 )
-_CREDIT = re.compile(r"^(?:theo|nguồn)\b\s*[:\-–]?\s*\S.{0,150}$", re.I)
+_CREDIT = re.compile(r"^(?:theo|nguồn)\b\s*[:\-–]?\s*(?P<src>[^,;]{2,80})$", re.I)
+# A closing line naming an office or a paper (a source, not a person).
+_ORG_CREDIT = re.compile(
+    r"^(?:văn phòng|phòng|ban|ủy ban|ubnd|hđnd|hội đồng|trung tâm|sở|báo|đài|cổng|công an|"
+    r"hội|huyện ủy|thành ủy|tỉnh ủy|đảng ủy|huyện đoàn|tỉnh đoàn|mặt trận|mttq|chi cục|cục|"
+    r"bộ chỉ huy|ban chỉ huy|bộ|tòa án|viện kiểm sát|bệnh viện|trường|kho bạc|chi nhánh|"
+    r"ban chỉ đạo|bcđ|thông tấn xã|ttxvn|tạp chí|liên đoàn|bảo hiểm xã hội|đoàn)\b.{0,60}$",
+    re.I,
+)
 _BYLINE = re.compile(
     r"^(?:bài(?:\s*(?:,|và|-|&)\s*ảnh)?|tin(?:\s*(?:,|và|-|&)\s*ảnh)?|tin ảnh|bài ảnh|ảnh|"
     r"tác giả|người viết|phóng viên|pv|ctv|nhóm pv)\s*:\s*(?P<name>\S.{0,80})$",
     re.I,
 )
 _NAME_WORD = re.compile(r"^(?:[A-ZĐÀ-Ỹ][\w'’.-]*|\([^)]*\)|-|–)$")
+_FILE_WORDS = re.compile(
+    r"(?i)\b(?:tệp|file|tài liệu|văn bản|đính kèm|tải về|tải xuống|download|xem chi tiết|"
+    r"chi tiết|tại đây|xem)\b"
+)
 _IMG_SKIP = re.compile(
     r"(?:spacer|blank|pixel|icon|logo|arrow|bullet|xemtiep|print|email|facebook|twitter|zalo)", re.I
 )
@@ -201,25 +213,41 @@ def _media(soup: BeautifulSoup, doc: Document) -> list[str]:
     return found
 
 
-def _attachments(soup: BeautifulSoup, doc: Document) -> list[Attachment]:
+def attachment_name(label: str, url: str) -> str:
+    """A file's human name: the link text, or the decoded file name when the text says nothing."""
+    label = normalize(label)
+    if not label or len(label) < 4 or _JUNK_LINE.match(label) or label.lower() in ("đây", "link"):
+        return file_name(url)
+    return label
+
+
+def _attachments(soup: Tag, doc: Document) -> list[Attachment]:
     found: dict[str, Attachment] = {}
-    for a in soup.find_all("a", href=True):
-        href = a["href"]
-        if not ATTACHMENT_EXT.search(href.split("?", 1)[0]) and not ATTACHMENT_EXT.search(href):
-            continue
-        url = doc.resolve(href)
-        if not url or url in found:
-            continue
-        label = normalize(a.get_text(" "))
-        if (
-            not label
-            or len(label) < 4
-            or _JUNK_LINE.match(label)
-            or label.lower() in ("đây", "link")
-        ):
-            label = file_name(url)
-        found[url] = Attachment(url=url, name=label)
+    links = []
+    for a in soup.find_all("a", href=ATTACHMENT_EXT):
+        url = doc.resolve(a["href"])
+        if url:
+            links.append(a)
+            if url not in found:
+                found[url] = Attachment(url=url, name=attachment_name(a.get_text(" "), url))
+    for a in links:
+        if not a.decomposed:
+            _drop_file_block(a, soup)
     return list(found.values())
+
+
+def _drop_file_block(a: Tag, root: Tag) -> None:
+    """Remove the block around a file link when it holds nothing but file links and labels."""
+    block = a.parent
+    while block is not None and block is not root and block.name not in _BLOCK:
+        block = block.parent
+    if block is None or block is root:
+        return
+    rest = normalize(block.get_text(" "))
+    for link in block.find_all("a", href=ATTACHMENT_EXT):
+        rest = rest.replace(normalize(link.get_text(" ")), " ", 1)
+    if len(rest) <= 200 and not re.sub(r"[\W_]+", "", _FILE_WORDS.sub(" ", rest)):
+        block.decompose()
 
 
 def _images(soup: BeautifulSoup, doc: Document) -> list[str]:
@@ -320,6 +348,18 @@ def _looks_like_name(text: str) -> bool:
     return all(_NAME_WORD.match(w) for w in words)
 
 
+def _is_credit(line: str) -> bool:
+    """``Theo Báo Đắk Nông điện tử``, ``Nguồn: …``, or an office's name alone on the line."""
+    if len(line) > 90 or line.endswith((":", "?", "!")):
+        return False
+    match = _CREDIT.match(line)
+    if match:
+        source = match.group("src")
+        # "Theo báo cáo, …" and "Theo đó …" are sentences, not sources
+        return not source.endswith(".") or bool(re.search(r"\w\.\w+$", source))
+    return bool(_ORG_CREDIT.match(line)) and not line.endswith(".") and "," not in line
+
+
 def split_closing(paragraphs: list[str]) -> tuple[list[str], str | None, str | None]:
     """Take the signature and source lines off the end: ``(body, author, credit)``."""
     author: str | None = None
@@ -329,7 +369,7 @@ def split_closing(paragraphs: list[str]) -> tuple[list[str], str | None, str | N
         if not body:
             break
         last = body[-1]
-        if credit is None and len(last) <= 160 and _CREDIT.match(last) and not last.endswith(":"):
+        if credit is None and _is_credit(last):
             credit = last
             body.pop()
             continue
@@ -361,8 +401,6 @@ def clean_paragraphs(paragraphs: list[str], *, title: str | None = None) -> list
         if not kept and title_key and para.casefold() == title_key:
             continue
         if short and is_date_line(para):
-            continue
-        if kept and para == kept[-1]:
             continue
         kept.append(para)
     return kept

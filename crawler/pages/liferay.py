@@ -74,6 +74,11 @@ class Liferay62Page(PageObject):
         ".lfr-discussion",
     )
     ARTICLE = (".asset-full-content", ".journal-content-article .asset-title")
+    ATTACHMENTS = (
+        ".asset-full-content .file-attachments",
+        ".asset-full-content",
+        ".file-attachments",
+    )
     LISTING_ITEM = (".asset-abstract", ".asset-entry")
     NEXT_PAGE = ()
 
@@ -168,35 +173,45 @@ class LiferayQBPage(Liferay62Page):
 
     family = "liferay_qb"
     TITLE = (
+        ".news-detail .title-detail",
         ".news-detail .title",
         ".article-detail .title",
         ".view-article .title",
-        ".chi-tiet-tin .title",
-        ".detail-title",
         ".title-detail",
+        ".detail-title",
         ".article-title",
         *Liferay62Page.TITLE,
     )
     DATE = (
+        ".news-detail .date-detail",
         ".news-detail .date",
         ".article-detail .date",
-        ".view-article .date",
-        ".detail-date",
         ".date-detail",
+        ".detail-date",
         *Liferay62Page.DATE,
     )
+    CATEGORY = (
+        ".breadcrumb-news a:last-child",
+        ".breadcrumb a:last-child",
+        "[class*='breadcrumb'] a:last-child",
+        *Liferay62Page.CATEGORY,
+    )
     BODY = (
+        ".news-detail .content-detail",
+        "#content-detail",
+        ".content-detail",
         ".news-detail .content",
         ".article-detail .content",
-        ".view-article .content",
         ".detail-content",
         ".article-content",
         *Liferay62Page.BODY,
     )
+    REMOVE = (".font-size", ".tool-detail", ".other-news", *Liferay62Page.REMOVE)
+    ATTACHMENTS = (".news-detail .attach", ".news-detail .file-attach", ".news-detail")
     ARTICLE = (
         ".news-detail",
         ".article-detail",
-        ".view-article",
+        ".content-detail",
         ".detail-content",
         *Liferay62Page.ARTICLE,
     )
@@ -208,4 +223,7 @@ class LiferayQBPage(Liferay62Page):
     )
 
 
-VIEW_ARTICLE = re.compile(r"/view-article/|/chi-tiet-tin/", re.I)
+VIEW_ARTICLE = re.compile(
+    r"/view-article/|/view-category/|/chi-tiet-tin/|/danh-sach-tin/|qbportal", re.I
+)
+"""URL paths (and portlet names) of the Quảng Bình/Quảng Trị variant."""

@@ -43,3 +43,4 @@ class SharePoint2010Page(PageObject):
     LISTING_ITEM = ("td.TitleFront", ".lv_news_item", ".news-item")
     NEXT_PAGE = ()
     PAGINATION_DEFAULT = "page/{n}/"
+    ATTACHMENTS = ("#tableforprint .lv_attach", ".lv_attach", "#tableforprint")

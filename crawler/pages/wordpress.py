@@ -45,6 +45,13 @@ class WordPressPage(PageObject):
     )
     NEXT_PAGE = ("a.next.page-numbers", ".nav-previous a", ".pagination .next", "a.nextpostslink")
     PAGINATION_DEFAULT = None
+    AUTHOR = (
+        ".entry-meta .author .fn",
+        ".byline .author",
+        ".entry-meta .author",
+        "a[rel='author']",
+    )
+    ATTACHMENTS = (".entry-content", "article .wp-block-file")
 
     def is_article(self) -> bool:
         body_class = self.doc.root.find("body")
