@@ -35,6 +35,13 @@ class SamplesHTTPServer(ThreadingHTTPServer):
         self.state = site.SiteState()
         self.verbose = verbose
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Ignore clients that hang up; print other errors (the server keeps serving)."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
+
     @property
     def base_url(self) -> str:
         """``http://host:port`` of this server (no trailing slash)."""

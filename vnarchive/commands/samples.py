@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import signal
 
 import click
 
@@ -52,6 +53,11 @@ def serve(port: int, host: str, verbose: bool) -> None:
         click.echo(f"  {base}/{portal_id}/  {spec.name} [{spec.family}]")
     if base != "http://127.0.0.1:8765":
         click.echo(f"Set VNARCHIVE_SAMPLES_URL={base} so the sample profiles point here.")
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
