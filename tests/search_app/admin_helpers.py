@@ -1,0 +1,75 @@
+"""Helpers shared by the admin tests: an app over a fresh data dir, users, signed-in clients."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from indexer.admin_store import AdminStore
+from search_app.auth import hash_password
+
+PASSWORD = "correct horse battery"
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def fresh_app(data_dir: Path) -> Any:
+    """The web app over ``data_dir`` ($VNARCHIVE_DATA must point there too: set by the test)."""
+    from search_app.app import create_app
+
+    return create_app(data_dir)
+
+
+def add_user(data_dir: Path, name: str = "admin", password: str = PASSWORD) -> AdminStore:
+    """Create an admin user in the store of ``data_dir``."""
+    from indexer.store import ArchiveStore
+
+    admin = AdminStore(ArchiveStore(f"sqlite:///{data_dir / 'archive.sqlite'}"))
+    admin.add_user(name, hash_password(password), replace=True)
+    return admin
+
+
+def login_token(client: TestClient) -> str:
+    """GET the login page and return its CSRF token (the cookie is kept by the client)."""
+    page = client.get("/admin/login")
+    assert page.status_code == 200, page.text
+    match = CSRF_RE.search(page.text)
+    assert match, "the login form has no CSRF token"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, name: str = "admin", password: str = PASSWORD) -> str:
+    """Sign ``client`` in; return the session's CSRF token."""
+    token = login_token(client)
+    response = client.post(
+        "/admin/login",
+        data={"name": name, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    session = client.get("/api/admin/session")
+    assert session.status_code == 200, session.text
+    return session.json()["csrf_token"]
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 120.0, what: str = "condition") -> Any:
+    """Poll ``check`` until it returns something truthy (fails after ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def sample_profiles() -> list[Any]:
+    """The bundled sample portal profiles."""
+    from crawler.profiles import load_profiles
+
+    return [p for p in load_profiles() if p.sample]
