@@ -30,6 +30,8 @@ Control API (state is per server process, see :class:`SiteState`):
   200 with a "Trang web đang bảo trì" parked page.  ``edit`` appends one
   paragraph to the article's body (a new version; its truth is
   ``crawler.samples.truth.edited_body(portal_id, article_id, n)``).
+  ``remove=<article-id>`` takes the article down: its URLs answer 404 (listings
+  still link it, as stale portal listings do).
   Answers the portal's state as JSON.
 - ``POST /_control/reset``: every portal back to normal, no edits, flaky
   pages flaky again.
@@ -83,6 +85,7 @@ class SiteState:
         self._modes: dict[str, str] = {}
         self._edits: dict[str, dict[str, int]] = {}
         self._hits: set[tuple[str, str]] = set()
+        self._removed: dict[str, set[str]] = {}
 
     def mode(self, portal_id: str) -> str:
         return self._modes.get(portal_id, "normal")
@@ -103,6 +106,14 @@ class SiteState:
             counts[article_id] = counts.get(article_id, 0) + 1
             return counts[article_id]
 
+    def removed(self, portal_id: str) -> set[str]:
+        return set(self._removed.get(portal_id, set()))
+
+    def remove(self, portal_id: str, article_id: str) -> None:
+        """Take an article down (its URLs answer 404 until reset)."""
+        with self._lock:
+            self._removed.setdefault(portal_id, set()).add(article_id)
+
     def first_hit(self, portal_id: str, path: str) -> bool:
         """True the first time a (portal, path) is requested in this process."""
         key = (portal_id, path)
@@ -117,9 +128,15 @@ class SiteState:
             self._modes.clear()
             self._edits.clear()
             self._hits.clear()
+            self._removed.clear()
 
     def snapshot(self, portal_id: str) -> dict:
-        return {"portal": portal_id, "mode": self.mode(portal_id), "edits": self.edits(portal_id)}
+        return {
+            "portal": portal_id,
+            "mode": self.mode(portal_id),
+            "edits": self.edits(portal_id),
+            "removed": sorted(self.removed(portal_id)),
+        }
 
 
 # ---------------------------------------------------------------- helpers
@@ -359,6 +376,9 @@ def _route(
     found = portal.by_url.get(key) or portal.by_url.get(rel)
     if found:
         art, variant = found
+        if state is not None and art.id in state.removed(portal.id):
+            page = r.generic(ctx, "Không tìm thấy trang", common.not_found_main())
+            return Response(404, {"Content-Type": HTML}, page.encode("utf-8"))
         if art.url in portal.flaky and state is not None and state.first_hit(portal.id, key):
             return text_response(500, "<h1>Server Error in '/' Application.</h1>\n", HTML)
         edits = ctx.edit(art)
@@ -487,6 +507,13 @@ def control(state: SiteState, path: str, params: dict[str, str]) -> Response:
         return _error(404, "unknown_portal", f"no sample portal {target!r}")
     mode = params.get("mode")
     article_id = params.get("edit")
+    removed_id = params.get("remove")
+    if removed_id is not None and model.get_portal(target).article(removed_id) is None:
+        return _error(404, "unknown_article", f"no article {removed_id!r} in {target}")
+    if removed_id is not None:
+        state.remove(target, removed_id)
+    if mode is None and article_id is None and removed_id is not None:
+        return json_response(200, state.snapshot(target))
     if mode is None and article_id is None:
         return _error(
             400,
