@@ -100,6 +100,7 @@ def safe_filename(name: str | None, url: str) -> tuple[str, str]:
     text = normalize(name or "") or normalize(from_url) or "attachment"
     text = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|;]+", " ", text)
     text = re.sub(r"\s+", " ", text).strip(" .")[:150] or "attachment"
+    text = re.sub(r"\s+(\.[A-Za-z0-9]{1,5})$", r"\1", text)
     ext = PurePosixPath(from_url).suffix.lower()
     if ext and re.fullmatch(r"\.[a-z0-9]{1,5}", ext) and not text.lower().endswith(ext):
         text += ext

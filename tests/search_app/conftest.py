@@ -17,9 +17,11 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -333,9 +335,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """The app served by uvicorn in a thread on a free 127.0.0.1 port; yields its base URL."""
+@contextmanager
+def serve(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """Serve ``app`` with uvicorn in a thread on a free 127.0.0.1 port; yields its base URL."""
     import uvicorn
 
     port = _free_port()
@@ -348,6 +350,107 @@ def live_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the web app did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def serve_app():  # type: ignore[no-untyped-def]
+    """The :func:`serve` context manager, for tests that serve an app of their own."""
+    return serve
+
+
+@pytest.fixture(scope="session")
+def live_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The test archive's app served by uvicorn on a free 127.0.0.1 port."""
+    with serve(app) as url:
+        yield url
+
+
+# -- real browser (Debian's Chromium through Playwright) -----------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+class Watch:
+    """What a page did that it should not: dialogs, console errors, page errors, outside requests."""
+
+    def __init__(self) -> None:
+        self.dialogs: list[str] = []
+        self.console_errors: list[str] = []
+        self.page_errors: list[str] = []
+        self.outside: list[str] = []
+
+    def assert_clean(self, where: str) -> None:
+        """Fail if anything ran, complained or tried to leave the machine."""
+        assert not self.dialogs, f"{where}: a dialog opened: {self.dialogs}"
+        assert not self.page_errors, f"{where}: script errors: {self.page_errors}"
+        assert not self.console_errors, f"{where}: console errors: {self.console_errors}"
+        assert not self.outside, f"{where}: requests left the machine: {self.outside}"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium, headless (never a Playwright-downloaded browser)."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "Debian's Chromium is not installed (/usr/bin/chromium): apt-get install chromium"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture()
+def watched_page(browser):  # type: ignore[no-untyped-def]
+    """Factory: a fresh page (own cookies) for a server, misbehaviour in ``page.watch``.
+
+    Requests to any host but the server are recorded and aborted.
+    """
+    contexts = []
+
+    def make(base_url: str):  # type: ignore[no-untyped-def]
+        context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="vi-VN")
+        contexts.append(context)
+        watch = Watch()
+        local = urlsplit(base_url).netloc
+
+        def route(route_obj, request):  # type: ignore[no-untyped-def]
+            parts = urlsplit(request.url)
+            if parts.scheme in ("data", "blob", "about") or parts.netloc == local:
+                route_obj.continue_()
+            else:
+                watch.outside.append(request.url)
+                route_obj.abort()
+
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("dialog", lambda dialog: (watch.dialogs.append(dialog.message), dialog.dismiss()))
+        page.on(
+            "console",
+            lambda msg: watch.console_errors.append(msg.text) if msg.type == "error" else None,
+        )
+        page.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
+        page.watch = watch  # type: ignore[attr-defined]
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -10,23 +10,12 @@ Screenshots of the main pages go to ``test-artifacts/`` on every run.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+CHROMIUM = Path("/usr/bin/chromium")
 
 pytestmark = [
     pytest.mark.browser,
@@ -37,65 +26,10 @@ pytestmark = [
 ]
 
 
-class Watch:
-    """What a page did that it should not: dialogs, console errors, page errors, outside requests."""
-
-    def __init__(self) -> None:
-        self.dialogs: list[str] = []
-        self.console_errors: list[str] = []
-        self.page_errors: list[str] = []
-        self.outside: list[str] = []
-
-    def clear(self) -> None:
-        for found in (self.dialogs, self.console_errors, self.page_errors, self.outside):
-            found.clear()
-
-    def assert_clean(self, where: str) -> None:
-        assert not self.dialogs, f"{where}: a dialog opened: {self.dialogs}"
-        assert not self.page_errors, f"{where}: script errors: {self.page_errors}"
-        assert not self.console_errors, f"{where}: console errors: {self.console_errors}"
-        assert not self.outside, f"{where}: requests left the machine: {self.outside}"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """Debian's Chromium, headless (never a Playwright-downloaded browser)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield instance
-        instance.close()
-
-
 @pytest.fixture()
-def page(browser, live_server: str):  # type: ignore[no-untyped-def]
-    """A fresh page (own cookies) whose misbehaviour is recorded in ``page.watch``."""
-    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="vi-VN")
-    watch = Watch()
-    local = urlsplit(live_server).netloc
-
-    def route(route_obj, request):  # type: ignore[no-untyped-def]
-        parts = urlsplit(request.url)
-        if parts.scheme in ("data", "blob", "about") or parts.netloc == local:
-            route_obj.continue_()
-        else:
-            watch.outside.append(request.url)
-            route_obj.abort()
-
-    context.route("**/*", route)
-    new_page = context.new_page()
-    new_page.on("dialog", lambda dialog: (watch.dialogs.append(dialog.message), dialog.dismiss()))
-    new_page.on(
-        "console",
-        lambda msg: watch.console_errors.append(msg.text) if msg.type == "error" else None,
-    )
-    new_page.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
-    new_page.watch = watch  # type: ignore[attr-defined]
-    yield new_page
-    context.close()
+def page(watched_page, live_server: str):  # type: ignore[no-untyped-def]
+    """A fresh page on the test archive's server (misbehaviour recorded in ``page.watch``)."""
+    return watched_page(live_server)
 
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
