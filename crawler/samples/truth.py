@@ -13,7 +13,8 @@ One JSON file per portal, shipped at ``crawler/samples/truth/<portal-id>.json``:
 URLs are relative to the portal prefix (``http://HOST/<portal-id>/``) and
 percent-encoded; text fields are ``indexer.text.normalize``-d (body with
 ``multiline=True``: paragraphs joined by a blank line, image captions are
-paragraphs of their own, the lead is the first paragraph; the author or
+paragraphs of their own, the lead (sapo) is the first paragraph and also the
+``summary``; the author or
 source credit line is not body text).  ``published`` is ``YYYY-MM-DD``, or
 ``YYYY-MM-DDTHH:MM:00+07:00`` when the article page shows a time.  Listing
 ``items`` are in page order and include the link that answers 404;
@@ -36,8 +37,6 @@ from indexer.text import normalize
 
 TRUTH_DIR = Path(__file__).resolve().parent / "truth"
 
-# Families whose article page shows the lead as a separate sapo/summary block.
-_SUMMARY_FAMILIES = ("sharepoint2010", "liferay62")
 # Labels printed before attachment links, per family.
 _ATTACH_LABEL = {
     "sharepoint2010": "Tệp đính kèm",
@@ -67,7 +66,9 @@ def article_truth(portal: Portal, art: SampleArticle) -> dict[str, Any]:
     family = portal.family
     title = normalize(model.transform_text(art.title, art.cases))
     body = body_text(art)
-    summary = truth_text(art.lead, art.cases) if family in _SUMMARY_FAMILIES else None
+    # every family marks the lead (sapo) apart: b.lv_description_mode1, div.sapo, or a bold
+    # first paragraph; it is the summary and also the body's first paragraph
+    summary = truth_text(art.lead, art.cases)
     category = normalize(art.category.name)
     haystack = "\n".join(x for x in (title, body, summary or "", category) if x)
     boiler = list(BOILERPLATE[family])
