@@ -423,10 +423,8 @@ def test_control_modes(samples_url):
     normal = _get(samples_url, path)[2].decode()
     assert 'class="Title' in normal
 
-    assert _post(samples_url, f"/_control/{pid}", {"mode": "relayout"}) == (
-        200,
-        {"portal": pid, "mode": "relayout", "edits": {}},
-    )
+    status, reply = _post(samples_url, f"/_control/{pid}", {"mode": "relayout"})
+    assert status == 200 and reply["mode"] == "relayout" and reply["edits"] == {}
     status, _, body = _get(samples_url, path)
     page = body.decode()
     assert status == 200 and art["title"] in page
@@ -480,6 +478,17 @@ def test_control_edit_creates_new_version(samples_url):
         assert para in text
     # the old ETag no longer matches
     assert _get(samples_url, path, {"If-None-Match": headers["etag"]})[0] == 200
+
+
+def test_control_remove_takes_an_article_down(samples_url):
+    pid = "sample-wordpress"
+    art = _truth(pid)["articles"][2]
+    assert _get(samples_url, f"/{pid}/{art['url']}")[0] == 200
+    status, reply = _post(samples_url, f"/_control/{pid}", {"remove": art["id"]})
+    assert status == 200 and reply["removed"] == [art["id"]]
+    assert _get(samples_url, f"/{pid}/{art['url']}")[0] == 404
+    _post(samples_url, "/_control/reset", {})
+    assert _get(samples_url, f"/{pid}/{art['url']}")[0] == 200
 
 
 def test_render_is_pure_without_state():
