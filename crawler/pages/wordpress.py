@@ -37,12 +37,7 @@ class WordPressPage(PageObject):
         ".tags-links",
     )
     ARTICLE = ("body.single", "article.post .entry-content", "body.single-post")
-    LISTING_ITEM = (
-        "article .entry-title",
-        "article h2 a",
-        ".post-item .post-title",
-        ".archive-post h2",
-    )
+    LISTING_ITEM = ("article.type-post", "article.post", ".post-item", "article")
     NEXT_PAGE = ("a.next.page-numbers", ".nav-previous a", ".pagination .next", "a.nextpostslink")
     PAGINATION_DEFAULT = None
     AUTHOR = (

@@ -38,4 +38,4 @@ def test_field(name: str, field: str) -> None:
 
 def test_every_family_directory_has_fixtures() -> None:
     families = {p.parent.name for p in FIXTURES.glob("*/*.json")}
-    assert {"sharepoint2010", "liferay62", "liferay7"} <= families
+    assert {"sharepoint2010", "liferay62", "liferay7", "liferay_qb", "wordpress"} <= families
