@@ -520,3 +520,16 @@ def test_cli_serve_reports_an_occupied_port(samples_url):
     result = CliRunner().invoke(samples, ["serve", "--port", str(port)])
     assert result.exit_code != 0
     assert "already in use" in result.output
+
+
+def test_shipped_sentences_regenerate_from_underthesea():
+    from crawler.samples import corpus
+
+    base = corpus.underthesea_dir()
+    sentences = corpus.extract_sentences(base / corpus.VLSP_RELPATH)
+    assert list(corpus.load_sentences()) == sentences
+    assert len(sentences) >= 300
+    assert all(unicodedata.is_normalized("NFC", s) and "_" not in s for s in sentences)
+    places = corpus.extract_places(base / corpus.MAPPING_RELPATH)
+    assert {k: tuple(v) for k, v in places.items()} == corpus.load_places()
+    assert "Thị trấn Đồng Lê" in places["quangbinh_tuyenhoa"]
