@@ -18,6 +18,7 @@ from indexer.config import REPO_ROOT
 
 BASE = "http://127.0.0.1:8765"
 FIELDS = ("title", "published", "category", "author", "credit", "body_text", "attachments")
+EXTRA = ("summary", "images", "media")  # not required by the issue, checked as well
 
 
 def _truth(portal_id: str) -> dict:
@@ -45,13 +46,15 @@ def test_sample_articles_match_truth(portal_id: str) -> None:
     for article in truth["articles"]:
         body, url, charset = _fetch(portal_id, article["url"])
         got = extract(body, url, encoding=charset).to_dict()
-        for field in FIELDS:
+        for field in FIELDS + EXTRA:
             checks += 1
             want = article[field]
             have = got.get(field)
             if field == "attachments":
                 want = sorted((_absolute(portal_id, a["url"]), a["name"]) for a in want)
                 have = sorted((a["url"], a["name"]) for a in have or [])
+            elif field in ("images", "media"):
+                want = [_absolute(portal_id, u) for u in want]
             if want != have:
                 failures.append(
                     f"{article['id']} {field}: want {str(want)[:80]!r} got {str(have)[:80]!r}"
