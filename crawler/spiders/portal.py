@@ -139,6 +139,9 @@ class PortalSpider(scrapy.Spider):
         self.urls_file = urls_file  # fetch-only benchmark: a list of URLs, no extraction
         self.job: Any = None  # crawler.job.CrawlJob, set by CrawlJobExtension
         self.seen: set[str] = set()  # cleaned URLs requested in this crawl
+        # links whose cleaned form differs (print views, session ids): linked to the
+        # article as aliases once it is stored
+        self.raw_links: dict[str, set[str]] = {}
         self.scope = PortalScope(self.profile.base_url)
 
     @classmethod
@@ -219,7 +222,7 @@ class PortalSpider(scrapy.Spider):
                         yield req
             return
         for url in self.profile.start_urls:
-            clean = self.scope.clean(url)
+            clean = self._clean_link(url, url)
             req = self._request(clean, "listing", hops=0, page_no=1, chain=clean)
             if req is not None:
                 yield req
@@ -366,7 +369,7 @@ class PortalSpider(scrapy.Spider):
         new_items = 0
         older = 0
         for item in page.items:
-            url = self.scope.clean(item.url, response.url)
+            url = self._clean_link(item.url, response.url)
             if self.options.since and item.published and item.published[:10] < self.options.since:
                 older += 1
                 continue
@@ -382,6 +385,14 @@ class PortalSpider(scrapy.Spider):
         if self.options.since and page.items and older == len(page.items):
             return  # listings run newest first: everything further is older still
         yield from self._next_listing(response, page, new_items)
+
+    def _clean_link(self, link: str, base: str) -> str:
+        """The cleaned URL of a link; the raw form is remembered when it differs."""
+        url = self.scope.clean(link, base)
+        raw = urljoin(base, link.strip()).split("#", 1)[0]
+        if raw != url and self.scope.in_scope(raw):
+            self.raw_links.setdefault(url, set()).add(raw)
+        return url
 
     def _next_listing(self, response: Response, page: Listing, new_items: int) -> Iterator[Any]:
         meta = response.meta
@@ -523,11 +534,13 @@ class PortalSpider(scrapy.Spider):
             if self.scope.accept(candidate)[0]:
                 canonical = candidate
         article.canonical_url = canonical or article.url
-        aliases = [
-            clean
-            for url in response.meta.get("redirect_urls", [])
-            if (clean := self.scope.clean(url)) not in (article.url, article.canonical_url)
-        ]
+        redirected = [self.scope.clean(url) for url in response.meta.get("redirect_urls", [])]
+        raw = self.raw_links.pop(article.url, set()) | self.raw_links.pop(
+            article.canonical_url, set()
+        )
+        aliases = sorted(
+            {u for u in [*redirected, *raw] if u not in (article.url, article.canonical_url)}
+        )
         yield ArticleCapture(
             article=article,
             warc=response.meta.get("warc_ref"),
