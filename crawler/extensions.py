@@ -107,6 +107,13 @@ class CrawlJobExtension:
             job.profile.base_url,
             job.options,
         )
+        if job.warc is not None and job.warc.repaired_bytes:
+            logger.warning(
+                "WARC %s ended with a cut-off record (the crawl was killed while writing "
+                "it): removed its %d bytes",
+                job.warc.path,
+                job.warc.repaired_bytes,
+            )
         if self.interval > 0:
             self.loop = task.LoopingCall(self._tick, job)
             self.loop.start(self.interval, now=False)

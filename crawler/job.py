@@ -227,12 +227,6 @@ class CrawlJob:
                     "base-url": profile.base_url,
                 },
             )
-            if warc_file.repaired_bytes:
-                logger.warning(
-                    "WARC %s ended with a cut-off record: removed %d bytes",
-                    warc_path,
-                    warc_file.repaired_bytes,
-                )
         store.update_job(
             job_id,
             log_path=str(log_path),

@@ -1,0 +1,111 @@
+"""Re-crawls: the same crawl twice adds nothing; after the portal edits one article and
+removes another, a --full crawl records one new version and one gone article, and
+nothing else changes."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+
+import pytest
+from crawl_support import run_crawl, snapshot, truth
+
+from indexer.store import ArchiveStore
+
+pytestmark = pytest.mark.slow
+PORTAL = "sample-wordpress"
+
+
+def _control(samples_url: str, **fields: str) -> dict:
+    body = json.dumps(fields).encode()
+    request = urllib.request.Request(
+        f"{samples_url}/_control/{PORTAL}",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def test_recrawl_adds_nothing_then_finds_one_edit_and_one_removal(
+    samples_url: str, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    store_url = f"sqlite:///{data_dir / 'archive.sqlite'}"
+
+    first = run_crawl(data_dir, samples_url, PORTAL)
+    assert first.returncode == 0, first.stderr
+    store = ArchiveStore(store_url)
+    before = snapshot(store, PORTAL)
+    assert len(before) == len(truth(PORTAL)["articles"])
+
+    # 1. the same crawl again: listings are read, no article is fetched, nothing is added
+    second = run_crawl(data_dir, samples_url, PORTAL)
+    assert second.returncode == 0, second.stderr
+    job2 = store.list_jobs(portal=PORTAL)[0]
+    assert (job2["articles_new"], job2["articles_changed"], job2["articles_gone"]) == (0, 0, 0)
+    assert snapshot(store, PORTAL) == before
+    article_urls = {row["url"] for row in before.values()}
+    refetched = {u for u, _ in _job_responses(data_dir, job2["id"]) if u in article_urls}
+    assert refetched == set(), "a re-crawl fetched articles it already had"
+
+    # 2. the portal edits one article and takes another down
+    edited, removed = (art for art in truth(PORTAL)["articles"][5:7])
+    _control(samples_url, edit=edited["id"])
+    state = _control(samples_url, remove=removed["id"])
+    assert state["removed"] == [removed["id"]]
+
+    third = run_crawl(data_dir, samples_url, PORTAL, "--full")
+    assert third.returncode == 0, third.stderr
+    job3 = store.list_jobs(portal=PORTAL)[0]
+    assert job3["status"] == "finished"
+    assert (job3["articles_new"], job3["articles_changed"], job3["articles_gone"]) == (0, 1, 1)
+    # everything else was revalidated with a conditional request and answered 304
+    assert job3["articles_unchanged"] >= len(before) - 2
+
+    after = snapshot(store, PORTAL)
+    assert after.keys() == before.keys()  # nothing deleted, nothing added
+    changed = {aid for aid in before if before[aid] != after[aid]}
+    edited_id = store.find_article_by_url(_abs(samples_url, edited["url"]))["id"]
+    removed_id = store.find_article_by_url(_abs(samples_url, removed["url"]))["id"]
+    assert changed == {edited_id, removed_id}
+    # the edit: a second version, the first one kept
+    assert len(after[edited_id]["versions"]) == 2
+    assert after[edited_id]["versions"][0] == before[edited_id]["versions"][0]
+    assert after[edited_id]["body_text"].startswith(edited["body_text"])
+    assert after[edited_id]["body_text"] != edited["body_text"]
+    # the removal: marked gone, its text kept
+    assert after[removed_id]["status"] == "gone"
+    assert after[removed_id]["body_text"] == before[removed_id]["body_text"]
+    assert {k: v for k, v in after[removed_id].items() if k != "status"} == {
+        k: v for k, v in before[removed_id].items() if k != "status"
+    }
+
+    # 3. and once more: nothing new, the gone article stays gone
+    fourth = run_crawl(data_dir, samples_url, PORTAL)
+    assert fourth.returncode == 0, fourth.stderr
+    job4 = store.list_jobs(portal=PORTAL)[0]
+    assert (job4["articles_new"], job4["articles_changed"]) == (0, 0)
+    assert snapshot(store, PORTAL) == after
+
+
+def _abs(samples_url: str, rel: str) -> str:
+    return f"{samples_url}/{PORTAL}/{rel}"
+
+
+def _job_responses(data_dir: Path, job_id: int) -> list[tuple[str, int]]:
+    from warcio.archiveiterator import ArchiveIterator
+
+    out = []
+    with open(data_dir / "warc" / PORTAL / f"{job_id}.warc.gz", "rb") as fh:
+        for record in ArchiveIterator(fh):
+            if record.rec_type == "response":
+                out.append(
+                    (
+                        record.rec_headers.get_header("WARC-Target-URI"),
+                        int(record.http_headers.get_statuscode()),
+                    )
+                )
+    return out
