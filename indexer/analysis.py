@@ -12,7 +12,10 @@ Two analyzers, one per copy of a text field:
             token: NFC, ``hòa`` tone placement), lowercased, apostrophes dropped
             inside a word (``R’lấp``, ``R'lấp`` and ``Rlấp`` are one token ``rlấp``);
 ``folded``  the same tokens without diacritics (``đắk`` → ``dak``), for people who
-            type without them.
+            type without them;
+``bigram``  each pair of neighbouring syllables as one token (``cán bộ``), exact or
+            folded: phrase and adjacency matching on long bodies become plain term
+            lookups instead of Whoosh's slow position checks.
 
 Tokens keep their position and the character offsets of the *given* text (the
 analyzer never rewrites the text it is handed, so ``text[start:end]`` is always
@@ -34,11 +37,14 @@ from indexer.text import fold, normalize
 
 __all__ = [
     "APOSTROPHES",
+    "BigramFilter",
     "FoldFilter",
     "VietnameseTokenizer",
+    "bigram_analyzer",
     "exact_analyzer",
     "fold_token",
     "folded_analyzer",
+    "bigram_key",
     "syllable_key",
     "syllables",
 ]
@@ -163,3 +169,38 @@ def exact_analyzer() -> VietnameseTokenizer:
 def folded_analyzer() -> Any:
     """The analyzer of the folded (without diacritics) copy of a text field."""
     return VietnameseTokenizer() | FoldFilter()
+
+
+class BigramFilter(Filter):
+    """Replace a syllable stream by its neighbouring pairs (``cán``, ``bộ`` → ``cán bộ``)."""
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is self.__class__
+
+    def __hash__(self) -> int:
+        return hash(self.__class__.__name__)
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        previous: str | None = None
+        pos = 0
+        for token in tokens:
+            text = token.text
+            if previous is not None:
+                token.text = f"{previous} {text}"
+                if token.positions:
+                    token.pos = pos
+                pos += 1
+                yield token
+            previous = text
+
+
+def bigram_key(left: str, right: str) -> str:
+    """The token of two neighbouring syllables in a bigram field."""
+    return f"{left} {right}"
+
+
+def bigram_analyzer(*, folded: bool = False) -> Any:
+    """The analyzer of a bigram copy of a text field (exact, or folded)."""
+    if folded:
+        return VietnameseTokenizer() | FoldFilter() | BigramFilter()
+    return VietnameseTokenizer() | BigramFilter()

@@ -26,7 +26,9 @@ raises :class:`QueryError` with a message for the user.
 
 from __future__ import annotations
 
+import heapq
 import html
+import logging
 import re
 import threading
 import time
@@ -37,11 +39,12 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.matching import FilterMatcher
+from whoosh.query import TermNotFound
 from whoosh.searching import Searcher
-from whoosh.sorting import FieldFacet
 
 from indexer import config
-from indexer.analysis import fold_token, syllables
+from indexer.analysis import bigram_key, fold_token, syllables
 from indexer.schema import facet_key
 from indexer.text import normalize
 from indexer.writer import open_index
@@ -58,6 +61,8 @@ __all__ = [
     "parse_query",
     "search",
 ]
+
+_log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 1_000
 MAX_CLAUSES = 64
@@ -465,129 +470,236 @@ def _set_field(node: Clause | Node, fieldname: str) -> None:
             _set_field(child, fieldname)
 
 
-# -- query building ---------------------------------------------------------------
+# -- ranking queries (Whoosh) -----------------------------------------------------------
+
+
+def _fields(clause: Clause) -> tuple[str, ...]:
+    return (clause.fieldname,) if clause.fieldname else _TEXT_FIELDS
+
+
+def _keys(clause: Clause, exact: bool) -> list[str]:
+    return clause.keys if exact else [fold_token(k) for k in clause.keys]
+
+
+def _pairs(keys: list[str]) -> list[str]:
+    return [bigram_key(a, b) for a, b in zip(keys, keys[1:], strict=False)]
 
 
 def _clause_query(clause: Clause, exact: bool) -> wq.Query:
-    """The Whoosh query of one clause on the exact or the folded copy of its fields."""
-    names = (clause.fieldname,) if clause.fieldname else _TEXT_FIELDS
-    keys = clause.keys if exact else [fold_token(k) for k in clause.keys]
+    """The scoring query of one clause on the exact or the folded copy of its fields.
+
+    A phrase is a position check in titles, and in bodies the conjunction of its
+    neighbouring pairs (``"a b c"`` = ``a b`` and ``b c`` in the body's bigram field).
+    """
+    keys = _keys(clause, exact)
     parts: list[wq.Query] = []
-    for name in names:
+    for name in _fields(clause):
         fieldname = name if exact else f"{name}_f"
         boost = TITLE_BOOST if name == "title" else BODY_BOOST
         if len(keys) == 1:
             parts.append(wq.Term(fieldname, keys[0], boost=boost))
-        else:
+        elif name == "title":
             parts.append(wq.Phrase(fieldname, keys, boost=boost))
+        else:
+            bigrams = "body_bi" if exact else "body_bi_f"
+            terms = [wq.Term(bigrams, pair, boost=boost) for pair in _pairs(keys)]
+            parts.append(terms[0] if len(terms) == 1 else wq.And(terms))
     return parts[0] if len(parts) == 1 else wq.Or(parts)
 
 
 def _adjacency(clauses: list[Clause], exact: bool) -> list[wq.Query]:
-    """Phrase queries for neighbouring one-syllable words (``cán`` ``bộ``): a bonus, not a must."""
+    """Bonus queries for neighbouring one-syllable words (``cán`` ``bộ``): scored, not required."""
     out: list[wq.Query] = []
     for left, right in zip(clauses, clauses[1:], strict=False):
-        if len(out) >= 8:
+        if len(out) >= 16:
             break
         if any(c.quoted or c.fieldname or len(c.keys) != 1 for c in (left, right)):
             continue
-        keys = [left.keys[0], right.keys[0]]
-        if not exact:
-            keys = [fold_token(k) for k in keys]
-        for name in _TEXT_FIELDS:
-            fieldname = name if exact else f"{name}_f"
-            boost = ADJACENCY_BOOST * (TITLE_BOOST if name == "title" else BODY_BOOST)
-            out.append(wq.Phrase(fieldname, keys, boost=boost))
+        keys = _keys(left, exact) + _keys(right, exact)
+        title = "title" if exact else "title_f"
+        out.append(wq.Phrase(title, keys, boost=ADJACENCY_BOOST * TITLE_BOOST))
+        bigrams = "body_bi" if exact else "body_bi_f"
+        out.append(wq.Term(bigrams, bigram_key(*keys), boost=ADJACENCY_BOOST * BODY_BOOST))
     return out
 
 
-def _build(node: Clause | Node, exact: bool) -> wq.Query | None:
-    """The Whoosh query of a parsed node; ``exact`` picks the tier for positive words."""
+def _positives(node: Node) -> list[Clause | Node]:
+    return [c for c in node.children if not (isinstance(c, Node) and c.op == "not")]
+
+
+def _rank_query(node: Clause | Node, exact: bool) -> wq.Query | None:
+    """The Whoosh query that scores the matches (which ones match is decided by _Matcher)."""
     if isinstance(node, Clause):
         return _clause_query(node, exact)
     if node.op == "not":
-        return None  # handled by the enclosing "and"
+        return None
+    parts = [q for q in (_rank_query(c, exact) for c in _positives(node)) if q is not None]
+    if not parts:
+        return None
     if node.op == "or":
-        parts = [q for q in (_build(c, exact) for c in node.children) if q is not None]
-        negs = [c.children[0] for c in node.children if isinstance(c, Node) and c.op == "not"]
-        if negs:  # "a OR -b": read as "a OR (everything but b)"
-            parts.append(wq.AndNot(wq.Every(), wq.Or([_negative(n) for n in negs])))
-        return wq.Or(parts) if parts else None
-    positives = [c for c in node.children if not (isinstance(c, Node) and c.op == "not")]
-    negatives = [c.children[0] for c in node.children if isinstance(c, Node) and c.op == "not"]
-    parts = [q for q in (_build(c, exact) for c in positives) if q is not None]
-    if not parts and not negatives:
-        return None
-    main: wq.Query = wq.Every() if not parts else parts[0] if len(parts) == 1 else wq.And(parts)
-    plain = [c for c in positives if isinstance(c, Clause)]
-    bonus = _adjacency(plain, exact)
-    if bonus:
-        main = wq.AndMaybe(main, wq.Or(bonus))
-    if negatives:
-        main = wq.AndNot(main, wq.Or([_negative(n) for n in negatives]))
-    return main
+        return wq.Or(parts)
+    main = parts[0] if len(parts) == 1 else wq.And(parts)
+    bonus = _adjacency([c for c in _positives(node) if isinstance(c, Clause)], exact)
+    return wq.AndMaybe(main, wq.Or(bonus)) if bonus else main
 
 
-def _negative(node: Clause | Node) -> wq.Query:
-    """What an exclusion removes: exact words if typed with diacritics, else any folded match."""
-    if isinstance(node, Clause):
-        return _clause_query(node, exact=node.accented)
-    if node.op == "not":
-        return wq.AndNot(wq.Every(), _negative(node.children[0]))
-    built = [_negative(c) for c in node.children]
-    return wq.Or(built) if node.op == "or" else wq.And(built)
+# -- matching (document number sets) -------------------------------------------------------
 
 
-def _filter_query(params: SearchParams, parsed: ParsedQuery) -> wq.Query | None:
-    """The filters of the request and of the query string, as one Whoosh query."""
-    terms: list[wq.Query] = []
+def _leaf_ids(matcher: Any) -> Iterator[int]:
+    """Every document number of a fresh posting matcher, a block at a time when possible."""
+    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):  # whoosh3 codec
+        while matcher.is_active():
+            if matcher._ids is None:
+                matcher._read_ids()
+            yield from matcher._ids[matcher._i : matcher._blocklength]
+            matcher._i = matcher._blocklength
+            matcher._next_block()
+        return
+    yield from matcher.all_ids()
 
-    def any_of(fieldname: str, values: list[str]) -> None:
-        if values:
-            alts = [wq.Term(fieldname, v) for v in dict.fromkeys(values)]
-            terms.append(alts[0] if len(alts) == 1 else wq.Or(alts))
 
-    portals = parsed.filters.get("portal", []) + ([params.portal] if params.portal else [])
-    any_of("portal", [p.strip() for p in portals if p.strip()])
-    for name in ("province", "district", "category"):
-        values = parsed.filters.get(name, []) + (
-            [getattr(params, name)] if getattr(params, name, None) else []
-        )
-        any_of(f"{name}_key", [facet_key(v) for v in values])
-    years = [y for y in parsed.filters.get("year", []) if y.isdigit() and len(y) == 4]
-    if years:
-        terms.append(wq.Or([wq.Term("year", y) for y in years]))
-    if params.date_from or params.date_to:
-        low = int(params.date_from.replace("-", "")) if params.date_from else None
-        high = int(params.date_to.replace("-", "")) if params.date_to else None
-        terms.append(wq.NumericRange("pubday", low, high))
-    if not terms:
-        return None
-    return terms[0] if len(terms) == 1 else wq.And(terms)
+class _Matcher:
+    """Evaluates a parsed query to the set of matching document numbers, with set algebra.
+
+    Posting lists are read whole (fast, a block at a time) and combined with Python
+    sets, instead of walking Whoosh's nested matchers document by document.
+    """
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.cache: dict[tuple[str, str], set[int]] = {}
+        self._all: set[int] | None = None
+
+    def everything(self) -> set[int]:
+        if self._all is None:
+            self._all = set(self.reader.all_doc_ids())
+        return self._all
+
+    def term(self, fieldname: str, text: str) -> set[int]:
+        key = (fieldname, text)
+        found = self.cache.get(key)
+        if found is not None:
+            return found
+        found = set()
+        for leaf, offset in self.reader.leaf_readers():
+            try:
+                matcher = leaf.postings(fieldname, text)
+            except TermNotFound:
+                continue
+            if isinstance(matcher, FilterMatcher):  # deletions: drop them after reading
+                matcher = matcher.child
+            ids = [d + offset for d in _leaf_ids(matcher)] if offset else list(_leaf_ids(matcher))
+            if leaf.has_deletions():
+                ids = [d for d in ids if not leaf.is_deleted(d - offset)]
+            found.update(ids)
+        self.cache[key] = found
+        return found
+
+    def clause(self, clause: Clause, exact: bool) -> set[int]:
+        keys = _keys(clause, exact)
+        out: set[int] = set()
+        for name in _fields(clause):
+            fieldname = name if exact else f"{name}_f"
+            if len(keys) == 1:
+                out |= self.term(fieldname, keys[0])
+            elif name == "title":
+                candidates = set.intersection(*(self.term(fieldname, k) for k in keys))
+                if candidates:
+                    phrase = wq.Phrase(fieldname, keys)
+                    out |= set(self.searcher.docs_for_query(phrase)) & candidates
+            else:
+                bigrams = "body_bi" if exact else "body_bi_f"
+                out |= set.intersection(*(self.term(bigrams, p) for p in _pairs(keys)))
+        return out
+
+    def node(self, node: Clause | Node, exact: bool) -> set[int] | None:
+        """The matches of a node (None: no positive words, i.e. everything)."""
+        if isinstance(node, Clause):
+            return self.clause(node, exact)
+        if node.op == "not":
+            return self.everything() - self.negative(node.children[0])
+        if node.op == "or":
+            out: set[int] = set()
+            for child in node.children:
+                found = self.node(child, exact)
+                out |= self.everything() if found is None else found
+            return out
+        result: set[int] | None = None
+        for child in _positives(node):
+            found = self.node(child, exact)
+            if found is not None:
+                result = set(found) if result is None else result & found
+        for child in node.children:
+            if isinstance(child, Node) and child.op == "not":
+                excluded = self.negative(child.children[0])
+                result = (self.everything() if result is None else result) - excluded
+        return result
+
+    def negative(self, node: Clause | Node) -> set[int]:
+        """What an exclusion removes: exact words if typed with diacritics, else any folded match."""
+        if isinstance(node, Clause):
+            return self.clause(node, exact=node.accented)
+        if node.op == "not":
+            return self.everything() - self.negative(node.children[0])
+        sets = [self.negative(c) for c in node.children]
+        if node.op == "or":
+            return set().union(*sets)
+        return set.intersection(*sets) if sets else set()
+
+    def filters(self, params: SearchParams, parsed: ParsedQuery, docs: set[int]) -> set[int]:
+        """``docs`` narrowed by the request's and the query string's filters."""
+
+        def any_of(fieldname: str, values: list[str]) -> None:
+            nonlocal docs
+            if values:
+                docs = docs & set().union(*(self.term(fieldname, v) for v in dict.fromkeys(values)))
+
+        portals = parsed.filters.get("portal", []) + ([params.portal] if params.portal else [])
+        any_of("portal", [p.strip() for p in portals if p.strip()])
+        for name in ("province", "district", "category"):
+            own = getattr(params, name, None)
+            values = parsed.filters.get(name, []) + ([own] if own else [])
+            any_of(f"{name}_key", [facet_key(v) for v in values])
+        years = parsed.filters.get("year", [])
+        if years:
+            any_of("year", [y for y in years if y.isdigit() and len(y) == 4] or ["-"])
+        if params.date_from or params.date_to:
+            low = int(params.date_from.replace("-", "")) * 10_000 if params.date_from else 1
+            high = int(params.date_to.replace("-", "")) * 10_000 + 9999 if params.date_to else None
+            newest = _columns(self.searcher)["newest"]
+            docs = {
+                d
+                for d in docs
+                if (value := newest[d] or 0) >= low and (high is None or value <= high)
+            }
+        return docs
 
 
 @dataclass
 class _Plan:
-    """The Whoosh queries of one request: the exact tier (or None) and the full match."""
+    """What one request matches (all tiers; the exact tier) and how it is scored."""
 
     parsed: ParsedQuery
-    full: wq.Query  # every match (folded tier, filters applied)
-    exact: wq.Query | None  # matches with the exact words (only for accented queries)
-    match_all: bool
+    docs: set[int]  # every match, filters applied
+    exact_docs: set[int]  # the matches with the exact words (accented queries only)
+    rank_full: wq.Query | None  # scoring on the folded copy (None: no positive words)
+    rank_exact: wq.Query | None
 
 
-def _plan(params: SearchParams) -> _Plan:
+def _plan(searcher: Searcher, params: SearchParams) -> _Plan:
     parsed = parse_query(params.q)
-    filt = _filter_query(params, parsed)
-    built = _build(parsed.root, exact=False)
-    match_all = built is None
-    full = built if built is not None else wq.Every()
-    exact = _build(parsed.root, exact=True) if parsed.accented else None
-    if filt is not None:
-        full = wq.Require(full, filt) if not match_all else wq.And([wq.Every(), filt])
-        if exact is not None:
-            exact = wq.Require(exact, filt)
-    return _Plan(parsed, full, exact, match_all)
+    matcher = _Matcher(searcher)
+    found = matcher.node(parsed.root, exact=False)
+    docs = matcher.filters(params, parsed, matcher.everything() if found is None else found)
+    exact_docs: set[int] = set()
+    rank_exact = None
+    if parsed.accented:
+        exact = matcher.node(parsed.root, exact=True)
+        exact_docs = docs & exact if exact is not None else set()
+        rank_exact = _rank_query(parsed.root, exact=True)
+    return _Plan(parsed, docs, exact_docs, _rank_query(parsed.root, exact=False), rank_exact)
 
 
 # -- the searcher and its per-document columns ---------------------------------------
@@ -623,13 +735,13 @@ def _searcher(index_dir: Path | str | None) -> Searcher | None:
 
 
 def _columns(searcher: Searcher) -> dict[str, list[Any]]:
-    """id/portal/category/year/newest of every document, by document number (cached)."""
+    """id/portal/category/year/newest/oldest of every document, by number (cached)."""
     cached = getattr(searcher, "_vn_columns", None)
     if cached is not None:
         return cached
     reader = searcher.reader()
     out: dict[str, list[Any]] = {}
-    for name in ("id", "portal", "category", "year", "newest"):
+    for name in ("id", "portal", "category", "year", "newest", "oldest"):
         values: list[Any] = []
         for leaf, _offset in reader.leaf_readers():
             if leaf.has_column(name):
@@ -649,14 +761,10 @@ def _facets(searcher: Searcher, docnums: set[int]) -> dict[str, dict[str, int]]:
         counts = Counter(column[d] for d in docnums)
         counts.pop(None, None)
         counts.pop("", None)
-        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        facets[name] = dict(
-            ordered[:50] if name != "year" else sorted(counts.items(), reverse=True)
-        )
-    # per month (YYYY-MM, oldest first) for the web app's timeline; newest is YYYYMMDDHHMM
-    newest = cols["newest"]
-    months = Counter(newest[d] // 1_000_000 for d in docnums if newest[d])
-    facets["month"] = {f"{m // 100:04d}-{m % 100:02d}": n for m, n in sorted(months.items())}
+        if name == "year":
+            facets[name] = dict(sorted(counts.items(), reverse=True))
+        else:
+            facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:50])
     return facets
 
 
@@ -675,29 +783,44 @@ def _empty_result(params: SearchParams, started: float) -> dict[str, Any]:
     }
 
 
+def _by_date(searcher: Searcher, docs: set[int], sort: str, limit: int | None) -> list[int]:
+    cols = _columns(searcher)
+    if sort == "oldest":
+        key = cols["oldest"]
+        order = (lambda d: (key[d] or 0, d), False)
+    else:
+        key = cols["newest"]
+        order = (lambda d: (key[d] or 0, -d), True)
+    if limit is None:
+        return sorted(docs, key=order[0], reverse=order[1])
+    pick = heapq.nlargest if order[1] else heapq.nsmallest
+    return pick(limit, docs, key=order[0])
+
+
 def _ranked(
-    searcher: Searcher, plan: _Plan, sort: str, limit: int | None, exact_docs: set[int]
+    searcher: Searcher, plan: _Plan, sort: str, limit: int | None
 ) -> list[tuple[int, float]]:
     """(docnum, score) of the best ``limit`` matches in the requested order."""
-    if sort in ("newest", "oldest") or plan.match_all:
-        key = "oldest" if sort == "oldest" else "newest"
-        facet = FieldFacet(key, reverse=(key == "newest"))
-        hits = searcher.search(plan.full, limit=limit, sortedby=facet, scored=False)
-        return [(hit.docnum, 0.0) for hit in hits]
+    if sort in ("newest", "oldest") or plan.rank_full is None:
+        return [(d, 0.0) for d in _by_date(searcher, plan.docs, sort, limit)]
     newest = _columns(searcher)["newest"]
-    out: list[tuple[int, float]] = []
-    tiers: list[tuple[wq.Query, set[int] | None]] = []
-    if plan.exact is not None:
-        tiers = [(plan.exact, None), (plan.full, exact_docs)]
+    tiers: list[tuple[wq.Query, set[int]]] = []
+    if plan.rank_exact is not None and plan.exact_docs:
+        tiers.append((plan.rank_exact, plan.exact_docs))
+        tiers.append((plan.rank_full, plan.docs - plan.exact_docs))
     else:
-        tiers = [(plan.full, None)]
-    for tier_query, mask in tiers:
+        tiers.append((plan.rank_full, plan.docs))
+    out: list[tuple[int, float]] = []
+    for query, allowed in tiers:
         want = None if limit is None else limit - len(out)
-        if want is not None and want <= 0:
-            break
+        if (want is not None and want <= 0) or not allowed:
+            continue
         fetch = None if want is None else want + _TIE_MARGIN
-        hits = searcher.search(tier_query, limit=fetch, mask=mask or None)
+        hits = searcher.search(query, limit=fetch, filter=allowed)
         scored = [(hit.docnum, float(hit.score or 0.0)) for hit in hits]
+        seen = {d for d, _ in scored}
+        if want is None and len(seen) < len(allowed):  # matched by sets but not scored
+            scored += [(d, 0.0) for d in allowed - seen]
         scored.sort(key=lambda ds: (-round(ds[1], 6), -(newest[ds[0]] or 0)))
         out.extend(scored if want is None else scored[:want])
     return out
@@ -719,14 +842,21 @@ def _hit_dict(searcher: Searcher, docnum: int, score: float, terms: set[str]) ->
     }
 
 
-def _nothing_to_find(params: SearchParams, plan: _Plan) -> bool:
+def _nothing_to_find(params: SearchParams, parsed: ParsedQuery) -> bool:
     """A query of only operators or punctuation (``OR``, ``-``, ``((``): it finds nothing."""
-    parsed = plan.parsed
     return (
-        plan.match_all
-        and bool(params.q.strip())
+        bool(params.q.strip())
+        and parsed.empty
         and not parsed.filters
         and not parsed.clauses(negated=True)
+    )
+
+
+def _engine_error(exc: Exception) -> QueryError:
+    _log.exception("search engine failure")
+    return QueryError(
+        f"the search engine could not run this query ({exc.__class__.__name__}); "
+        "try a simpler query"
     )
 
 
@@ -741,26 +871,28 @@ def search(params: SearchParams, index_dir: Path | str | None = None) -> dict[st
     started = time.perf_counter()
     params = params.validated()
     searcher = _searcher(index_dir)
-    if searcher is None:
+    if searcher is None or _nothing_to_find(params, parse_query(params.q)):
         return _empty_result(params, started)
-    plan = _plan(params)
-    if _nothing_to_find(params, plan):
-        return _empty_result(params, started)
-    docnums = set(searcher.docs_for_query(plan.full))
-    exact_docs = set(searcher.docs_for_query(plan.exact)) if plan.exact is not None else set()
-    offset = (params.page - 1) * params.per_page
-    ranked = _ranked(searcher, plan, params.sort, offset + params.per_page, exact_docs)
-    terms = set(highlight_terms_parsed(plan.parsed))
-    results = [_hit_dict(searcher, d, s, terms) for d, s in ranked[offset:]]
-    did_you_mean = None
-    if not docnums and not plan.parsed.empty:
-        did_you_mean = _did_you_mean(searcher, params, plan.parsed)
+    try:
+        plan = _plan(searcher, params)
+        offset = (params.page - 1) * params.per_page
+        ranked = _ranked(searcher, plan, params.sort, offset + params.per_page)
+        terms = set(highlight_terms_parsed(plan.parsed))
+        results = [_hit_dict(searcher, d, s, terms) for d, s in ranked[offset:]]
+        did_you_mean = None
+        if not plan.docs and not plan.parsed.empty:
+            did_you_mean = _did_you_mean(searcher, params, plan.parsed)
+        facets = _facets(searcher, plan.docs)
+    except QueryError:
+        raise
+    except Exception as exc:  # a Whoosh failure: a message for the user, the trace in the log
+        raise _engine_error(exc) from exc
     return {
-        "total": len(docnums),
+        "total": len(plan.docs),
         "page": params.page,
         "per_page": params.per_page,
         "results": results,
-        "facets": _facets(searcher, docnums),
+        "facets": facets,
         "did_you_mean": did_you_mean,
         "took_ms": round((time.perf_counter() - started) * 1000, 1),
     }
@@ -776,15 +908,17 @@ def iter_matching_ids(params: SearchParams, index_dir: Path | str | None = None)
     """
     params = params.validated()
     ix = open_index(Path(index_dir) if index_dir else None)
-    if ix is None:
+    if ix is None or _nothing_to_find(params, parse_query(params.q)):
         return
     with ix.searcher() as searcher:
-        plan = _plan(params)
-        if _nothing_to_find(params, plan):
-            return
-        exact_docs = set(searcher.docs_for_query(plan.exact)) if plan.exact is not None else set()
-        ids = _columns(searcher)["id"]
-        ordered = [ids[d] for d, _ in _ranked(searcher, plan, params.sort, None, exact_docs)]
+        try:
+            plan = _plan(searcher, params)
+            ids = _columns(searcher)["id"]
+            ordered = [ids[d] for d, _ in _ranked(searcher, plan, params.sort, None)]
+        except QueryError:
+            raise
+        except Exception as exc:
+            raise _engine_error(exc) from exc
     yield from ordered
 
 
@@ -793,34 +927,29 @@ def iter_matching_ids(params: SearchParams, index_dir: Path | str | None = None)
 
 def _did_you_mean(searcher: Searcher, params: SearchParams, parsed: ParsedQuery) -> str | None:
     """A corrected query string that has results, or None."""
-    q = params.q
     replacements: list[tuple[int, int, str]] = []
     reader = searcher.reader()
     for clause in parsed.clauses():
         exact = clause.accented
         fieldname = "body" if exact else "body_f"
-        correctors = {name: searcher.corrector(name) for name in (fieldname,)}
+        corrector = searcher.corrector(fieldname)
         for key, span in zip(clause.keys, clause.spans, strict=False):
             term = key if exact else fold_token(key)
             if reader.doc_frequency(fieldname, term) or reader.doc_frequency(
                 "title" if exact else "title_f", term
             ):
                 continue
-            suggestions = correctors[fieldname].suggest(term, limit=8, maxdist=2, prefix=1)
-            if not suggestions:
-                continue
-            best = max(suggestions, key=lambda s: reader.doc_frequency(fieldname, s))
-            replacements.append((span[0], span[1], best))
+            suggestions = corrector.suggest(term, limit=8, maxdist=2, prefix=1)
+            if suggestions:
+                best = max(suggestions, key=lambda s: reader.doc_frequency(fieldname, s))
+                replacements.append((span[0], span[1], best))
     if not replacements:
         return None
-    out = q
+    out = params.q
     for start, end, text in sorted(replacements, reverse=True):
         out = out[:start] + text + out[end:]
-    corrected = replace(params, q=out, page=1)
-    plan = _plan(corrected)
-    for _ in searcher.docs_for_query(plan.full):
-        return out
-    return None
+    plan = _plan(searcher, replace(params, q=out, page=1))
+    return out if plan.docs else None
 
 
 # -- highlighting --------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 Text fields come in pairs: ``title``/``body`` hold syllables with their
 diacritics (exact matches, ranked first), ``title_f``/``body_f`` the folded
-twins (matches for queries typed without diacritics).  Filters and facets use
+twins (matches for queries typed without diacritics).  ``body_bi``/``body_bi_f``
+hold the body's neighbouring syllable pairs, so phrases and adjacency in long
+bodies are term lookups (titles are short: their phrases use positions).  Filters and facets use
 keyword fields: ``portal``, ``province_key``/``district_key``/``category_key``
 (folded, lowercase, so ``quang binh`` filters ``Quảng Bình``), ``pubday``
 (``YYYYMMDD``) and ``year``.  ``newest``/``oldest`` are sort keys (articles
@@ -20,10 +22,10 @@ from typing import Any
 
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
-from indexer.analysis import exact_analyzer, folded_analyzer
+from indexer.analysis import bigram_analyzer, exact_analyzer, folded_analyzer
 from indexer.text import fold_lower, normalize
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_BODY_CHARS = 300_000  # crawled text is hostile: bound what one article puts in the index
 MAX_TITLE_CHARS = 1_000
 _NO_DATE_OLDEST = 999_999_999_999
@@ -50,8 +52,10 @@ def build_schema() -> Schema:
         oldest=NUMERIC(int, bits=64, signed=True, sortable=True),
         title=TEXT(analyzer=exact_analyzer(), stored=True, phrase=True),
         title_f=TEXT(analyzer=folded_analyzer(), phrase=True),
-        body=TEXT(analyzer=exact_analyzer(), stored=True, phrase=True),
-        body_f=TEXT(analyzer=folded_analyzer(), phrase=True),
+        body=TEXT(analyzer=exact_analyzer(), stored=True, phrase=False),
+        body_f=TEXT(analyzer=folded_analyzer(), phrase=False),
+        body_bi=TEXT(analyzer=bigram_analyzer(), phrase=False),
+        body_bi_f=TEXT(analyzer=bigram_analyzer(folded=True), phrase=False),
     )
 
 
@@ -102,6 +106,8 @@ def article_document(
         "title_f": title,
         "body": body,
         "body_f": body,
+        "body_bi": body,
+        "body_bi_f": body,
     }
     for name in ("province", "district", "category"):
         value = normalize(article.get(name) or "")

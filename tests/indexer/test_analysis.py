@@ -9,7 +9,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.qparser import QueryParser
 
-from indexer.analysis import exact_analyzer, folded_analyzer, syllables
+from indexer.analysis import bigram_analyzer, exact_analyzer, folded_analyzer, syllables
 from indexer.schema import build_schema
 from indexer.text import normalize
 
@@ -85,6 +85,13 @@ def test_quotes_around_words_are_not_apostrophes() -> None:
     ]
 
 
+def test_bigrams_pair_neighbouring_syllables() -> None:
+    tokens = [t.text for t in bigram_analyzer()("Ủy ban nhân dân")]
+    assert tokens == ["ủy ban", "ban nhân", "nhân dân"]
+    assert [t.text for t in bigram_analyzer(folded=True)("Đắk R’lấp")] == ["dak rlap"]
+    assert [t.text for t in bigram_analyzer()("ở")] == []
+
+
 def test_numbers_and_codes_split_into_syllables() -> None:
     assert [t.text for t in exact_analyzer()("15/2023/NĐ-CP")] == ["15", "2023", "nđ", "cp"]
 
@@ -94,7 +101,7 @@ def test_overlong_runs_are_dropped() -> None:
 
 
 def test_analyzers_survive_pickling() -> None:
-    for make in (exact_analyzer, folded_analyzer):
+    for make in (exact_analyzer, folded_analyzer, bigram_analyzer):
         analyzer = make()
         clone = pickle.loads(pickle.dumps(analyzer))
         assert clone == analyzer
@@ -105,15 +112,20 @@ def test_schema_round_trips_through_an_index(tmp_path) -> None:
     ix = whoosh_index.create_in(str(tmp_path), build_schema())
     with ix.writer() as writer:
         text = normalize(SAMPLES[1])
-        writer.add_document(id="a", title="x", title_f="x", body=text, body_f=text)
+        writer.add_document(
+            id="a", title=text, title_f=text, body=text, body_f=text, body_bi=text, body_bi_f=text
+        )
     reopened = whoosh_index.open_dir(str(tmp_path))  # unpickles the schema
     with reopened.searcher() as searcher:
         for field, query in [
             ("body_f", "tuyen hoa"),
             ("body", "Tuyên Hóa"),
-            ("body", '"tỉnh Quảng Bình"'),
-            ("body_f", '"o mien trung"'),
+            ("title", '"tỉnh Quảng Bình"'),
+            ("title_f", '"o mien trung"'),
+            ("body_bi", "tuyên"),  # a single syllable is no bigram
+            ("body_bi_f", '"tuyen hoa"'),
             ("body", "ý"),
         ]:
             parsed = QueryParser(field, reopened.schema).parse(query)
-            assert [hit["id"] for hit in searcher.search(parsed)] == ["a"], (field, query)
+            expected = [] if query == "tuyên" else ["a"]
+            assert [hit["id"] for hit in searcher.search(parsed)] == expected, (field, query)
