@@ -1,0 +1,160 @@
+"""Health flags, raised by making the sample server change a portal's layout, redirect it,
+take it down or park it (its control API), and by an archive that stopped growing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from admin_helpers import sample_profiles
+
+from crawler.items import Article
+from indexer.admin_store import AdminStore
+from indexer.store import ArchiveStore, utcnow
+from search_app.health import check_portal, evaluate, fetch, try_portal
+from search_app.scheduler import CrawlRunner
+
+PORTAL = "sample-sp2010"
+
+
+@pytest.fixture()
+def admin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, samples_url: str) -> AdminStore:
+    monkeypatch.setenv("VNARCHIVE_DATA", str(tmp_path))
+    return AdminStore(ArchiveStore())
+
+
+def control(base: str, portal: str, mode: str) -> None:
+    response = httpx.post(f"{base}/_control/{portal}", data={"mode": mode}, timeout=10)
+    assert response.status_code == 200, response.text
+
+
+def profile(portal: str = PORTAL):  # type: ignore[no-untyped-def]
+    return next(p for p in sample_profiles() if p.id == portal)
+
+
+def crawl(admin: AdminStore, portal: str = PORTAL) -> dict:
+    runner = CrawlRunner(admin, max_pages=6, probe_health=True)
+    return runner.wait(runner.start(portal), timeout=180)
+
+
+def test_a_healthy_portal_has_no_flag(admin: AdminStore) -> None:
+    job = crawl(admin)
+    assert job["status"] == "finished" and job["articles_new"] > 0
+    assert admin.health(PORTAL) == {}
+    result = try_portal(profile())
+    assert result.ok, result.problems
+    assert result.items and result.fields["title"] and result.fields["published"]
+    assert result.fields["body_chars"] > 100
+
+
+def test_layout_change_is_flagged(admin: AdminStore, samples_url: str) -> None:
+    crawl(admin)
+    assert "layout_changed" not in admin.health(PORTAL).get(PORTAL, [])
+    control(samples_url, PORTAL, "relayout")
+    job = crawl(admin)
+    assert job["status"] == "finished"
+    flags = {f["flag"]: f["detail"] for f in admin.health(PORTAL)[PORTAL]}
+    assert "layout_changed" in flags
+    assert f"job {job['id']}" in flags["layout_changed"]
+    assert "earlier median 0%" in flags["layout_changed"]
+    # "test this portal" shows the same breakage before anything is saved
+    trial = try_portal(profile())
+    assert not trial.ok and trial.extraction_problems
+    # the layout comes back: the next crawl clears the flag (the flag is not sticky)
+    control(samples_url, PORTAL, "normal")
+    crawl(admin)
+    crawl(admin)
+    assert "layout_changed" not in {f["flag"] for f in admin.health(PORTAL).get(PORTAL, [])}
+
+
+def test_redirect_to_another_domain_is_flagged_without_following_it(
+    admin: AdminStore, samples_url: str
+) -> None:
+    control(samples_url, PORTAL, "redirect")
+    probe = fetch(profile().start_urls[0])
+    assert probe.redirects and probe.final_url.startswith("http://example.invalid/")
+    assert probe.error is None and probe.html == ""  # recorded, never fetched
+    flags = check_portal(admin, profile())
+    assert "redirected" in flags and "example.invalid" in flags["redirected"]
+    assert "unreachable" not in flags
+    assert [f["flag"] for f in admin.health(PORTAL)[PORTAL]] == ["redirected"]
+
+
+def test_a_portal_that_is_down_is_flagged_and_recovers(admin: AdminStore, samples_url: str) -> None:
+    control(samples_url, PORTAL, "down")
+    job = crawl(admin)
+    assert job["pages"] == 0 or job["errors"] > 0
+    flags = {f["flag"]: f for f in admin.health(PORTAL)[PORTAL]}
+    assert "unreachable" in flags and "503" in flags["unreachable"]["detail"]
+    since = flags["unreachable"]["since"]
+    # still down: the flag stays, with its first date
+    check_portal(admin, profile())
+    again = {f["flag"]: f for f in admin.health(PORTAL)[PORTAL]}
+    assert again["unreachable"]["since"] == since
+    control(samples_url, PORTAL, "normal")
+    crawl(admin)
+    assert "unreachable" not in {f["flag"] for f in admin.health(PORTAL).get(PORTAL, [])}
+
+
+def test_a_closed_host_is_unreachable(admin: AdminStore) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    probe = fetch(f"http://127.0.0.1:{port}/portal/", timeout=5)
+    assert probe.error == "connection"
+    flags = evaluate(admin, "gone-portal", base_url=f"http://127.0.0.1:{port}/", probe=probe)
+    assert "unreachable" in flags and "connection fails" in flags["unreachable"]
+
+
+def test_a_maintenance_page_is_flagged_as_parked(admin: AdminStore, samples_url: str) -> None:
+    control(samples_url, PORTAL, "maintenance")
+    flags = check_portal(admin, profile())
+    assert "parked" in flags and "bao tri" in flags["parked"]
+    assert "layout_changed" not in flags
+
+
+def test_no_new_article_for_long_is_stale(admin: AdminStore) -> None:
+    old = utcnow() - timedelta(days=200)
+    article = Article(
+        url="http://127.0.0.1/old/a.html",
+        title="Tin cũ",
+        portal="old-portal",
+        published="2024-01-01",
+        body_text="Nội dung cũ.",
+        content_hash="x",
+    )
+    admin.store.upsert_article(article, seen_at=old)
+    job = admin.store.start_job("old-portal")
+    admin.store.finish_job(job, "finished", pages=10)
+    flags = evaluate(admin, "old-portal")
+    assert "stale" in flags and "no new article for 200 days" in flags["stale"]
+    # a fresh article clears it
+    article.url = article.canonical_url = "http://127.0.0.1/old/b.html"
+    article.body_text = "Nội dung mới."
+    article.content_hash = "y"
+    admin.store.upsert_article(article)
+    assert "stale" not in evaluate(admin, "old-portal")
+
+
+def test_flags_show_on_the_admin_pages_and_status(
+    admin: AdminStore, samples_url: str, tmp_path: Path
+) -> None:
+    from admin_helpers import add_user, fresh_app, sign_in
+    from fastapi.testclient import TestClient
+
+    control(samples_url, "sample-wordpress", "maintenance")
+    check_portal(admin, profile("sample-wordpress"))
+    add_user(tmp_path)
+    with TestClient(fresh_app(tmp_path)) as client:
+        sign_in(client)
+        page = client.get("/admin/portals?lang=en").text
+        assert 'class="flag flag-parked"' in page
+        overview = client.get("/admin?lang=en").text
+        assert 'data-flag="parked"' in overview and "sample-wordpress" in overview
+        api = client.get("/api/admin/portals").json()["portals"]
+        wp = next(p for p in api if p["id"] == "sample-wordpress")
+        assert "parked" in wp["health"]
