@@ -113,7 +113,9 @@ _JUNK_LINE = re.compile(
     r"bản in|in bài(?: viết)?|quay lại|trở về|trở lại|lên đầu trang|về đầu trang|gửi email|"
     r"gửi bài viết|chia sẻ|chia sẻ bài viết|bình luận|ý kiến bạn đọc|góp ý|"
     r"xem với cỡ chữ.*|cỡ chữ.*|số lượt (?:người )?xem.*|lượt xem.*|lượt truy cập.*|"
-    r"tin mới nhất|tags?:.*|từ khóa:.*|click (?:vào )?đây.*|bấm vào đây.*|tại đây)[\s.:…>»]*$",
+    r"tin mới nhất|tags?:.*|từ khóa:.*|click (?:vào )?đây.*|bấm vào đây.*|tại đây|"
+    r"(?:(?:chia sẻ|share|facebook|zalo|twitter|linkedin|email|e-mail|in|print|tweet|like)\s*[:|,·•]?\s*)+"
+    r")[\s.:…>»]*$",
     re.I,
 )
 # A short paragraph after which nothing belongs to the article.
