@@ -218,7 +218,12 @@ def _job_view(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def _login_form(
-    request: Request, *, error: str | None = None, status_code: int = 200, retry: int = 0
+    request: Request,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+    retry: int = 0,
+    target: str | None = None,
 ) -> Response:
     token = secrets.token_urlsafe(24)
     admin = get_admin_store(request)
@@ -230,7 +235,7 @@ def _login_form(
         {
             "login_csrf": token,
             "error": error,
-            "next": safe_next(request.query_params.get("next")),
+            "next": safe_next(target or request.query_params.get("next")),
             "no_users": not admin.list_users(),
             "retry": retry,
         },
@@ -267,17 +272,19 @@ async def login_submit(request: Request) -> Response:
     password = str(form.get("password") or "")[:1024]
     target = safe_next(str(form.get("next") or ""))
     if not tokens_match(request.cookies.get(LOGIN_CSRF_COOKIE), str(form.get(CSRF_FIELD) or "")):
-        return _login_form(request, error="login_csrf", status_code=403)
+        return _login_form(request, error="login_csrf", status_code=403, target=target)
     limiter = get_rate_limiter(request)
     keys = (f"ip:{client_ip(request)}", f"user:{name.lower()}")
     wait = limiter.retry_after(*keys)
     if wait:
-        return _login_form(request, error="login_rate_limited", status_code=429, retry=wait)
+        return _login_form(
+            request, error="login_rate_limited", status_code=429, retry=wait, target=target
+        )
     admin = get_admin_store(request)
     result = await run_in_threadpool(login, admin, name, password)
     if result is None:
         limiter.record_failure(*keys)
-        return _login_form(request, error="login_failed", status_code=401)
+        return _login_form(request, error="login_failed", status_code=401, target=target)
     limiter.reset(f"user:{name.lower()}")
     token, _session = result
     response = _redirect(target)
