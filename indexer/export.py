@@ -36,9 +36,7 @@ size and SHA-256 and the vnarchive version.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import itertools
 import json
 import re
@@ -65,6 +63,7 @@ __all__ = [
     "ExportResult",
     "Renderer",
     "count_export_rows",
+    "csv_quote",
     "datapackage",
     "check_export",
     "content_disposition",
@@ -513,6 +512,19 @@ def _renderer(fmt: str) -> type[Renderer]:
         ) from None
 
 
+def csv_quote(value: str) -> str:
+    """One RFC 4180 cell: quoted (inner quotes doubled) if it holds ``,`` ``"`` CR or LF.
+
+    The same output as ``csv.writer`` with ``QUOTE_MINIMAL`` (a test holds them
+    equal), at about twice its speed on long Vietnamese bodies.
+    """
+    if '"' in value:
+        return '"' + value.replace('"', '""') + '"'
+    if "," in value or "\n" in value or "\r" in value:
+        return '"' + value + '"'
+    return value
+
+
 @register_renderer
 class CsvRenderer(Renderer):
     """RFC 4180 CSV; with ``excel``: UTF-8 BOM and formula-injection guard."""
@@ -531,33 +543,36 @@ class CsvRenderer(Renderer):
 
     def __init__(self, sink: IO[bytes], fields: Sequence[str], *, excel: bool = False) -> None:
         super().__init__(sink, fields, excel=excel)
-        self._buffer = io.StringIO()
-        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
         if excel:
             self.sink.write("\ufeff".encode())
-        self._writer.writerow(self.fields)
-        self._flush()
+        self.sink.write(self._record([csv_quote(name) for name in self.fields]))
 
-    def _flush(self) -> None:
-        self.sink.write(self._buffer.getvalue().encode("utf-8", "replace"))
-        self._buffer.seek(0)
-        self._buffer.truncate()
-
-    def _cell(self, name: str, value: Any) -> Any:
+    def _cell(self, name: str, value: Any) -> str:
         if value is None:
             return ""
         if name == "attachments":
             value = json.dumps(value, ensure_ascii=False)
         elif isinstance(value, datetime):
             value = _utc_text(value)
-        if self.excel and isinstance(value, str):
-            return excel_safe(value)
-        return value
+        elif not isinstance(value, str):
+            return str(value)
+        return csv_quote(excel_safe(value) if self.excel else value)
+
+    def _record(self, cells: list[str]) -> bytes:
+        if cells == [""]:  # a lone empty cell: quoted, or readers see a blank line
+            cells = ['""']
+        return (",".join(cells) + "\r\n").encode("utf-8", "replace")
 
     def write_rows(self, rows: list[dict[str, Any]]) -> None:
         fields, cell = self.fields, self._cell
-        self._writer.writerows([cell(name, row[name]) for name in fields] for row in rows)
-        self._flush()
+        if len(fields) == 1:
+            data = b"".join(self._record([cell(fields[0], row[fields[0]])]) for row in rows)
+        else:
+            text = "".join(
+                ",".join([cell(name, row[name]) for name in fields]) + "\r\n" for row in rows
+            )
+            data = text.encode("utf-8", "replace")
+        self.sink.write(data)
 
     @classmethod
     def encoding(cls, excel: bool) -> str:

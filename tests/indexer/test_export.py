@@ -22,6 +22,7 @@ from indexer.export import (
     ExportRequest,
     content_disposition,
     count_export_rows,
+    csv_quote,
     datapackage,
     excel_safe,
     export_filename,
@@ -474,3 +475,19 @@ def test_no_index_yet_means_no_query_results(store: ArchiveStore, tmp_path: Path
         store, ExportRequest(query="ủy ban"), "jsonl", out, index_dir=tmp_path / "none"
     )
     assert result.rows == 0 and out.getvalue() == b""
+
+
+def test_csv_cells_are_exactly_what_the_csv_module_writes(store: ArchiveStore) -> None:
+    values = ["", "a", 'x"y', "a,b", "l1\nl2", "cr\r", "\t tab", '""', ",", "Ủy ban", " sp "]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for first in values:
+        for second in values:
+            writer.writerow([first, second])
+    ours = "".join(f"{csv_quote(a)},{csv_quote(b)}\r\n" for a in values for b in values)
+    assert ours == buffer.getvalue()
+    # a row of one empty cell must not read back as a blank line
+    data = _export(store, "csv", fields=("author",))
+    assert list(csv.reader(io.StringIO(data.decode(), newline=""))) == [["author"]] + [
+        [a["author"] or ""] for a in _stored(store).values()
+    ]
