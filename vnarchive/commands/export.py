@@ -74,10 +74,15 @@ def _size(n: int) -> str:
     help="Output format (default: from the -o file extension).",
 )
 @click.option("--portal", help="Only this portal (id).")
-@click.option("--province", help="Only this province (exact name).")
-@click.option("--category", help="Only this category (exact name).")
-@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Published on or after.")
-@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Published on or before.")
+@click.option("--province", help="Only this province (diacritics, case optional).")
+@click.option("--category", help="Only this category (diacritics, case optional).")
+@click.option(
+    "--from",
+    "date_from",
+    metavar="DATE",
+    help="Published on or after (YYYY-MM-DD, YYYY-MM, YYYY or dd/mm/yyyy).",
+)
+@click.option("--to", "date_to", metavar="DATE", help="Published on or before (same shapes).")
 @click.option(
     "--sort",
     type=click.Choice(["relevance", "newest", "oldest"]),
@@ -119,8 +124,8 @@ def export(
 
     One row per article.  Fields: id, url, portal, province, district, category,
     published, title, author, credit, summary, body_text, attachments, first_seen,
-    last_seen, last_changed, warc_file, warc_offset (and published_precision on
-    request).  Examples:
+    last_seen, last_changed, warc_file, warc_offset (status and published_precision
+    on request).  Types, descriptor and Excel mode: see indexer/export.py.  Examples:
 
     \b
       vnarchive export --format parquet -o all.parquet
