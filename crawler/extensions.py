@@ -36,6 +36,27 @@ __all__ = ["CrawlJobExtension", "summary_line"]
 logger = logging.getLogger(__name__)
 
 _PAGE_KINDS = ("listing", "article", "sitemap", "raw")
+# Scrapy components that log a download failure with its full traceback; for a crawl a
+# refused connection or a timeout is data (counted in the job), not a program error.
+_QUIET_TRACEBACKS = (
+    "scrapy.downloadermiddlewares.robotstxt",
+    "scrapy.core.scraper",
+    "scrapy.downloadermiddlewares.retry",
+)
+
+
+class _NoTraceback(logging.Filter):
+    """Keep a record's message, drop its traceback when it is about a failed download."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[0] is not None:
+            name = record.exc_info[0].__module__
+            if name.startswith(("twisted.", "scrapy.exceptions", "scrapy.core.downloader")):
+                record.exc_info = None
+                record.exc_text = None
+        return True
+
+
 _LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
 
 
@@ -76,6 +97,8 @@ class CrawlJobExtension:
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.spider_error, signal=signals.spider_error)
+        for name in _QUIET_TRACEBACKS:
+            logging.getLogger(name).addFilter(_NoTraceback())
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlJobExtension:

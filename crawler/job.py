@@ -117,6 +117,7 @@ class CrawlJob:
         self.extraction_failures = int(row.get("extraction_failures") or 0)
         self.consecutive_failures = 0
         self.stop_reason: str | None = None  # why the crawl stopped early, when it did
+        self.admitted = 0  # page requests let through to the downloader (--max-pages)
         self.gone_candidates: dict[str, str] = {}  # article id -> url
         self.gone_marked = 0
         self.known: dict[str, dict[str, Any]] = store.known_urls(profile.id)

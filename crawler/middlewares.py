@@ -21,9 +21,12 @@ __all__ = ["BackoffRetryMiddleware", "ScopeMiddleware", "WarcCaptureMiddleware"]
 
 logger = logging.getLogger(__name__)
 
+_PAGE_KINDS = ("listing", "article", "sitemap", "raw")
+
 
 class ScopeMiddleware:
-    """Drop requests that leave the portal (host + path prefix) or match a trap rule.
+    """Drop requests that leave the portal (host + path prefix) or match a trap rule,
+    and page requests beyond the ``--max-pages`` budget.
 
     Sits first in the chain, so such URLs are never fetched — not even redirects,
     which come back through the scheduler.  The portal's ``/robots.txt`` passes.
@@ -48,6 +51,14 @@ class ScopeMiddleware:
                 self.crawler.stats.inc_value("vnarchive/filtered/redirect_out_of_scope")
             logger.debug("not fetched (%s): %s", reason, request.url)
             raise IgnoreRequest(f"{reason}: {request.url}")
+        job = getattr(self.crawler.spider, "job", None)
+        limit = job.options.max_pages if job is not None else None
+        if limit and request.meta.get("kind") in _PAGE_KINDS:
+            if job.admitted >= limit:
+                self.crawler.stats.inc_value("vnarchive/filtered/max_pages")
+                job.stop_reason = job.stop_reason or f"--max-pages {limit} reached"
+                raise IgnoreRequest(f"max_pages: {request.url}")
+            job.admitted += 1
         return None
 
 

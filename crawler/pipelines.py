@@ -103,6 +103,11 @@ class ValidatePipeline(_Stage):
             item.problems.append("no_date")
         if not has_content:
             item.problems.append("no_body")
+        since = getattr(getattr(spider, "options", None), "since", None)
+        if since and art.published and art.published[:10] < since:
+            # found through a sitemap or a listing without dates: not asked for
+            self.crawler.stats.inc_value("vnarchive/dropped/before_since")
+            raise DropItem(f"published {art.published[:10]}, before --since {since}")
         if len(art.title) > MAX_TITLE_CHARS:
             art.title = art.title[:MAX_TITLE_CHARS]
             item.problems.append("title_truncated")

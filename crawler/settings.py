@@ -54,7 +54,7 @@ VNARCHIVE_CONTACT_URL = os.environ.get(
 )
 USER_AGENT = f"vnarchive/{VNARCHIVE_VERSION} (+{VNARCHIVE_CONTACT_URL})"
 ROBOTSTXT_OBEY = True
-CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS = 8  # one portal (one host) per crawl process: no need for more
 CONCURRENT_REQUESTS_PER_DOMAIN = 2  # never more than 2 requests in flight per host
 DOWNLOAD_DELAY = _env_float("VNARCHIVE_DOWNLOAD_DELAY", 1.0)
 DOWNLOAD_DELAY_JITTER = 0.5  # ±50 % around the delay
@@ -71,6 +71,7 @@ TELNETCONSOLE_ENABLED = False
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"  # counted in the job (error_reasons) and in its log
 VNARCHIVE_RETRY_BACKOFF = _env_float("VNARCHIVE_RETRY_BACKOFF", 2.0)  # 2 s, 4 s, 8 s…
 VNARCHIVE_RETRY_BACKOFF_MAX = 60.0
 DOWNLOAD_TIMEOUT = 30

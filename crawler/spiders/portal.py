@@ -62,7 +62,14 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 _CHARSET = re.compile(rb"charset=([\w.:-]+)", re.I)
 _WESTERN = {"iso-8859-1", "latin-1", "latin1", "cp1252", "windows-1252", "us-ascii", "ascii"}
 # Failures that say the portal itself is unwell (they count towards stopping it).
-_PORTAL_FAILURES = ("http_5", "timeout", "dns", "connection", "download_error")
+_PORTAL_FAILURES = (
+    "http_5",
+    "timeout",
+    "dns",
+    "connection",
+    "download_error",
+    "redirected_out_of_portal",
+)
 
 
 def _truthy(value: Any) -> bool:
@@ -362,7 +369,7 @@ class PortalSpider(scrapy.Spider):
             return
         if not isinstance(page, Listing):
             self.crawler.stats.inc_value("vnarchive/pages/other")
-            logger.info("not a listing (%s): %s", page.reason, response.url)
+            self.job.count_error("not_a_listing", response.url, page.reason)
             return
         meta = response.meta
         hops = meta.get("hops", 0)
@@ -481,6 +488,9 @@ class PortalSpider(scrapy.Spider):
             if not loc:
                 continue
             url = self.scope.clean(loc, response.url)
+            lastmod = (entry.get("lastmod") or "")[:10]
+            if self.options.since and lastmod and lastmod < self.options.since:
+                continue
             if sitemap.type == "sitemapindex":
                 req = self._request(url, "sitemap", hops=0)
             else:
@@ -593,7 +603,11 @@ class PortalSpider(scrapy.Spider):
             )
         if reason.startswith(_PORTAL_FAILURES):
             self.job.consecutive_failures += 1
-            if self.max_failures and self.job.consecutive_failures >= self.max_failures:
+            if (
+                self.max_failures
+                and self.job.consecutive_failures >= self.max_failures
+                and self.job.stop_reason is None
+            ):
                 self.job.stop_reason = (
                     f"{self.job.consecutive_failures} consecutive failures "
                     f"(last: {reason} at {request.url})"
@@ -603,19 +617,36 @@ class PortalSpider(scrapy.Spider):
 
 def _failure_reason(failure: Failure) -> str | None:
     """A short reason for a failed request (None for the expected IgnoreRequest kinds)."""
-    from scrapy.exceptions import DownloadCancelledError
+    from scrapy.exceptions import (
+        CannotResolveHostError,
+        DownloadCancelledError,
+        DownloadConnectionRefusedError,
+        DownloadFailedError,
+        DownloadTimeoutError,
+        ResponseDataLossError,
+    )
 
     if failure.check(HttpError):
         return f"http_{failure.value.response.status}"
     if failure.check(IgnoreRequest):
+        request = failure.request  # type: ignore[attr-defined]
+        if request.meta.get("redirect_times") and "out_of_scope" in str(failure.value):
+            return "redirected_out_of_portal"
         return None
     if failure.check(DownloadCancelledError):
         return "too_large"
-    if failure.check(TimeoutError, TCPTimedOutError):
+    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return "timeout"
-    if failure.check(DNSLookupError):
+    if failure.check(DNSLookupError, CannotResolveHostError):
         return "dns"
-    if failure.check(ConnectError, ConnectionLost, ResponseFailed):
+    if failure.check(
+        ConnectError,
+        ConnectionLost,
+        ResponseFailed,
+        DownloadConnectionRefusedError,
+        DownloadFailedError,
+        ResponseDataLossError,
+    ):
         return "connection"
     return "download_error"
 
