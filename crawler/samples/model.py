@@ -15,10 +15,11 @@ windows-1258) with :func:`transform_text`, and the ground truth is always
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from functools import cache
 from urllib.parse import quote
@@ -867,8 +868,15 @@ def _dead_link(spec: PortalSpec) -> tuple[str, str]:
 
 
 def build_portal(portal_id: str) -> Portal:
-    """Generate one portal from the seed (use :func:`get_portal`, which caches)."""
+    """Generate one portal from the seed (use :func:`get_portal`, which caches).
+
+    ``$VNARCHIVE_SAMPLES_SCALE`` (a number, default 1) multiplies the article count,
+    for benchmarks (``bench/crawl_bench.py``); the ground-truth files are for scale 1.
+    """
     spec = SPECS[portal_id]
+    scale = float(os.environ.get("VNARCHIVE_SAMPLES_SCALE") or 1)
+    if scale != 1:
+        spec = replace(spec, n_articles=max(20, round(spec.n_articles * scale)))
     articles = _build_articles(spec)
     listings = _build_listings(spec, articles)
     dead_url, dead_title = _dead_link(spec)
