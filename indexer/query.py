@@ -765,6 +765,11 @@ def _facets(searcher: Searcher, docnums: set[int]) -> dict[str, dict[str, int]]:
             facets[name] = dict(sorted(counts.items(), reverse=True))
         else:
             facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:50])
+    # month: YYYY-MM counts, oldest first, drawn as the web app's timeline
+    # (search_app.timeline; tested by tests/search_app/test_pages.py); newest is YYYYMMDDHHMM
+    newest = cols["newest"]
+    months = Counter(newest[d] // 1_000_000 for d in docnums if newest[d])
+    facets["month"] = {f"{m // 100:04d}-{m % 100:02d}": n for m, n in sorted(months.items())}
     return facets
 
 
