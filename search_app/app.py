@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -49,6 +51,49 @@ def _module_exists(name: str) -> bool:
         return False
 
 
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "examples": ["invalid_parameter"]},
+                "message": {"type": "string"},
+            },
+        }
+    },
+}
+
+
+def _openapi_with_error_shape(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """``app.openapi`` whose error responses (4xx/5xx) all document the one error shape."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        spec = generate()
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        schemas["Error"] = ERROR_SCHEMA
+        ref = {"$ref": "#/components/schemas/Error"}
+        for methods in spec.get("paths", {}).values():
+            for op in methods.values():
+                for status, response in op.get("responses", {}).items():
+                    if status[:1] in ("4", "5"):
+                        if status == "422" and response.get("description") == "Validation Error":
+                            response["description"] = "A parameter has an invalid value"
+                        body = response.get("content", {}).get("application/json", {})
+                        response["content"] = {"application/json": {**body, "schema": ref}}
+        app.openapi_schema = spec
+        return spec
+
+    return openapi
+
+
 def create_app(data_dir: str | Path | None = None) -> FastAPI:
     """Build the web app over ``data_dir`` (default: ``$VNARCHIVE_DATA``)."""
     app = FastAPI(
@@ -58,6 +103,7 @@ def create_app(data_dir: str | Path | None = None) -> FastAPI:
         docs_url=None,  # /docs is our own offline page (search_app.pages.docs)
         redoc_url=None,
     )
+    app.openapi = _openapi_with_error_shape(app)  # type: ignore[method-assign]
     app.state.ctx = AppContext.from_data_dir(data_dir)
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -23,8 +23,13 @@ EXAMPLES = {
 
 def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
-    for path, methods in sorted(spec.get("paths", {}).items()):
-        for method, op in methods.items():
+    paths = spec.get("paths", {})
+    # the research API first, then the other groups (export, admin…), each by path
+    order = sorted(
+        paths, key=lambda p: (p.startswith("/api/admin"), p.startswith("/api/export"), p)
+    )
+    for path in order:
+        for method, op in paths[path].items():
             params = [
                 {
                     "name": p.get("name"),

@@ -176,6 +176,15 @@ def test_openapi_lists_the_api(client: TestClient) -> None:
         "per_page",
     } <= names
     assert not any(path.startswith("/articles") for path in spec["paths"])  # pages are not API
+    # every documented error response has the one error shape
+    assert spec["components"]["schemas"]["Error"]["required"] == ["error"]
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    for methods in spec["paths"].values():
+        for op in methods.values():
+            for status, response in op["responses"].items():
+                if status.startswith(("4", "5")):
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/Error"}, status
 
 
 def test_unknown_api_path_and_method(client: TestClient) -> None:
