@@ -165,7 +165,7 @@ def test_run_now_then_watch_the_job(signed_in) -> None:  # type: ignore[no-untyp
     client, csrf, admin, _url = signed_in
     response = client.post(
         "/admin/portals/sample-liferayqb/run",
-        data={"csrf_token": csrf, "max_pages": "4"},
+        data={"csrf_token": csrf, "max_pages": "10"},
         follow_redirects=False,
     )
     assert response.status_code == 303
@@ -187,8 +187,8 @@ def test_run_now_then_watch_the_job(signed_in) -> None:  # type: ignore[no-untyp
         ),
         what="the crawl to end",
     )
-    assert job["status"] == "finished" and job["articles_new"] > 0
-    assert job["trigger"] == "manual" and job["options"]["max_pages"] == 4
+    assert job["status"] == "finished" and job["articles_new"] > 0, (job, job["log_tail"])
+    assert job["trigger"] == "manual" and job["options"]["max_pages"] == 10
     assert job["log_tail"]
     page = client.get(job_url + "?lang=en").text
     assert 'data-status="finished"' in page and 'id="log-tail"' in page
