@@ -489,7 +489,8 @@ def _clause_query(clause: Clause, exact: bool) -> wq.Query:
     """The scoring query of one clause on the exact or the folded copy of its fields.
 
     A phrase is a position check in titles, and in bodies the conjunction of its
-    neighbouring pairs (``"a b c"`` = ``a b`` and ``b c`` in the body's bigram field).
+    neighbouring pairs (``"a b c"`` = ``a b`` and ``b c`` in the body's folded bigram
+    field), with the exact syllables too in the exact tier.
     """
     keys = _keys(clause, exact)
     parts: list[wq.Query] = []
@@ -500,9 +501,11 @@ def _clause_query(clause: Clause, exact: bool) -> wq.Query:
             parts.append(wq.Term(fieldname, keys[0], boost=boost))
         elif name == "title":
             parts.append(wq.Phrase(fieldname, keys, boost=boost))
-        else:
-            bigrams = "body_bi" if exact else "body_bi_f"
-            terms = [wq.Term(bigrams, pair, boost=boost) for pair in _pairs(keys)]
+        else:  # folded pairs for adjacency, plus the exact syllables in the exact tier
+            pairs = _pairs([fold_token(k) for k in keys])
+            terms = [wq.Term("body_bi_f", pair, boost=boost) for pair in pairs]
+            if exact:
+                terms += [wq.Term("body", k, boost=boost) for k in dict.fromkeys(keys)]
             parts.append(terms[0] if len(terms) == 1 else wq.And(terms))
     return parts[0] if len(parts) == 1 else wq.Or(parts)
 
@@ -518,8 +521,8 @@ def _adjacency(clauses: list[Clause], exact: bool) -> list[wq.Query]:
         keys = _keys(left, exact) + _keys(right, exact)
         title = "title" if exact else "title_f"
         out.append(wq.Phrase(title, keys, boost=ADJACENCY_BOOST * TITLE_BOOST))
-        bigrams = "body_bi" if exact else "body_bi_f"
-        out.append(wq.Term(bigrams, bigram_key(*keys), boost=ADJACENCY_BOOST * BODY_BOOST))
+        pair = bigram_key(*(fold_token(k) for k in keys))
+        out.append(wq.Term("body_bi_f", pair, boost=ADJACENCY_BOOST * BODY_BOOST))
     return out
 
 
@@ -610,8 +613,11 @@ class _Matcher:
                     phrase = wq.Phrase(fieldname, keys)
                     out |= set(self.searcher.docs_for_query(phrase)) & candidates
             else:
-                bigrams = "body_bi" if exact else "body_bi_f"
-                out |= set.intersection(*(self.term(bigrams, p) for p in _pairs(keys)))
+                pairs = _pairs([fold_token(k) for k in keys])
+                found = set.intersection(*(self.term("body_bi_f", p) for p in pairs))
+                for key in dict.fromkeys(keys) if exact else ():
+                    found &= self.term("body", key)
+                out |= found
         return out
 
     def node(self, node: Clause | Node, exact: bool) -> set[int] | None:

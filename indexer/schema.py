@@ -2,9 +2,12 @@
 
 Text fields come in pairs: ``title``/``body`` hold syllables with their
 diacritics (exact matches, ranked first), ``title_f``/``body_f`` the folded
-twins (matches for queries typed without diacritics).  ``body_bi``/``body_bi_f``
-hold the body's neighbouring syllable pairs, so phrases and adjacency in long
-bodies are term lookups (titles are short: their phrases use positions).  Filters and facets use
+twins (matches for queries typed without diacritics).  ``body_bi_f`` holds the
+body's neighbouring syllable pairs (folded), so phrases and adjacency in long
+bodies are term lookups; titles are short, their phrases use positions.  Every
+posting costs indexing time (Whoosh's posting pool is pure Python), so bodies keep
+no positions and there is no exact bigram field: an exact phrase in a body is its
+exact syllables plus its folded pairs.  Filters and facets use
 keyword fields: ``portal``, ``province_key``/``district_key``/``category_key``
 (folded, lowercase, so ``quang binh`` filters ``Quảng Bình``), ``pubday``
 (``YYYYMMDD``) and ``year``.  ``newest``/``oldest`` are sort keys (articles
@@ -25,7 +28,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from indexer.analysis import bigram_analyzer, exact_analyzer, folded_analyzer
 from indexer.text import fold_lower, normalize
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MAX_BODY_CHARS = 300_000  # crawled text is hostile: bound what one article puts in the index
 MAX_TITLE_CHARS = 1_000
 _NO_DATE_OLDEST = 999_999_999_999
@@ -54,7 +57,6 @@ def build_schema() -> Schema:
         title_f=TEXT(analyzer=folded_analyzer(), phrase=True),
         body=TEXT(analyzer=exact_analyzer(), stored=True, phrase=False),
         body_f=TEXT(analyzer=folded_analyzer(), phrase=False),
-        body_bi=TEXT(analyzer=bigram_analyzer(), phrase=False),
         body_bi_f=TEXT(analyzer=bigram_analyzer(folded=True), phrase=False),
     )
 
@@ -106,7 +108,6 @@ def article_document(
         "title_f": title,
         "body": body,
         "body_f": body,
-        "body_bi": body,
         "body_bi_f": body,
     }
     for name in ("province", "district", "category"):

@@ -41,6 +41,9 @@ STATE_FILE = "vnarchive-state.json"
 LOCK_FILE = "vnarchive-writer.lock"
 PARALLEL_THRESHOLD = 1_000  # below this many articles, one process is faster
 BATCH = 500
+# Memory for each writer's posting pool before it spills sorted runs to disk (each spilled
+# posting is pickled twice: spilling is what makes large builds slow).
+LIMIT_MB = 384
 
 Progress = Callable[[int, int], None]
 
@@ -186,9 +189,9 @@ def update_index(
         total = _count_since(store, since, live_only=full)
         nprocs = min(procs or os.cpu_count() or 1, 2)
         if nprocs > 1 and total >= parallel_threshold:
-            writer = ix.writer(procs=nprocs, multisegment=True, limitmb=128, batchsize=100)
+            writer = ix.writer(procs=nprocs, multisegment=True, limitmb=LIMIT_MB, batchsize=100)
         else:
-            writer = SegmentWriter(ix, limitmb=128)
+            writer = SegmentWriter(ix, limitmb=LIMIT_MB)
         watermark = since
         try:
             for batch in _batches(store, since, live_only=full):

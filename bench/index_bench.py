@@ -1,0 +1,464 @@
+"""Benchmark of the search index: vnarchive's Whoosh index beside SQLite FTS5, same documents.
+
+For each size (default 10,000 and 100,000 synthetic articles of ~4 KB, built
+from real Vietnamese sentences: the VLSP 2013 test set shipped inside
+underthesea, else the sample portals' ``sentences.txt``), it prints, as the
+median of ``--runs`` runs (default 3):
+
+- indexing rate (articles/s) of ``indexer.writer.update_index(rebuild=True)``
+  reading a real archive store, and of our analysis alone (tokenising every
+  text field, the same two copies the index holds) in 1 and 2 processes;
+- peak memory (max RSS) of the indexing process and of its worker processes;
+- index size on disk;
+- query latency p50/p95 of ``indexer.query.search`` (10 results, facets,
+  snippets, total) over ``--queries`` (default 300) mixed queries: one to
+  three words, with and without diacritics, phrases, and a filter;
+- the same for SQLite FTS5 (``unicode61 remove_diacritics 2``) on the same
+  documents and queries, doing the same work (top 10 by bm25 with title
+  weight 3 and snippets, total count, portal/category/year counts), and the
+  ratios.
+
+The underthesea ``word_tokenize`` rate on a sample is printed for reference:
+the analysis deliberately does not use word segmentation (see
+``indexer.analysis``).
+
+Run: ``.venv/bin/python bench/index_bench.py [--sizes 10000,100000] [--runs 3]``.
+On the 2-core dev machine a full run takes about 45 minutes (10k: ~4 min;
+100k: ~40 min, mostly indexing 3 × 100k articles); ``--sizes 2000 --runs 1``
+takes well under a minute.  Work files go to a temporary directory (``--keep``
+leaves it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import random
+import re
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from indexer.analysis import exact_analyzer, folded_analyzer  # noqa: E402
+from indexer.text import content_hash, fold, normalize  # noqa: E402
+
+PORTALS = [f"portal-{n:02d}" for n in range(20)]
+CATEGORIES = [
+    "Tin tức",
+    "Thông báo",
+    "Kinh tế",
+    "Văn hóa - Xã hội",
+    "Nông nghiệp",
+    "Chuyển đổi số",
+    "An ninh - Quốc phòng",
+    "Cải cách hành chính",
+]
+PROVINCES = ["Đắk Nông", "Hà Nội", "Quảng Bình", "Quảng Trị", "Thừa Thiên Huế"]
+VLSP = "pipeline/pos_tag/models/pos_crf_vlsp2013_20230303/test_output.txt"
+
+
+# -- corpus --------------------------------------------------------------------------
+
+
+def sentences() -> list[str]:
+    """Real Vietnamese sentences: the whole VLSP 2013 test set if underthesea is there."""
+    try:
+        import underthesea
+
+        path = Path(underthesea.__file__).resolve().parent / VLSP
+        out, tokens = [], []
+        for line in path.read_text("utf-8").splitlines() + [""]:
+            if line.strip():
+                tokens.append(line.split("\t")[0].replace("_", " "))
+            elif tokens:
+                text = re.sub(r" ([,.;:!?)])", r"\1", " ".join(tokens))
+                if len(text) >= 30:
+                    out.append(normalize(text))
+                tokens = []
+        if len(out) > 1000:
+            return out
+    except Exception:  # noqa: BLE001 — fall back to the shipped sample sentences
+        pass
+    from crawler.samples.corpus import load_sentences
+
+    return list(load_sentences())
+
+
+def make_article(n: int, pool: list[str], rng: random.Random) -> dict[str, Any]:
+    """Synthetic article number ``n``: a title and a ~4 KB body of real sentences."""
+    title = pool[rng.randrange(len(pool))].rstrip(".")[:120]
+    body: list[str] = []
+    size = 0
+    target = rng.randint(3500, 4500)
+    while size < target:
+        paragraph = " ".join(pool[rng.randrange(len(pool))] for _ in range(rng.randint(2, 5)))
+        body.append(paragraph)
+        size += len(paragraph) + 2
+    day = datetime(2015, 1, 1, tzinfo=UTC).toordinal() + rng.randrange(3800)
+    published = datetime.fromordinal(day).strftime("%Y-%m-%d")
+    return {
+        "id": f"{n:016x}",
+        "portal": PORTALS[n % len(PORTALS)],
+        "url": f"https://bench.example.vn/tin/{n}",
+        "title": title,
+        "published": published,
+        "category": CATEGORIES[rng.randrange(len(CATEGORIES))],
+        "province": PROVINCES[n % len(PROVINCES)],
+        "body_text": "\n\n".join(body),
+    }
+
+
+def corpus(size: int, seed: int = 4) -> list[dict[str, Any]]:
+    pool = sentences()
+    rng = random.Random(seed)
+    return [make_article(n, pool, rng) for n in range(size)]
+
+
+def fill_store(url: str, docs: list[dict[str, Any]]) -> None:
+    """Bulk-load the articles into a fresh archive store (bench only: bypasses upsert)."""
+    from indexer.store import ArchiveStore, articles
+
+    store = ArchiveStore(url)
+    now = datetime.now(UTC)
+    rows = [
+        d
+        | {
+            "canonical_url": d["url"],
+            "district": None,
+            "images": "[]",
+            "media": "[]",
+            "content_hash": content_hash(d["body_text"]),
+            "status": "live",
+            "first_seen": now,
+            "last_seen": now,
+            "last_changed": now,
+            "seq": i + 1,
+        }
+        for i, d in enumerate(docs)
+    ]
+    with store.writer.begin() as conn:
+        for start in range(0, len(rows), 2000):
+            conn.execute(articles.insert(), rows[start : start + 2000])
+
+
+def queries(docs: list[dict[str, Any]], count: int, seed: int = 7) -> list[dict[str, Any]]:
+    """Mixed queries taken from the texts: 1-3 syllables, accented or folded, phrases, filters."""
+    rng = random.Random(seed)
+    out = []
+    while len(out) < count:
+        doc = docs[rng.randrange(len(docs))]
+        words = re.findall(r"\w+", doc["body_text"][:2000])
+        if len(words) < 5:
+            continue
+        n = rng.choice((1, 1, 2, 2, 2, 3, 3))
+        start = rng.randrange(len(words) - n)
+        text = " ".join(words[start : start + n]).lower()
+        kind = rng.random()
+        params: dict[str, Any] = {}
+        if kind < 0.35:
+            text = fold(text)  # typed without diacritics
+        if 0.35 <= kind < 0.55 and n > 1:
+            text = f'"{text}"'
+        if rng.random() < 0.2:
+            if rng.random() < 0.5:
+                params["portal"] = rng.choice(PORTALS)
+            else:
+                year = rng.randint(2015, 2024)
+                params["date_from"], params["date_to"] = f"{year}-01-01", f"{year}-12-31"
+        out.append({"q": text} | params)
+    return out
+
+
+# -- vnarchive / Whoosh ----------------------------------------------------------------
+
+
+def _index_run(db_url: str, index_dir: str) -> None:
+    """Child process: one full index build; prints its stats as JSON."""
+    from indexer.store import ArchiveStore
+    from indexer.writer import update_index
+
+    stats = update_index(ArchiveStore(db_url), Path(index_dir), rebuild=True)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "seconds": stats.seconds,
+                "documents": stats.documents,
+                "rss_kb": own,
+                "workers_rss_kb": kids,
+            }
+        )
+    )
+
+
+def whoosh_index(db_url: str, index_dir: Path) -> dict[str, Any]:
+    shutil.rmtree(index_dir, ignore_errors=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--_index-run", db_url, str(index_dir)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _analyse(docs: list[tuple[str, str]]) -> int:
+    exact, folded = exact_analyzer(), folded_analyzer()
+    count = 0
+    for title, body in docs:
+        for analyzer in (exact, folded):
+            for text in (title, body):
+                for _ in analyzer(text, positions=True):
+                    count += 1
+    return count
+
+
+def analysis_rate(docs: list[dict[str, Any]], procs: int) -> float:
+    """Articles/s of our analysis alone (both copies of title and body)."""
+    pairs = [(d["title"], normalize(d["body_text"], multiline=True)) for d in docs]
+    started = time.perf_counter()
+    if procs == 1:
+        _analyse(pairs)
+    else:
+        chunks = [pairs[i::procs] for i in range(procs)]
+        with multiprocessing.get_context("fork").Pool(procs) as pool:
+            pool.map(_analyse, chunks)
+    return len(docs) / (time.perf_counter() - started)
+
+
+def underthesea_rate(docs: list[dict[str, Any]], sample: int = 100) -> float | None:
+    try:
+        from underthesea import word_tokenize
+    except ImportError:
+        return None
+    texts = [d["body_text"] for d in docs[:sample]]
+    started = time.perf_counter()
+    for text in texts:
+        word_tokenize(text)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def whoosh_queries(index_dir: Path, qs: list[dict[str, Any]]) -> list[float]:
+    from indexer.query import SearchParams, search
+
+    search(SearchParams(q="khởi động"), index_dir)  # open the searcher, load columns
+    times = []
+    for q in qs:
+        started = time.perf_counter()
+        search(SearchParams(per_page=10, **q), index_dir)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+# -- SQLite FTS5 ------------------------------------------------------------------------
+
+
+def fts_index(path: Path, docs: list[dict[str, Any]]) -> float:
+    path.unlink(missing_ok=True)
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE VIRTUAL TABLE fts USING fts5(title, body, portal UNINDEXED, category UNINDEXED, "
+        "pubday UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')"
+    )
+    started = time.perf_counter()
+    with conn:
+        conn.executemany(
+            "INSERT INTO fts VALUES (?, ?, ?, ?, ?)",
+            (
+                (
+                    d["title"],
+                    normalize(d["body_text"], multiline=True),
+                    d["portal"],
+                    d["category"],
+                    d["published"],
+                )
+                for d in docs
+            ),
+        )
+    conn.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+    conn.commit()
+    conn.close()
+    return len(docs) / (time.perf_counter() - started)
+
+
+def fts_match(q: str) -> str:
+    """Our query string as an FTS5 expression (words ANDed, a quoted phrase kept)."""
+    if q.startswith('"'):
+        return '"' + q.strip('"').replace('"', "") + '"'
+    return " ".join(f'"{w}"' for w in q.split())
+
+
+def fts_queries(path: Path, qs: list[dict[str, Any]]) -> list[float]:
+    conn = sqlite3.connect(path)
+    times = []
+    for q in qs:
+        where, args = "fts MATCH ?", [fts_match(q["q"])]
+        if "portal" in q:
+            where += " AND portal = ?"
+            args.append(q["portal"])
+        if "date_from" in q:
+            where += " AND pubday BETWEEN ? AND ?"
+            args += [q["date_from"], q["date_to"]]
+        started = time.perf_counter()
+        conn.execute(
+            f"SELECT rowid, title, snippet(fts, 1, '<mark>', '</mark>', '…', 30) FROM fts "
+            f"WHERE {where} ORDER BY bm25(fts, 3.0, 1.0) LIMIT 10",
+            args,
+        ).fetchall()
+        conn.execute(f"SELECT count(*) FROM fts WHERE {where}", args).fetchone()
+        for column in ("portal", "category", "substr(pubday, 1, 4)"):
+            conn.execute(
+                f"SELECT {column}, count(*) FROM fts WHERE {where} GROUP BY 1", args
+            ).fetchall()
+        times.append((time.perf_counter() - started) * 1000)
+    conn.close()
+    return times
+
+
+# -- report -------------------------------------------------------------------------------
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def dir_size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def bench_size(size: int, runs: int, nqueries: int, work: Path) -> dict[str, Any]:
+    print(f"\n== {size:,} articles: generating …", flush=True)
+    docs = corpus(size)
+    db = work / f"archive-{size}.sqlite"
+    db.unlink(missing_ok=True)
+    fill_store(f"sqlite:///{db}", docs)
+    qs = queries(docs, nqueries)
+    index_dir = work / f"index-{size}"
+    fts_db = work / f"fts-{size}.sqlite"
+    w_rate, w_rss, w_kids, a1, a2, f_rate = [], [], [], [], [], []
+    w_p50, w_p95, f_p50, f_p95 = [], [], [], []
+    for run in range(runs):
+        print(f"   run {run + 1}/{runs}: whoosh index …", flush=True)
+        stats = whoosh_index(f"sqlite:///{db}", index_dir)
+        w_rate.append(size / stats["seconds"])
+        w_rss.append(stats["rss_kb"] / 1024)
+        w_kids.append(stats["workers_rss_kb"] / 1024)
+        sample = docs[: min(size, 5000)]
+        a1.append(analysis_rate(sample, 1))
+        a2.append(analysis_rate(sample, 2))
+        print(f"   run {run + 1}/{runs}: fts5 index, queries …", flush=True)
+        f_rate.append(fts_index(fts_db, docs))
+        times = whoosh_queries(index_dir, qs)
+        w_p50.append(pct(times, 50))
+        w_p95.append(pct(times, 95))
+        times = fts_queries(fts_db, qs)
+        f_p50.append(pct(times, 50))
+        f_p95.append(pct(times, 95))
+    med = statistics.median
+    return {
+        "size": size,
+        "whoosh_rate": med(w_rate),
+        "analysis_1": med(a1),
+        "analysis_2": med(a2),
+        "fts_rate": med(f_rate),
+        "rss_mb": med(w_rss),
+        "workers_rss_mb": med(w_kids),
+        "whoosh_mb": dir_size(index_dir) / 2**20,
+        "fts_mb": dir_size(fts_db) / 2**20,
+        "store_mb": dir_size(db) / 2**20,
+        "w_p50": med(w_p50),
+        "w_p95": med(w_p95),
+        "f_p50": med(f_p50),
+        "f_p95": med(f_p95),
+        "underthesea": underthesea_rate(docs),
+    }
+
+
+def report(rows: list[dict[str, Any]], runs: int, nqueries: int) -> None:
+    print(f"\nmedians of {runs} run(s); {nqueries} queries per run; 2-core machine\n")
+    header = (
+        "articles",
+        "index art/s",
+        "analysis art/s 1p | 2p",
+        "index/analysis(2p)",
+        "FTS5 art/s",
+        "size MB (ratio)",
+        "FTS5 MB",
+        "p50 ms",
+        "p95 ms",
+        "FTS5 p50|p95",
+        "p95 ratio",
+        "peak RSS MB (workers)",
+    )
+    print(" | ".join(header))
+    print(" | ".join("---" for _ in header))
+    for r in rows:
+        print(
+            " | ".join(
+                [
+                    f"{r['size']:,}",
+                    f"{r['whoosh_rate']:,.0f}",
+                    f"{r['analysis_1']:,.0f} | {r['analysis_2']:,.0f}",
+                    f"{r['analysis_2'] / r['whoosh_rate']:.2f}x slower",
+                    f"{r['fts_rate']:,.0f} ({r['fts_rate'] / r['whoosh_rate']:.1f}x)",
+                    f"{r['whoosh_mb']:,.0f} ({r['whoosh_mb'] / r['fts_mb']:.2f}x FTS5)",
+                    f"{r['fts_mb']:,.0f}",
+                    f"{r['w_p50']:.1f}",
+                    f"{r['w_p95']:.1f}",
+                    f"{r['f_p50']:.1f} | {r['f_p95']:.1f}",
+                    f"{r['w_p95'] / max(r['f_p95'], 1e-9):.1f}x",
+                    f"{r['rss_mb']:,.0f} ({r['workers_rss_mb']:,.0f})",
+                ]
+            )
+        )
+    for r in rows:
+        if r["underthesea"]:
+            print(
+                f"\nreference: underthesea word_tokenize ≈ {r['underthesea']:,.0f} articles/s "
+                f"on one core ({r['size']:,}-article corpus, 100-article sample)"
+            )
+            break
+
+
+def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--_index-run":
+        _index_run(sys.argv[2], sys.argv[3])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated corpus sizes")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument("--workdir", help="work directory (default: a temporary one)")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="vnarchive-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    rows = []
+    try:
+        for size in sizes:
+            rows.append(bench_size(size, args.runs, args.queries, work))
+            report(rows, args.runs, args.queries)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
