@@ -195,6 +195,29 @@ MIGRATIONS: dict[int, list[str]] = {
 
 UpsertOutcome = Literal["new", "changed", "unchanged", "duplicate"]
 
+# The statements of the crawl's hot path, built once: building a Core statement per
+# call costs more than running it on SQLite (a crawl writes one article at a time).
+_SEL_ARTICLE_STATE = sa.select(articles.c.id, articles.c.content_hash, articles.c.status).where(
+    articles.c.id == sa.bindparam("aid")
+)
+_SEL_ALIAS = sa.select(article_urls.c.article_id).where(
+    article_urls.c.url.in_([sa.bindparam("u1"), sa.bindparam("u2")])
+)
+_SEL_TWIN = sa.select(articles.c.id).where(
+    articles.c.portal == sa.bindparam("portal"),
+    articles.c.content_hash == sa.bindparam("hash"),
+    articles.c.title == sa.bindparam("title"),
+)
+_SEL_MAX_SEQ = sa.select(sa.func.max(articles.c.seq))
+_SEL_URL = sa.select(article_urls.c.article_id).where(article_urls.c.url == sa.bindparam("u"))
+_INS_URL = article_urls.insert()
+_INS_ARTICLE = articles.insert()
+_INS_VERSION = versions.insert()
+_SEL_ATTACHMENT = sa.select(attachments.c.id).where(
+    attachments.c.article_id == sa.bindparam("aid"), attachments.c.url == sa.bindparam("u")
+)
+_INS_ATTACHMENT = attachments.insert()
+
 
 class StoreError(RuntimeError):
     """The archive store cannot be opened or is at an unknown schema version."""
@@ -323,7 +346,7 @@ class ArchiveStore:
     # -- articles -----------------------------------------------------------
 
     def _next_seq(self, conn: Connection) -> int:
-        current = conn.execute(sa.select(sa.func.max(articles.c.seq))).scalar()
+        current = conn.execute(_SEL_MAX_SEQ).scalar()
         return int(current or 0) + 1
 
     def max_seq(self) -> int:
@@ -356,32 +379,21 @@ class ArchiveStore:
         canonical = article.canonical_url or article.url
         article_id = article_id_for(canonical)
         with self.writer.begin() as conn:
-            existing = conn.execute(
-                sa.select(articles.c.id, articles.c.content_hash, articles.c.status).where(
-                    articles.c.id == article_id
-                )
-            ).first()
+            existing = conn.execute(_SEL_ARTICLE_STATE, {"aid": article_id}).first()
             if existing is None:
-                alias = conn.execute(
-                    sa.select(article_urls.c.article_id).where(
-                        article_urls.c.url.in_([canonical, article.url])
-                    )
-                ).scalar()
+                alias = conn.execute(_SEL_ALIAS, {"u1": canonical, "u2": article.url}).scalar()
                 if alias is not None:
-                    existing = conn.execute(
-                        sa.select(articles.c.id, articles.c.content_hash, articles.c.status).where(
-                            articles.c.id == alias
-                        )
-                    ).first()
+                    existing = conn.execute(_SEL_ARTICLE_STATE, {"aid": alias}).first()
                     if existing is not None:
                         article_id = existing.id
             if existing is None and article.body_text:
                 twin = conn.execute(
-                    sa.select(articles.c.id).where(
-                        articles.c.portal == article.portal,
-                        articles.c.content_hash == article.content_hash,
-                        articles.c.title == article.title,
-                    )
+                    _SEL_TWIN,
+                    {
+                        "portal": article.portal,
+                        "hash": article.content_hash,
+                        "title": article.title,
+                    },
                 ).scalar()
                 if twin is not None:
                     self._link_url(conn, article.url, twin, "duplicate")
@@ -421,16 +433,16 @@ class ArchiveStore:
                 )
             if existing is None:
                 outcome: UpsertOutcome = "new"
-                conn.execute(
-                    articles.insert().values(
-                        id=article_id,
-                        canonical_url=canonical,
-                        first_seen=now,
-                        last_changed=now,
-                        seq=self._next_seq(conn),
-                        **fields,
-                    )
+                row = dict.fromkeys(c.name for c in articles.columns)
+                row.update(
+                    id=article_id,
+                    canonical_url=canonical,
+                    first_seen=now,
+                    last_changed=now,
+                    seq=self._next_seq(conn),
+                    **fields,
                 )
+                conn.execute(_INS_ARTICLE, row)
             elif existing.content_hash != article.content_hash:
                 outcome = "changed"
                 conn.execute(
@@ -448,44 +460,49 @@ class ArchiveStore:
                 conn.execute(articles.update().where(articles.c.id == article_id).values(update))
             if outcome != "unchanged":
                 conn.execute(
-                    versions.insert().values(
-                        article_id=article_id,
-                        captured_at=now,
-                        title=article.title,
-                        published=article.published,
-                        body_text=article.body_text or "",
-                        content_hash=article.content_hash,
-                        warc_file=warc.file if warc else None,
-                        warc_offset=warc.offset if warc else None,
-                        warc_length=warc.length if warc else None,
-                        warc_record_id=warc.record_id if warc else None,
-                        job_id=job_id,
-                    )
+                    _INS_VERSION,
+                    {
+                        "article_id": article_id,
+                        "captured_at": now,
+                        "title": article.title,
+                        "published": article.published,
+                        "body_text": article.body_text or "",
+                        "content_hash": article.content_hash,
+                        "warc_file": warc.file if warc else None,
+                        "warc_offset": warc.offset if warc else None,
+                        "warc_length": warc.length if warc else None,
+                        "warc_record_id": warc.record_id if warc else None,
+                        "job_id": job_id,
+                    },
                 )
             self._link_url(conn, canonical, article_id, "canonical")
             if article.url != canonical:
                 self._link_url(conn, article.url, article_id, "alias")
             for att in article.attachments:
-                exists = conn.execute(
-                    sa.select(attachments.c.id).where(
-                        attachments.c.article_id == article_id, attachments.c.url == att.url
-                    )
-                ).scalar()
+                exists = conn.execute(_SEL_ATTACHMENT, {"aid": article_id, "u": att.url}).scalar()
                 if exists is None:
                     conn.execute(
-                        attachments.insert().values(
-                            article_id=article_id, url=att.url, name=att.name, status="listed"
-                        )
+                        _INS_ATTACHMENT,
+                        {
+                            "article_id": article_id,
+                            "url": att.url,
+                            "name": att.name,
+                            "status": "listed",
+                            "content_type": None,
+                            "size": None,
+                            "warc_file": None,
+                            "warc_offset": None,
+                            "warc_record_id": None,
+                            "warc_length": None,
+                        },
                     )
         return outcome, article_id
 
     @staticmethod
     def _link_url(conn: Connection, url: str, article_id: str, kind: str) -> None:
-        found = conn.execute(
-            sa.select(article_urls.c.article_id).where(article_urls.c.url == url)
-        ).scalar()
+        found = conn.execute(_SEL_URL, {"u": url}).scalar()
         if found is None:
-            conn.execute(article_urls.insert().values(url=url, article_id=article_id, kind=kind))
+            conn.execute(_INS_URL, {"url": url, "article_id": article_id, "kind": kind})
 
     def link_url(self, url: str, article_id: str, kind: str = "alias") -> None:
         """Record another URL an article is reachable under (kept if already linked)."""

@@ -1,0 +1,255 @@
+"""Crawl benchmark: the sample portals end to end, against the fetch-only and NLP ceilings.
+
+    .venv/bin/python bench/crawl_bench.py [--scale 3] [--runs 3] [--parallel 1]
+
+Serves the sample portals (grown ``--scale`` times, default 3 ≈ 2,100 articles) from
+a local server, then, with politeness delays off, times (median of ``--runs``):
+
+1. the full crawl: ``vnarchive crawl PORTAL`` for every sample portal (fetch, WARC,
+   extraction, pipelines, archive store), into a fresh data directory each run;
+2. fetch only: the same URLs (every 200 response of the full crawl, attachments
+   included) fetched by the same spider with WARC capture but no extraction and no
+   store (``-a urls_file=…``): the ceiling of Scrapy + server + WARC;
+3. extraction alone: ``crawler.pages.extract`` on the archived article pages, in
+   this process (no network): what parsing costs;
+4. underthesea ``text_normalize`` alone on the same article texts: the NLP ceiling
+   (word segmentation never runs in the crawl; this shows where it would stand).
+
+Prints a table of pages/s and articles/s and the ratios to watch.  Never run by the
+tests (no timed assertions anywhere).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+PORTALS = ("sample-sp2010", "sample-liferay62", "sample-liferayqb", "sample-wordpress")
+
+
+def _env(data_dir: Path, samples_url: str, scale: float) -> dict[str, str]:
+    env = os.environ.copy()
+    env.update(
+        VNARCHIVE_DATA=str(data_dir),
+        VNARCHIVE_SAMPLES_URL=samples_url,
+        VNARCHIVE_SAMPLES_SCALE=str(scale),
+        VNARCHIVE_POLITENESS="0",
+        VNARCHIVE_AUTOTHROTTLE="0",
+        VNARCHIVE_DOWNLOAD_DELAY="0",
+        VNARCHIVE_RETRY_BACKOFF="0",
+        VNARCHIVE_PROGRESS_INTERVAL="0",
+    )
+    env.pop("VNARCHIVE_DB_URL", None)
+    return env
+
+
+def _run_portals(commands: list[list[str]], env: dict[str, str], parallel: int) -> float:
+    """Run the crawl commands (at most ``parallel`` at once); wall-clock seconds."""
+    start = time.perf_counter()
+    pending = list(commands)
+    running: list[subprocess.Popen[bytes]] = []
+    while pending or running:
+        while pending and len(running) < parallel:
+            running.append(
+                subprocess.Popen(
+                    pending.pop(0),
+                    cwd=REPO,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                )
+            )
+        for proc in list(running):
+            if proc.poll() is not None:
+                running.remove(proc)
+                if proc.returncode != 0:
+                    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+                    raise SystemExit(f"crawl failed ({proc.args}): {err[-2000:]}")
+        time.sleep(0.02)
+    return time.perf_counter() - start
+
+
+def _counts(data_dir: Path) -> tuple[int, int]:
+    """(pages, articles) of the jobs in a data directory."""
+    from indexer.store import ArchiveStore
+
+    store = ArchiveStore(f"sqlite:///{data_dir / 'archive.sqlite'}")
+    jobs = store.list_jobs(limit=1000)
+    return sum(j["pages"] for j in jobs), store.count_articles()
+
+
+def _ok_urls(data_dir: Path, portal: str) -> list[str]:
+    """Every URL a portal's crawl got a 200 for (pages and attachments)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    urls: list[str] = []
+    for path in (data_dir / "warc" / portal).glob("*.warc.gz"):
+        with open(path, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type != "response":
+                    continue
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                if record.http_headers.get_statuscode() == "200" and not url.endswith(
+                    "/robots.txt"
+                ):
+                    urls.append(url)
+    return list(dict.fromkeys(urls))
+
+
+def _article_pages(data_dir: Path) -> list[tuple[bytes, str, str]]:
+    """(html, url, portal) of every archived article capture."""
+    from crawler.warc import read_capture
+    from indexer.store import ArchiveStore
+
+    os.environ["VNARCHIVE_DATA"] = str(data_dir)
+    store = ArchiveStore(f"sqlite:///{data_dir / 'archive.sqlite'}")
+    out = []
+    for row in store.iter_articles():
+        capture = read_capture(row["warc_file"], row["warc_offset"])
+        out.append((capture.body, capture.url, row["portal"]))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=3.0, help="sample size multiplier")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--parallel", type=int, default=1, help="portal crawls at once")
+    parser.add_argument("--keep", action="store_true", help="keep the data directories")
+    args = parser.parse_args()
+
+    os.environ["VNARCHIVE_SAMPLES_SCALE"] = str(args.scale)
+    from crawler.samples.server import start_in_thread
+
+    server = start_in_thread("127.0.0.1", 0)
+    samples_url = server.base_url
+    os.environ["VNARCHIVE_SAMPLES_URL"] = samples_url
+    root = Path(tempfile.mkdtemp(prefix="vnarchive-bench-"))
+    py = sys.executable
+    try:
+        # 1. full crawls
+        full_times: list[float] = []
+        pages = articles = 0
+        last_full: Path | None = None
+        for run in range(args.runs):
+            data_dir = root / f"full-{run}"
+            env = _env(data_dir, samples_url, args.scale)
+            cmds = [[py, "-m", "vnarchive", "crawl", p, "--quiet"] for p in PORTALS]
+            full_times.append(_run_portals(cmds, env, args.parallel))
+            pages, articles = _counts(data_dir)
+            last_full = data_dir
+            print(f"  full crawl run {run + 1}: {full_times[-1]:.1f} s", file=sys.stderr)
+        assert last_full is not None
+
+        # 2. fetch only, the same URLs
+        url_files = {}
+        fetch_pages = 0
+        for portal in PORTALS:
+            urls = _ok_urls(last_full, portal)
+            fetch_pages += len(urls)
+            path = root / f"{portal}.urls"
+            path.write_text("\n".join(urls) + "\n", encoding="utf-8")
+            url_files[portal] = path
+        fetch_times: list[float] = []
+        for run in range(args.runs):
+            data_dir = root / f"fetch-{run}"
+            env = _env(data_dir, samples_url, args.scale)
+            cmds = [
+                [
+                    py,
+                    "-m",
+                    "scrapy",
+                    "crawl",
+                    "portal",
+                    "-a",
+                    f"portal={p}",
+                    "-a",
+                    f"urls_file={url_files[p]}",
+                    "-s",
+                    "LOG_LEVEL=WARNING",
+                    "-s",
+                    "VNARCHIVE_PROGRESS=0",
+                    "-s",
+                    "VNARCHIVE_SUMMARY=0",
+                ]
+                for p in PORTALS
+            ]
+            fetch_times.append(_run_portals(cmds, env, args.parallel))
+            print(f"  fetch-only run {run + 1}: {fetch_times[-1]:.1f} s", file=sys.stderr)
+
+        # 3. extraction alone and 4. underthesea normalisation alone, in this process
+        from crawler.pages import extract
+        from crawler.profiles import get_profile
+
+        pages_html = _article_pages(last_full)
+        profiles = {p: get_profile(p) for p in PORTALS}
+        extract_times = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            for body, url, portal in pages_html:
+                extract(body, url, profile=profiles[portal])
+            extract_times.append(time.perf_counter() - start)
+
+        from underthesea import text_normalize
+
+        from indexer.store import ArchiveStore
+
+        store = ArchiveStore(f"sqlite:///{last_full / 'archive.sqlite'}")
+        texts = [f"{r['title']}\n\n{r['body_text']}" for r in store.iter_articles()]
+        chars = sum(len(t) for t in texts)
+        nlp_times = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            for text in texts:
+                text_normalize(text)
+            nlp_times.append(time.perf_counter() - start)
+    finally:
+        server.shutdown()
+        server.server_close()
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+        else:
+            print(f"data kept in {root}", file=sys.stderr)
+
+    full = statistics.median(full_times)
+    fetch = statistics.median(fetch_times)
+    ext = statistics.median(extract_times)
+    nlp = statistics.median(nlp_times)
+    rows = [
+        ("full crawl (fetch+WARC+extract+store)", pages, articles, full),
+        ("fetch only (same URLs, WARC, no extract/store)", fetch_pages, None, fetch),
+        ("extraction alone (archived article pages)", len(pages_html), len(pages_html), ext),
+        ("underthesea text_normalize alone (same texts)", None, len(texts), nlp),
+    ]
+    print(
+        f"\ncrawl benchmark: {len(PORTALS)} sample portals x{args.scale:g}, "
+        f"{articles} articles, median of {args.runs}, {args.parallel} crawl(s) at once\n"
+    )
+    header = f"{'what':48} {'pages':>6} {'articles':>8} {'seconds':>8} {'pages/s':>8} {'art/s':>8}"
+    print(header)
+    print("-" * len(header))
+    for name, n_pages, n_articles, secs in rows:
+        pps = f"{n_pages / secs:8.1f}" if n_pages else f"{'-':>8}"
+        aps = f"{n_articles / secs:8.1f}" if n_articles else f"{'-':>8}"
+        print(f"{name:48} {n_pages or '-':>6} {n_articles or '-':>8} {secs:8.2f} {pps} {aps}")
+    print(
+        f"\nfull crawl / fetch-only ceiling: {(pages / full) / (fetch_pages / fetch):.2f} "
+        f"(pages/s)\n"
+        f"full crawl / NLP ceiling:        {(articles / full) / (len(texts) / nlp):.3f} "
+        f"(articles/s; text_normalize runs at {chars / nlp / 1e6:.2f} M chars/s)\n"
+        f"extraction share of a full crawl: {ext / full:.0%} of its wall time"
+    )
+
+
+if __name__ == "__main__":
+    main()
