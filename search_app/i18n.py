@@ -71,9 +71,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "vi": "Kho lưu trữ chưa có bài nào được lập chỉ mục.",
         "en": "The archive has no indexed article yet.",
     },
+    "empty_archive_hint": {
+        "vi": "Thu thập một cổng thông tin rồi lập chỉ mục: `vnarchive crawl <cổng>` rồi `vnarchive index`.",
+        "en": "Crawl a portal, then index it: `vnarchive crawl <portal>`, then `vnarchive index`.",
+    },
     "index_missing": {
-        "vi": "Chưa có chỉ mục tìm kiếm: hãy chạy `vnarchive index`.",
-        "en": "No search index yet: run `vnarchive index`.",
+        "vi": "Kho đã có bài nhưng chưa được lập chỉ mục tìm kiếm: hãy chạy `vnarchive index`.",
+        "en": "The archive has articles but no search index yet: run `vnarchive index`.",
     },
     "browse_all": {"vi": "Tất cả bài viết, mới nhất trước", "en": "All articles, newest first"},
     "timeline": {"vi": "Số bài theo tháng", "en": "Articles per month"},

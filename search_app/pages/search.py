@@ -56,6 +56,10 @@ def search_page(
                 for value, count in counts.items()
             ]
     context["facets"] = facets
+    browsing = not any((raw.q, raw.portal, raw.province, raw.category, raw.date_from, raw.date_to))
+    if result is not None and browsing and not result.get("total"):
+        # nothing at all to show: say why (no article archived, or none indexed yet)
+        context["archive_state"] = "index_missing" if portals else "empty_archive"
     if result is not None:
         per_page = int(result.get("per_page") or 20)
         context["pages"] = max(1, math.ceil(int(result.get("total") or 0) / per_page))

@@ -35,7 +35,7 @@ def profile(portal: str = PORTAL):  # type: ignore[no-untyped-def]
 
 
 def crawl(admin: AdminStore, portal: str = PORTAL) -> dict:
-    runner = CrawlRunner(admin, max_pages=6, probe_health=True)
+    runner = CrawlRunner(admin, max_pages=10, probe_health=True)
     return runner.wait(runner.start(portal), timeout=180)
 
 

@@ -48,7 +48,7 @@ def only(*ids: str):  # type: ignore[no-untyped-def]
 
 
 def make_scheduler(admin: AdminStore, *ids: str, **settings: object) -> CrawlScheduler:
-    values = {"poll_seconds": 0.5, "max_pages": 4, "probe_health": True} | settings
+    values = {"poll_seconds": 0.5, "max_pages": 10, "probe_health": True} | settings
     return CrawlScheduler(admin, SchedulerSettings(**values), profiles=only(*ids))
 
 

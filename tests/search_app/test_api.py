@@ -200,3 +200,6 @@ def test_empty_archive_answers_empty_results(tmp_path) -> None:  # type: ignore[
         assert body["total"] == 0 and body["results"] == []
         assert empty.get("/api/portals").json() == {"total": 0, "portals": []}
         assert_error(empty.get("/api/articles/0123456789abcdef"), 404)
+        home = empty.get("/").text
+        assert 'data-state="empty_archive"' in home and "vnarchive crawl" in home
+        assert 'id="no-results"' in empty.get("/", params={"q": "x"}).text

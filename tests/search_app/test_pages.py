@@ -256,3 +256,15 @@ def test_serve_command_prints_the_address_and_serves(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_home_says_when_the_index_is_missing(tmp_path: Path, web_archive) -> None:
+    import shutil
+
+    from search_app.app import create_app
+
+    shutil.copy(web_archive.data_dir / "archive.sqlite", tmp_path / "archive.sqlite")
+    with TestClient(create_app(tmp_path), raise_server_exceptions=False) as client:
+        home = client.get("/").text
+        assert 'data-state="index_missing"' in home and "vnarchive index" in home
+        assert client.get("/portals").text.count("<tr data-portal=") == 3  # the store still shows
