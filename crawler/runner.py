@@ -106,6 +106,13 @@ def run_crawl(
         return CrawlOutcome(EXIT_USAGE, None, str(exc.args[0]))
     except (ProfileError, ValueError) as exc:
         return CrawlOutcome(EXIT_USAGE, None, str(exc))
+    if job_id is not None:
+        from indexer.store import ArchiveStore
+
+        row = ArchiveStore().get_job(job_id)
+        if row is None or row["portal"] != portal_id:
+            detail = "no crawl job" if row is None else f"{portal_id!r} is not the portal of job"
+            return CrawlOutcome(EXIT_USAGE, None, f"--job-id {job_id}: {detail} {job_id}")
     overrides = dict(overrides or {})
     if "LOG_LEVEL" not in overrides:
         overrides["LOG_LEVEL"] = "WARNING"  # the full log goes to the job's log file
