@@ -54,8 +54,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "apply": {"vi": "Áp dụng", "en": "Apply"},
     "clear_filters": {"vi": "Bỏ lọc", "en": "Clear filters"},
     "results_count": {
-        "vi": "{total} kết quả ({seconds} giây)",
-        "en": "{total} results ({seconds} s)",
+        "vi": "{total} kết quả ({ms} ms)",
+        "en": "{total} results ({ms} ms)",
     },
     "results_range": {"vi": "Hiển thị {start}–{end}", "en": "Showing {start}–{end}"},
     "no_results": {
