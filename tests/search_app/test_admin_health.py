@@ -65,7 +65,6 @@ def test_layout_change_is_flagged(admin: AdminStore, samples_url: str) -> None:
     # the layout comes back: the next crawl clears the flag (the flag is not sticky)
     control(samples_url, PORTAL, "normal")
     crawl(admin)
-    crawl(admin)
     assert "layout_changed" not in {f["flag"] for f in admin.health(PORTAL).get(PORTAL, [])}
 
 
