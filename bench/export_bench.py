@@ -9,7 +9,7 @@ memory of one run says nothing about another) beside two ceilings:
 ``store``   the rows as the export reads them (store batches + attachments), no writing
 
 Prints the median of ``--runs`` runs per line.  ``peak RSS`` is the child's
-``ru_maxrss``; ``over base`` is that minus the RSS measured just before the export
+``ru_maxrss``; ``over base`` is that minus the RSS the child had just before the export
 started (interpreter, pyarrow and SQLAlchemy loaded): what the export itself costs.
 
     python bench/export_bench.py                 # 100k articles, 3 runs
@@ -152,6 +152,15 @@ def build_archive(db_url: str, rows: int, *, seed: int = 6) -> None:
                 conn.execute(attachments.insert(), files)
 
 
+def _current_rss_kb() -> int:
+    """The resident set size now (Linux /proc), in KB; else the peak so far."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") // 1024
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _child(kind: str, db_url: str, out: str) -> None:
     """Run one measured export (or ceiling) and print its figures as JSON."""
     import sqlite3
@@ -160,7 +169,7 @@ def _child(kind: str, db_url: str, out: str) -> None:
     from indexer.store import ArchiveStore
 
     store = ArchiveStore(db_url)
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = _current_rss_kb()
     started = time.perf_counter()
     size = 0
     if kind == "select":

@@ -608,6 +608,10 @@ class JsonlRenderer(Renderer):
             self.sink.write(("\n".join(lines) + "\n").encode("utf-8", "replace"))
 
 
+_DICTIONARY_FIELDS = {"portal", "province", "district", "category", "author", "credit"}
+_DICTIONARY_FIELDS |= {"warc_file", "status", "published_precision"}
+
+
 def _arrow_pool() -> pa.MemoryPool:
     """jemalloc when pyarrow has it: it hands freed row groups back to the system.
 
@@ -640,7 +644,12 @@ class ParquetRenderer(Renderer):
         )
         self._pool = _arrow_pool()
         self._writer = pq.ParquetWriter(
-            sink, self.schema, compression="zstd", memory_pool=self._pool
+            sink,
+            self.schema,
+            compression="zstd",
+            # dictionary-encode only the columns that repeat; unique texts gain nothing
+            use_dictionary=[n for n in self.fields if n in _DICTIONARY_FIELDS],
+            memory_pool=self._pool,
         )
         self._pending: list[pa.RecordBatch] = []
         self._pending_bytes = 0

@@ -41,7 +41,8 @@ from indexer.export import ExportRequest, write_export
 from indexer.store import ArchiveStore
 store = ArchiveStore(sys.argv[1])
 fmt = sys.argv[3]
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with open("/proc/self/statm") as statm:  # the RSS now (ru_maxrss is a high-water mark)
+    base = int(statm.read().split()[1]) * resource.getpagesize() // 1024
 with open(sys.argv[2], "wb") as handle:
     result = write_export(store, ExportRequest(excel=fmt == "csv"), fmt, handle)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
