@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import heapq
 import html
+import itertools
 import logging
 import re
 import threading
@@ -71,7 +72,7 @@ MAX_PAGE = 10_000
 SORTS = ("relevance", "newest", "oldest")
 TITLE_BOOST = 3.0
 BODY_BOOST = 1.0
-ADJACENCY_BOOST = 1.0
+ADJACENCY_BOOST = 4.0
 SNIPPET_CHARS = 240
 _TIE_MARGIN = 20  # extra hits fetched so equal scores can be re-ordered newest first
 _FILTER_FIELDS = ("portal", "province", "district", "category", "year")
@@ -936,10 +937,26 @@ def iter_matching_ids(params: SearchParams, index_dir: Path | str | None = None)
 # -- did you mean --------------------------------------------------------------------
 
 
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance of two short words."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
 def _did_you_mean(searcher: Searcher, params: SearchParams, parsed: ParsedQuery) -> str | None:
-    """A corrected query string that has results, or None."""
-    replacements: list[tuple[int, int, str]] = []
+    """A corrected query string that has results, or None.
+
+    Each query word the index does not know gets up to three spellings it does
+    know (closest first, then the most frequent); the first combination with
+    results wins.
+    """
     reader = searcher.reader()
+    slots: list[tuple[int, int, list[str]]] = []
     for clause in parsed.clauses():
         exact = clause.accented
         fieldname = "body" if exact else "body_f"
@@ -950,17 +967,21 @@ def _did_you_mean(searcher: Searcher, params: SearchParams, parsed: ParsedQuery)
                 "title" if exact else "title_f", term
             ):
                 continue
-            suggestions = corrector.suggest(term, limit=8, maxdist=2, prefix=1)
-            if suggestions:
-                best = max(suggestions, key=lambda s: reader.doc_frequency(fieldname, s))
-                replacements.append((span[0], span[1], best))
-    if not replacements:
+            found = corrector.suggest(term, limit=10, maxdist=2, prefix=1)
+            ranked = sorted(
+                found, key=lambda w: (_edit_distance(term, w), -reader.doc_frequency(fieldname, w))
+            )
+            if ranked:
+                slots.append((span[0], span[1], ranked[:3]))
+    if not slots or len(slots) > 4:
         return None
-    out = params.q
-    for start, end, text in sorted(replacements, reverse=True):
-        out = out[:start] + text + out[end:]
-    plan = _plan(searcher, replace(params, q=out, page=1))
-    return out if plan.docs else None
+    for choice in itertools.islice(itertools.product(*(c for _, _, c in slots)), 27):
+        out = params.q
+        for (start, end, _), word in sorted(zip(slots, choice, strict=True), reverse=True):
+            out = out[:start] + word + out[end:]
+        if _plan(searcher, replace(params, q=out, page=1)).docs:
+            return out
+    return None
 
 
 # -- highlighting --------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from crawler.items import Article
+from crawler.items import Article, Attachment
 from indexer.store import ArchiveStore
 from indexer.text import content_hash, normalize
 from indexer.writer import update_index
@@ -36,6 +36,7 @@ def load_docs(store: ArchiveStore, docs: Iterable[dict[str, Any]]) -> dict[str, 
     ids = {}
     for doc in docs:
         doc = dict(doc)
+        doc.pop("truth_id", None)
         province, district = doc.pop("province", None), doc.pop("district", None)
         _outcome, article_id = store.upsert_article(
             make_article(**doc), province=province, district=district
@@ -57,28 +58,35 @@ def build_archive(
 
 
 def truth_articles() -> list[dict[str, Any]]:
-    """Every article of the sample portals' ground truth, as store-ready dicts."""
+    """Every article of the sample portals' ground truth, as store-ready dicts.
+
+    Truth URLs are relative to the portal; they become ``https://<portal>.sample/<url>``.
+    Each dict keeps the truth's ``truth_id`` and ``attachments`` (names and URLs).
+    """
     docs = []
     for path in sorted(TRUTH_DIR.glob("*.json")):
         data = json.loads(path.read_text("utf-8"))
-        portal = data.get("portal") or data.get("id") or path.stem
-        province = data.get("province")
-        district = data.get("district")
+        portal = data.get("portal") or path.stem
         for art in data.get("articles", []):
             if not art.get("title") or not art.get("url"):
                 continue
+            url = f"https://{portal}.sample/{art['url'].lstrip('/')}"
             docs.append(
                 {
-                    "url": art["url"],
-                    "canonical_url": art.get("canonical_url") or art["url"],
+                    "truth_id": str(art.get("id")),
+                    "url": url,
                     "title": art["title"],
                     "portal": portal,
                     "published": art.get("published"),
                     "category": art.get("category"),
                     "summary": art.get("summary"),
                     "body_text": art.get("body_text") or "",
-                    "province": art.get("province") or province,
-                    "district": art.get("district") or district,
+                    "attachments": [
+                        Attachment(url=f"https://{portal}.sample/{a['url']}", name=a["name"])
+                        for a in art.get("attachments") or []
+                    ],
+                    "province": data.get("province"),
+                    "district": data.get("district"),
                 }
             )
     return docs
