@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.matching import FilterMatcher
+from whoosh.matching import FilterMatcher, ListMatcher, NullMatcher
 from whoosh.query import TermNotFound
 from whoosh.searching import Searcher
 
@@ -75,6 +75,9 @@ BODY_BOOST = 1.0
 ADJACENCY_BOOST = 4.0
 SNIPPET_CHARS = 240
 _TIE_MARGIN = 20  # extra hits fetched so equal scores can be re-ordered newest first
+# At most this many matches of a tier are scored (Whoosh scores in pure Python, ~25 µs a
+# document); a larger match set is narrowed to its best candidates first (see _pool).
+RANK_LIMIT = 500
 _FILTER_FIELDS = ("portal", "province", "district", "category", "year")
 _TEXT_FIELDS = ("title", "body")
 
@@ -489,9 +492,9 @@ def _pairs(keys: list[str]) -> list[str]:
 def _clause_query(clause: Clause, exact: bool) -> wq.Query:
     """The scoring query of one clause on the exact or the folded copy of its fields.
 
-    A phrase is a position check in titles, and in bodies the conjunction of its
-    neighbouring pairs (``"a b c"`` = ``a b`` and ``b c`` in the body's folded bigram
-    field), with the exact syllables too in the exact tier.
+    A phrase is the conjunction of its neighbouring pairs in the field's folded
+    bigram copy (``"a b c"`` = ``a b`` and ``b c``), plus its exact syllables in the
+    exact tier.
     """
     keys = _keys(clause, exact)
     parts: list[wq.Query] = []
@@ -500,14 +503,12 @@ def _clause_query(clause: Clause, exact: bool) -> wq.Query:
         boost = TITLE_BOOST if name == "title" else BODY_BOOST
         if len(keys) == 1:
             parts.append(wq.Term(fieldname, keys[0], boost=boost))
-        elif name == "title":
-            parts.append(wq.Phrase(fieldname, keys, boost=boost))
-        else:  # folded pairs for adjacency, plus the exact syllables in the exact tier
-            pairs = _pairs([fold_token(k) for k in keys])
-            terms = [wq.Term("body_bi_f", pair, boost=boost) for pair in pairs]
-            if exact:
-                terms += [wq.Term("body", k, boost=boost) for k in dict.fromkeys(keys)]
-            parts.append(terms[0] if len(terms) == 1 else wq.And(terms))
+            continue
+        pairs = _pairs([fold_token(k) for k in keys])
+        terms = [wq.Term(f"{name}_bi_f", pair, boost=boost) for pair in pairs]
+        if exact:
+            terms += [wq.Term(name, k, boost=boost) for k in dict.fromkeys(keys)]
+        parts.append(terms[0] if len(terms) == 1 else wq.And(terms))
     return parts[0] if len(parts) == 1 else wq.Or(parts)
 
 
@@ -520,9 +521,8 @@ def _adjacency(clauses: list[Clause], exact: bool) -> list[wq.Query]:
         if any(c.quoted or c.fieldname or len(c.keys) != 1 for c in (left, right)):
             continue
         keys = _keys(left, exact) + _keys(right, exact)
-        title = "title" if exact else "title_f"
-        out.append(wq.Phrase(title, keys, boost=ADJACENCY_BOOST * TITLE_BOOST))
         pair = bigram_key(*(fold_token(k) for k in keys))
+        out.append(wq.Term("title_bi_f", pair, boost=ADJACENCY_BOOST * TITLE_BOOST))
         out.append(wq.Term("body_bi_f", pair, boost=ADJACENCY_BOOST * BODY_BOOST))
     return out
 
@@ -605,20 +605,14 @@ class _Matcher:
         keys = _keys(clause, exact)
         out: set[int] = set()
         for name in _fields(clause):
-            fieldname = name if exact else f"{name}_f"
             if len(keys) == 1:
-                out |= self.term(fieldname, keys[0])
-            elif name == "title":
-                candidates = set.intersection(*(self.term(fieldname, k) for k in keys))
-                if candidates:
-                    phrase = wq.Phrase(fieldname, keys)
-                    out |= set(self.searcher.docs_for_query(phrase)) & candidates
-            else:
-                pairs = _pairs([fold_token(k) for k in keys])
-                found = set.intersection(*(self.term("body_bi_f", p) for p in pairs))
-                for key in dict.fromkeys(keys) if exact else ():
-                    found &= self.term("body", key)
-                out |= found
+                out |= self.term(name if exact else f"{name}_f", keys[0])
+                continue
+            pairs = _pairs([fold_token(k) for k in keys])
+            found = set.intersection(*(self.term(f"{name}_bi_f", p) for p in pairs))
+            for key in dict.fromkeys(keys) if exact else ():
+                found &= self.term(name, key)
+            out |= found
         return out
 
     def node(self, node: Clause | Node, exact: bool) -> set[int] | None:
@@ -809,6 +803,83 @@ def _by_date(searcher: Searcher, docs: set[int], sort: str, limit: int | None) -
     return pick(limit, docs, key=order[0])
 
 
+class _PoolMatcher(ListMatcher):
+    """The documents of a pool, in order, contributing nothing to the score."""
+
+    def score(self) -> float:
+        return 0.0
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+
+class _PoolQuery(wq.Query):
+    """Matches a fixed set of documents: ANDed with a scoring query, Whoosh visits only them."""
+
+    def __init__(self, searcher: Searcher, docs: set[int]) -> None:
+        self.per_leaf: dict[int, list[int]] = {}
+        leaves = searcher.leaf_searchers()
+        ordered = sorted(docs)
+        for n, (leaf, offset) in enumerate(leaves):
+            end = leaves[n + 1][1] if n + 1 < len(leaves) else None
+            local = [d - offset for d in ordered if d >= offset and (end is None or d < end)]
+            self.per_leaf[id(leaf)] = local
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def is_leaf(self) -> bool:
+        return True
+
+    def estimate_size(self, ixreader: Any) -> int:
+        return sum(len(ids) for ids in self.per_leaf.values())
+
+    def estimate_min_size(self, ixreader: Any) -> int:
+        return self.estimate_size(ixreader)
+
+    def matcher(self, searcher: Searcher, context: Any = None) -> Any:
+        ids = self.per_leaf.get(id(searcher))
+        return _PoolMatcher(ids) if ids else NullMatcher()
+
+
+def _pool(
+    searcher: Searcher, plan: _Plan, allowed: set[int], exact: bool
+) -> tuple[set[int], list[int]]:
+    """(documents to score, the other matches newest first) for a tier's matches.
+
+    Up to RANK_LIMIT matches are all scored.  Beyond that, the candidates are the
+    matches holding every positive word in the title, or the unquoted words side by
+    side in the body; the newest RANK_LIMIT of them are scored and every other match
+    follows, newest first.  Scoring tens of thousands of documents in Python would
+    take seconds, and such a query ("của", "năm") has no meaningful order anyway.
+    """
+    if len(allowed) <= RANK_LIMIT:
+        return allowed, []
+    matcher = _Matcher(searcher)
+    root = plan.parsed.root
+    plain = [c for c in root.children if isinstance(c, Clause)] if root.op == "and" else []
+    candidates: set[int] = set()
+    if plain:
+        in_title = None
+        for clause in plain:
+            title_only = replace(clause, fieldname=clause.fieldname or "title")
+            found = matcher.clause(title_only, exact)
+            in_title = found if in_title is None else in_title & found
+        candidates |= in_title or set()
+        keys = [fold_token(k) for c in plain if not c.fieldname for k in c.keys]
+        if len(keys) > 1:
+            candidates |= set.intersection(*(matcher.term("body_bi_f", p) for p in _pairs(keys)))
+    candidates &= allowed
+    newest = _columns(searcher)["newest"]
+    if len(candidates) > RANK_LIMIT:
+        candidates = set(heapq.nlargest(RANK_LIMIT, candidates, key=lambda d: newest[d] or 0))
+    rest = allowed - candidates
+    return candidates, sorted(rest, key=lambda d: (newest[d] or 0, -d), reverse=True)
+
+
 def _ranked(
     searcher: Searcher, plan: _Plan, sort: str, limit: int | None
 ) -> list[tuple[int, float]]:
@@ -816,24 +887,28 @@ def _ranked(
     if sort in ("newest", "oldest") or plan.rank_full is None:
         return [(d, 0.0) for d in _by_date(searcher, plan.docs, sort, limit)]
     newest = _columns(searcher)["newest"]
-    tiers: list[tuple[wq.Query, set[int]]] = []
+    tiers: list[tuple[wq.Query, set[int], bool]] = []
     if plan.rank_exact is not None and plan.exact_docs:
-        tiers.append((plan.rank_exact, plan.exact_docs))
-        tiers.append((plan.rank_full, plan.docs - plan.exact_docs))
+        tiers.append((plan.rank_exact, plan.exact_docs, True))
+        tiers.append((plan.rank_full, plan.docs - plan.exact_docs, False))
     else:
-        tiers.append((plan.rank_full, plan.docs))
+        tiers.append((plan.rank_full, plan.docs, False))
     out: list[tuple[int, float]] = []
-    for query, allowed in tiers:
+    for query, allowed, exact in tiers:
         want = None if limit is None else limit - len(out)
         if (want is not None and want <= 0) or not allowed:
             continue
-        fetch = None if want is None else want + _TIE_MARGIN
-        hits = searcher.search(query, limit=fetch, filter=allowed)
-        scored = [(hit.docnum, float(hit.score or 0.0)) for hit in hits]
-        seen = {d for d, _ in scored}
-        if want is None and len(seen) < len(allowed):  # matched by sets but not scored
-            scored += [(d, 0.0) for d in allowed - seen]
-        scored.sort(key=lambda ds: (-round(ds[1], 6), -(newest[ds[0]] or 0)))
+        pool, rest = _pool(searcher, plan, allowed, exact)
+        scored: list[tuple[int, float]] = []
+        if pool:
+            fetch = None if want is None else want + _TIE_MARGIN
+            hits = searcher.search(wq.And([query, _PoolQuery(searcher, pool)]), limit=fetch)
+            scored = [(hit.docnum, float(hit.score or 0.0)) for hit in hits]
+            if want is None:  # every match of the pool, even one the scorer skipped
+                seen = {d for d, _ in scored}
+                scored += [(d, 0.0) for d in pool - seen]
+            scored.sort(key=lambda ds: (-round(ds[1], 6), -(newest[ds[0]] or 0)))
+        scored += [(d, 0.0) for d in rest[: None if want is None else want]]
         out.extend(scored if want is None else scored[:want])
     return out
 

@@ -2,12 +2,13 @@
 
 Text fields come in pairs: ``title``/``body`` hold syllables with their
 diacritics (exact matches, ranked first), ``title_f``/``body_f`` the folded
-twins (matches for queries typed without diacritics).  ``body_bi_f`` holds the
-body's neighbouring syllable pairs (folded), so phrases and adjacency in long
-bodies are term lookups; titles are short, their phrases use positions.  Every
-posting costs indexing time (Whoosh's posting pool is pure Python), so bodies keep
-no positions and there is no exact bigram field: an exact phrase in a body is its
-exact syllables plus its folded pairs.  Filters and facets use
+twins (matches for queries typed without diacritics).  ``title_bi_f`` and
+``body_bi_f`` hold the neighbouring syllable pairs (folded), so phrases and
+adjacency are term lookups instead of Whoosh's slow position checks: a phrase
+matches where all its neighbouring pairs occur (``"a b c"``: ``a b`` and ``b c``),
+and an exact phrase also needs its exact syllables.  Every posting costs indexing
+time (Whoosh's posting pool is pure Python), hence no positions and no exact
+bigram field.  Filters and facets use
 keyword fields: ``portal``, ``province_key``/``district_key``/``category_key``
 (folded, lowercase, so ``quang binh`` filters ``Quảng Bình``), ``pubday``
 (``YYYYMMDD``) and ``year``.  ``newest``/``oldest`` are sort keys (articles
@@ -28,7 +29,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from indexer.analysis import bigram_analyzer, exact_analyzer, folded_analyzer
 from indexer.text import fold_lower, normalize
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MAX_BODY_CHARS = 300_000  # crawled text is hostile: bound what one article puts in the index
 MAX_TITLE_CHARS = 1_000
 _NO_DATE_OLDEST = 999_999_999_999
@@ -53,8 +54,9 @@ def build_schema() -> Schema:
         year=ID(sortable=True),
         newest=NUMERIC(int, bits=64, signed=True, sortable=True),
         oldest=NUMERIC(int, bits=64, signed=True, sortable=True),
-        title=TEXT(analyzer=exact_analyzer(), stored=True, phrase=True),
-        title_f=TEXT(analyzer=folded_analyzer(), phrase=True),
+        title=TEXT(analyzer=exact_analyzer(), stored=True, phrase=False),
+        title_f=TEXT(analyzer=folded_analyzer(), phrase=False),
+        title_bi_f=TEXT(analyzer=bigram_analyzer(folded=True), phrase=False),
         body=TEXT(analyzer=exact_analyzer(), stored=True, phrase=False),
         body_f=TEXT(analyzer=folded_analyzer(), phrase=False),
         body_bi_f=TEXT(analyzer=bigram_analyzer(folded=True), phrase=False),
@@ -106,6 +108,7 @@ def article_document(
         "published": article.get("published") or "",
         "title": title,
         "title_f": title,
+        "title_bi_f": title,
         "body": body,
         "body_f": body,
         "body_bi_f": body,

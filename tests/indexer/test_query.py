@@ -405,3 +405,22 @@ def test_search_follows_index_updates(tmp_path) -> None:
     assert [h["url"] for h in result["results"]] == ["https://a.vn/2"]
     update_index(store, index_dir, rebuild=True)
     assert search(SearchParams(q="lũ"), index_dir)["total"] == 1
+
+
+def test_large_match_sets_score_their_best_candidates(archive, monkeypatch) -> None:
+    """Beyond RANK_LIMIT matches, title and side-by-side matches are scored, the rest follow."""
+    import indexer.query as query_module
+
+    full = names(archive, "huyện")
+    monkeypatch.setattr(query_module, "RANK_LIMIT", 2)
+    narrowed = names(archive, "huyện")
+    assert sorted(narrowed) == sorted(full)  # the same matches
+    # no title holds "huyện": nothing is scored, all five follow newest first
+    dates = [CORPUS[n]["published"] for n in narrowed]
+    assert dates == sorted(dates, reverse=True)
+    # "tuyen hoa" side by side in the body: candidates, scored, newest two kept
+    found = names(archive, "tuyen hoa")
+    assert set(found) == {"nam2", "giaoban", "lut"}
+    assert set(found[:2]) == {"nam2", "giaoban"}  # the two newest candidates are scored first
+    ids = list(iter_matching_ids(SearchParams(q="huyện"), archive["index_dir"]))
+    assert [archive["names"][i] for i in ids] == narrowed
