@@ -18,10 +18,19 @@ Diacritics are optional: a query typed without them matches the folded copy of
 the text (``tuyen hoa`` finds ``Tuyên Hóa``, ``dak`` finds ``Đắk``).  A query typed
 with them ranks the articles holding exactly those words first, then those that
 only match after folding (``năm`` before ``nam``).  Within a tier: BM25F with
-titles weighing 3x the body, adjacent query syllables rewarded, newer first on
-equal scores.  A malformed query is read as well as it can be (unbalanced quotes
-and parentheses closed, lone operators dropped); a query that cannot be run
-raises :class:`QueryError` with a message for the user.
+titles weighing 3x the body, neighbouring query words found side by side
+rewarded, newer first on equal scores.
+
+How it runs: which articles match is computed with set algebra over whole
+posting lists (fast, exact totals and facets); only the ranking uses Whoosh's
+scorer, on at most ``RANK_LIMIT`` candidates per tier (see :func:`_pool`).  A
+phrase matches where all its neighbouring syllable pairs occur (``"a b c"``:
+``a b`` and ``b c``), read from bigram fields instead of positions.
+
+A malformed query is read as well as it can be (unbalanced quotes and
+parentheses closed, lone operators dropped); a request that cannot be run
+raises :class:`QueryError` with a message for the user (``field`` names the
+parameter at fault).
 """
 
 from __future__ import annotations
