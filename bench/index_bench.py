@@ -23,9 +23,9 @@ the analysis deliberately does not use word segmentation (see
 ``indexer.analysis``).
 
 Run: ``.venv/bin/python bench/index_bench.py [--sizes 10000,100000] [--runs 3]``.
-On the 2-core dev machine a full run takes about 45 minutes (10k: ~4 min;
-100k: ~40 min, mostly indexing 3 × 100k articles); ``--sizes 2000 --runs 1``
-takes well under a minute.  Work files go to a temporary directory (``--keep``
+On the 2-core dev machine a full run takes about an hour (10k: ~10 min;
+100k: ~50 min, mostly indexing 3 × 100k articles at ~100 articles/s);
+``--sizes 2000 --runs 1`` takes about a minute.  Work files go to a temporary directory (``--keep``
 leaves it).
 """
 
