@@ -60,6 +60,10 @@ def article_page(
     terms = query_terms(q)
     body = [mark_terms(p, terms) for p in paragraphs(article.get("body_text"))]
     title = mark_terms(article.get("title") or "", terms)
+    # Most portals repeat their lead (sapo) as the body's first paragraph: show it once.
+    summary = (article.get("summary") or "").strip()
+    if summary and (article.get("body_text") or "").startswith(summary):
+        summary = ""
     version_diff = None
     if len(versions) > 1:
         newer = diff if diff is not None and 2 <= diff <= len(versions) else len(versions)
@@ -84,6 +88,7 @@ def article_page(
     context = {
         "article": article,
         "title_html": title,
+        "summary_html": mark_terms(summary, terms) if summary else None,
         "body": body,
         "q": q,
         "versions": versions,
