@@ -14,7 +14,7 @@ help:
 	@echo "make demo    serve the sample portals, crawl them, index them, serve the search page"
 	@echo "make test    run the whole test suite"
 	@echo "make lint    ruff check + format check"
-	@echo "make bench   run the benchmarks at a small size"
+	@echo "make bench   run the benchmarks (REALPAGES=DIR for the extraction eval)"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,11 +41,16 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# REALPAGES: a directory holding GOLD.json and real portal pages (e.g. ../shared/realpages)
+REALPAGES ?= ../shared/realpages
 bench: setup
-	$(BIN)/python bench/extraction_eval.py tests/crawler/fixtures/realpages_gold || true
-	$(BIN)/python bench/index_bench.py --sizes 2000
-	$(BIN)/python bench/export_bench.py --rows 10000
-	$(BIN)/python bench/crawl_bench.py --runs 1
+	@if [ -f "$(REALPAGES)/GOLD.json" ]; then $(BIN)/python bench/extraction_eval.py "$(REALPAGES)"; \
+	 else echo "skipping extraction_eval: no $(REALPAGES)/GOLD.json (make bench REALPAGES=DIR)"; fi
+	$(BIN)/python bench/crawl_bench.py --runs 3
+	$(BIN)/python bench/index_bench.py --sizes 10000 --runs 3
+	$(BIN)/python bench/export_bench.py --rows 20000 --runs 3
+	$(BIN)/python bench/app_bench.py --articles 10000 --seconds 10
+	$(BIN)/python bench/bench_samples_server.py
 
 clean-data:
 	@echo "removes the run-time archive, index, WARCs and job state under data/ (profiles are kept)"
