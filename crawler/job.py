@@ -311,7 +311,8 @@ class CrawlJob:
         if fraction > self.max_gone_fraction:
             logger.warning(
                 "not marking %d articles of %s gone: %.0f%% of its live articles "
-                "answered 404/410, which looks like a broken portal",
+                "answered 404/410 or redirected to a page that is not an article, "
+                "which looks like a broken portal",
                 len(self.gone_candidates),
                 self.portal,
                 100 * fraction,

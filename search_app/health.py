@@ -202,10 +202,20 @@ EXTRACTION_REASONS = ("no_title", "not_an_article", "no_date", "no_body")
 
 
 def extraction_failures(job: dict[str, Any]) -> int:
-    """Pages of a job with no title/date/body (the column, or its error reasons)."""
+    """Pages of a job that should have been articles but had no title/date/body.
+
+    The ``extraction_failures`` column first: a crawl counts there every page it
+    expected to be an article (a listing item, a sitemap entry, an archived URL)
+    whose extraction found no title, no date or no body/attachment/media.  Rows
+    written before the crawl counted them all left the spider's ``not_an_article``
+    pages out of the column (a relayout crawl recorded 0): when the column is 0,
+    the job's error reasons stand in for it.
+    """
+    column = int(job.get("extraction_failures") or 0)
+    if column:
+        return column
     reasons = job.get("error_reasons") or {}
-    from_reasons = sum(int(reasons.get(k) or 0) for k in EXTRACTION_REASONS)
-    return max(int(job.get("extraction_failures") or 0), from_reasons)
+    return sum(int(reasons.get(k) or 0) for k in EXTRACTION_REASONS)
 
 
 def _job_share(job: dict[str, Any]) -> float:

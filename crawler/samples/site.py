@@ -31,7 +31,9 @@ Control API (state is per server process, see :class:`SiteState`):
   paragraph to the article's body (a new version; its truth is
   ``crawler.samples.truth.edited_body(portal_id, article_id, n)``).
   ``remove=<article-id>`` takes the article down: its URLs answer 404 (listings
-  still link it, as stale portal listings do).
+  still link it, as stale portal listings do).  ``remove_redirect=<article-id>``
+  takes it down the way many portals do: its URLs answer 302 to the portal's home
+  page.
   Answers the portal's state as JSON.
 - ``POST /_control/reset``: every portal back to normal, no edits, flaky
   pages flaky again.
@@ -86,6 +88,7 @@ class SiteState:
         self._edits: dict[str, dict[str, int]] = {}
         self._hits: set[tuple[str, str]] = set()
         self._removed: dict[str, set[str]] = {}
+        self._redirected: dict[str, set[str]] = {}  # removed, answering 302 to home
 
     def mode(self, portal_id: str) -> str:
         return self._modes.get(portal_id, "normal")
@@ -109,10 +112,15 @@ class SiteState:
     def removed(self, portal_id: str) -> set[str]:
         return set(self._removed.get(portal_id, set()))
 
-    def remove(self, portal_id: str, article_id: str) -> None:
-        """Take an article down (its URLs answer 404 until reset)."""
+    def remove(self, portal_id: str, article_id: str, *, redirect: bool = False) -> None:
+        """Take an article down (its URLs answer 404, or 302 to the home page with
+        ``redirect``, until reset)."""
         with self._lock:
-            self._removed.setdefault(portal_id, set()).add(article_id)
+            target = self._redirected if redirect else self._removed
+            target.setdefault(portal_id, set()).add(article_id)
+
+    def removed_redirect(self, portal_id: str) -> set[str]:
+        return set(self._redirected.get(portal_id, set()))
 
     def first_hit(self, portal_id: str, path: str) -> bool:
         """True the first time a (portal, path) is requested in this process."""
@@ -129,6 +137,7 @@ class SiteState:
             self._edits.clear()
             self._hits.clear()
             self._removed.clear()
+            self._redirected.clear()
 
     def snapshot(self, portal_id: str) -> dict:
         return {
@@ -136,6 +145,7 @@ class SiteState:
             "mode": self.mode(portal_id),
             "edits": self.edits(portal_id),
             "removed": sorted(self.removed(portal_id)),
+            "removed_redirect": sorted(self.removed_redirect(portal_id)),
         }
 
 
@@ -379,6 +389,9 @@ def _route(
         if state is not None and art.id in state.removed(portal.id):
             page = r.generic(ctx, "Không tìm thấy trang", common.not_found_main())
             return Response(404, {"Content-Type": HTML}, page.encode("utf-8"))
+        if state is not None and art.id in state.removed_redirect(portal.id):
+            home = ctx.base_url + ctx.prefix
+            return Response(302, {"Location": home, "Content-Type": HTML}, b"")
         if art.url in portal.flaky and state is not None and state.first_hit(portal.id, key):
             return text_response(500, "<h1>Server Error in '/' Application.</h1>\n", HTML)
         edits = ctx.edit(art)
@@ -508,11 +521,15 @@ def control(state: SiteState, path: str, params: dict[str, str]) -> Response:
     mode = params.get("mode")
     article_id = params.get("edit")
     removed_id = params.get("remove")
-    if removed_id is not None and model.get_portal(target).article(removed_id) is None:
-        return _error(404, "unknown_article", f"no article {removed_id!r} in {target}")
+    redirected_id = params.get("remove_redirect")
+    for taken in (removed_id, redirected_id):
+        if taken is not None and model.get_portal(target).article(taken) is None:
+            return _error(404, "unknown_article", f"no article {taken!r} in {target}")
     if removed_id is not None:
         state.remove(target, removed_id)
-    if mode is None and article_id is None and removed_id is not None:
+    if redirected_id is not None:
+        state.remove(target, redirected_id, redirect=True)
+    if mode is None and article_id is None and (removed_id or redirected_id) is not None:
         return json_response(200, state.snapshot(target))
     if mode is None and article_id is None:
         return _error(

@@ -335,17 +335,37 @@ class PortalSpider(scrapy.Spider):
                 encoding=encoding,
             )
         except Exception as exc:  # hostile input must not stop the crawl
-            self.job.count_error("extract_error", response.url, f"{type(exc).__name__}: {exc}")
+            self._extraction_failed(response, "extract_error", f"{type(exc).__name__}: {exc}")
             return None
         if isinstance(result, OtherPage) and result.reason:
             reason = result.reason.lower()
+            problem = None
             if "binary" in reason or "not html" in reason:
-                self.job.count_error("not_html", response.url, result.reason)
+                problem = "not_html"
             elif "too large" in reason:
-                self.job.count_error("too_large", response.url, result.reason)
+                problem = "too_large"
             elif "empty" in reason:
-                self.job.count_error("empty_page", response.url, result.reason)
+                problem = "empty_page"
+            if problem is not None:
+                # bad input, counted once under its own reason: nothing was extracted
+                # because there was nothing to extract (not an extraction failure)
+                self.job.count_error(problem, response.url, result.reason)
+                self.crawler.stats.inc_value("vnarchive/pages/other")
+                return None
         return result
+
+    def _extraction_failed(self, response: Response, reason: str, detail: str = "") -> None:
+        """Count a page whose fields could not be extracted under ``reason``.
+
+        When the crawl expected an article there (the URL came from a listing item, a
+        sitemap entry or the archive itself: an ``article`` request), it is also an
+        extraction failure of the job (``crawl_jobs.extraction_failures``), the signal
+        the health check reads for a layout change.  A listing or start page that
+        reads as something else is counted under its reason only.
+        """
+        self.job.count_error(reason, response.url, detail)
+        if response.meta.get("kind") == "article":
+            self.job.extraction_failures += 1
 
     def parse_raw(self, response: Response) -> Iterator[Any]:
         """Fetch-only mode: nothing is parsed."""
@@ -514,26 +534,55 @@ class PortalSpider(scrapy.Spider):
             return
         if response.status in (404, 410):
             if known and self.options.full:
-                self.job.gone_candidates[known["id"]] = response.url
-                self.crawler.stats.inc_value("vnarchive/articles/gone_candidates")
+                self._gone_candidate(known, response.url, f"HTTP {response.status}")
             else:
                 self.job.count_error(f"http_{response.status}", response.url)
             return
         page = self._extract(response)
         if page is None:
             return
+        redirected = response.meta.get("redirect_urls")
         if isinstance(page, Article):
             yield from self._handle_article(response, page)
+        elif redirected and known and self.options.full:
+            # a removed article that sends readers to the home page or a listing
+            # instead of answering 404/410: gone, under the same safety rules
+            self._gone_candidate(known, redirected[0], f"redirects to {response.url}")
+        elif redirected:
+            # a link that redirects to a page which is not an article: the link is
+            # stale, the page itself was not misread (not an extraction failure)
+            if isinstance(page, Listing):
+                yield from self._walk_as_listing(response)
+            else:
+                self.crawler.stats.inc_value("vnarchive/pages/other")
+                self.job.count_error(
+                    "redirected_to_non_article", redirected[0], f"to {response.url}"
+                )
         elif isinstance(page, Listing):
             # a category page linked like an article: walk it as a listing
-            hops = response.meta.get("hops", 1)
-            if hops < self.max_depth:
-                response.meta.setdefault("page_no", 1)
-                response.meta.setdefault("chain", response.url)
-                yield from self.parse_listing(response)
+            yield from self._walk_as_listing(response)
         else:
             self.crawler.stats.inc_value("vnarchive/pages/other")
-            self.job.count_error("not_an_article", response.url, page.reason)
+            self._extraction_failed(response, "not_an_article", page.reason)
+
+    def _walk_as_listing(self, response: Response) -> Iterator[Any]:
+        """Walk a page requested as an article that turned out to be a listing."""
+        hops = response.meta.get("hops", 1)
+        if hops < self.max_depth:
+            response.meta.setdefault("page_no", 1)
+            response.meta.setdefault("chain", response.url)
+            yield from self.parse_listing(response)
+
+    def _gone_candidate(self, known: dict[str, Any], url: str, why: str) -> None:
+        """Note an archived article the portal no longer serves (``--full`` only).
+
+        Candidates are marked gone when the crawl ends normally, unless they are more
+        than ``VNARCHIVE_GONE_MAX_FRACTION`` of the live articles (a broken portal
+        rather than removed articles): see ``CrawlJob.apply_gone``.
+        """
+        self.job.gone_candidates[known["id"]] = url
+        self.crawler.stats.inc_value("vnarchive/articles/gone_candidates")
+        logger.info("gone candidate: %s (%s)", url, why)
 
     def _handle_article(self, response: Response, article: Article) -> Iterator[Any]:
         article.portal = self.profile.id

@@ -13,7 +13,13 @@ from admin_helpers import sample_profiles
 from crawler.items import Article
 from indexer.admin_store import AdminStore
 from indexer.store import ArchiveStore, utcnow
-from search_app.health import check_portal, evaluate, fetch, try_portal
+from search_app.health import (
+    check_portal,
+    evaluate,
+    extraction_failures,
+    fetch,
+    try_portal,
+)
 from search_app.scheduler import CrawlRunner
 
 PORTAL = "sample-sp2010"
@@ -50,14 +56,20 @@ def test_a_healthy_portal_has_no_flag(admin: AdminStore) -> None:
 
 
 def test_layout_change_is_flagged(admin: AdminStore, samples_url: str) -> None:
-    crawl(admin)
+    normal = crawl(admin)
+    assert normal["extraction_failures"] == 0
     assert "layout_changed" not in admin.health(PORTAL).get(PORTAL, [])
     control(samples_url, PORTAL, "relayout")
     job = crawl(admin)
     assert job["status"] == "finished"
+    # the crawl itself counts the listed pages that no longer read as articles
+    assert job["extraction_failures"] > 0
     flags = {f["flag"]: f["detail"] for f in admin.health(PORTAL)[PORTAL]}
     assert "layout_changed" in flags
-    assert f"job {job['id']}" in flags["layout_changed"]
+    assert (
+        f"job {job['id']}: {job['extraction_failures']} of {job['pages']} pages"
+        in (flags["layout_changed"])
+    )
     assert "earlier median 0%" in flags["layout_changed"]
     # "test this portal" shows the same breakage before anything is saved
     trial = try_portal(profile())
@@ -66,6 +78,32 @@ def test_layout_change_is_flagged(admin: AdminStore, samples_url: str) -> None:
     control(samples_url, PORTAL, "normal")
     crawl(admin)
     assert "layout_changed" not in {f["flag"] for f in admin.health(PORTAL).get(PORTAL, [])}
+
+
+def test_extraction_failures_read_the_column_first(admin: AdminStore) -> None:
+    """The column is the count; the error reasons stand in only for rows that left it at
+    0 (written before the crawl counted every expected article that failed)."""
+
+    def job(failures: int, reasons: dict[str, int]) -> dict:
+        return {"pages": 10, "extraction_failures": failures, "error_reasons": reasons}
+
+    # whenever the column is set it is the count, whatever the reasons add up to
+    assert extraction_failures(job(1, {"not_an_article": 7, "not_html": 6})) == 1
+    assert extraction_failures(job(8, {"not_an_article": 8})) == 8
+    # an old row: the column was left at 0, the reasons tell
+    assert extraction_failures(job(0, {"not_an_article": 6, "no_date": 1})) == 7
+    assert extraction_failures(job(0, {"http_404": 3})) == 0
+
+    for failures, reasons, flagged in (
+        (1, {"not_an_article": 7}, False),
+        (0, {"not_an_article": 7}, True),
+    ):
+        portal = f"rows-{failures}"
+        row = admin.store.start_job(portal)
+        admin.store.finish_job(
+            row, "finished", pages=10, extraction_failures=failures, error_reasons=reasons
+        )
+        assert ("layout_changed" in evaluate(admin, portal)) is flagged
 
 
 def test_redirect_to_another_domain_is_flagged_without_following_it(
