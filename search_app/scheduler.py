@@ -182,9 +182,12 @@ def crawl_command(
     python: str = sys.executable,
     extra_args: Iterable[str] = (),
 ) -> list[str]:
-    """The command line of one crawl attached to a pre-created job row."""
+    """The command line of one crawl attached to a pre-created job row.
+
+    ``--no-health``: the runner checks the portal's health itself once the crawl ends.
+    """
     cmd = [python, "-m", "vnarchive", "crawl", portal, "--job-id", str(job_id)]
-    cmd += ["--trigger", trigger]
+    cmd += ["--trigger", trigger, "--no-health"]
     if max_pages:
         cmd += ["--max-pages", str(int(max_pages))]
     if full:

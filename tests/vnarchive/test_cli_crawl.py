@@ -128,3 +128,83 @@ def test_a_scheduler_job_row_is_used(samples_url: str, data_dir: Path) -> None:
     )
     assert shown.returncode == 0 and "HTTP 200 OK" in shown.stdout
     assert "<html" not in shown.stdout.lower()
+
+
+def _crawl_cli(data_dir: Path, samples_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``vnarchive crawl ARGS`` as a user runs it (own data dir, no politeness waits)."""
+    env = {
+        **os.environ,
+        "VNARCHIVE_DATA": str(data_dir),
+        "VNARCHIVE_SAMPLES_URL": samples_url,
+        "VNARCHIVE_POLITENESS": "0",
+        "VNARCHIVE_RETRY_BACKOFF": "0",
+    }
+    env.pop("VNARCHIVE_DB_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "vnarchive", "crawl", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+
+def _set_mode(samples_url: str, portal: str, mode: str) -> None:
+    import httpx
+
+    response = httpx.post(f"{samples_url}/_control/{portal}", data={"mode": mode}, timeout=10)
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.slow
+def test_a_crawl_rechecks_the_portals_health(samples_url: str, data_dir: Path) -> None:
+    from indexer.admin_store import AdminStore
+
+    _set_mode(samples_url, "sample-sp2010", "maintenance")
+    proc = _crawl_cli(data_dir, samples_url, "sample-sp2010", "--max-pages", "5")
+    assert proc.returncode == 0, proc.stderr
+    assert "health: sample-sp2010: parked:" in proc.stdout and "bao tri" in proc.stdout
+    flags = AdminStore(ArchiveStore()).health("sample-sp2010")["sample-sp2010"]
+    assert [f["flag"] for f in flags] == ["parked"]
+
+    # --no-health (the scheduler's crawls: it checks them itself) leaves the flags alone
+    _set_mode(samples_url, "sample-sp2010", "normal")
+    proc = _crawl_cli(data_dir, samples_url, "sample-sp2010", "--max-pages", "5", "--no-health")
+    assert proc.returncode == 0, proc.stderr
+    assert "health:" not in proc.stdout
+    assert [f["flag"] for f in AdminStore(ArchiveStore()).health()["sample-sp2010"]] == ["parked"]
+
+
+@pytest.mark.slow
+def test_a_failing_health_check_does_not_fail_the_crawl(samples_url: str, data_dir: Path) -> None:
+    store = ArchiveStore()
+    with store.engine.begin() as conn:  # the health table refuses every write
+        conn.exec_driver_sql(
+            "CREATE TRIGGER no_health BEFORE INSERT ON portal_health "
+            "BEGIN SELECT RAISE(ABORT, 'portal_health is read-only'); END"
+        )
+    _set_mode(samples_url, "sample-sp2010", "maintenance")
+    proc = _crawl_cli(data_dir, samples_url, "sample-sp2010", "--max-pages", "5")
+    assert proc.returncode == 0, proc.stderr
+    assert "sample-sp2010: health check failed" in proc.stderr
+    assert "portal_health is read-only" in proc.stderr and "Traceback" not in proc.stderr
+    (job,) = store.list_jobs()
+    assert job["status"] == "finished"
+
+
+@pytest.mark.slow
+def test_crawl_all_checks_each_portal_once(samples_url: str, data_dir: Path) -> None:
+    from indexer.admin_store import AdminStore
+
+    _set_mode(samples_url, "sample-sp2010", "relayout")
+    proc = _crawl_cli(data_dir, samples_url, "--all", "--samples", "--max-pages", "10")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("health: ")]
+    assert len(lines) == 4, proc.stdout  # one per sample portal, none twice
+    assert any(line.startswith("health: sample-sp2010: layout_changed: job ") for line in lines)
+    for portal in ("sample-liferay62", "sample-liferayqb", "sample-wordpress"):
+        assert f"health: {portal}: no flag raised" in lines
+    health = AdminStore(ArchiveStore()).health()
+    assert list(health) == ["sample-sp2010"]
+    assert [f["flag"] for f in health["sample-sp2010"]] == ["layout_changed"]

@@ -1,8 +1,14 @@
-"""``vnarchive crawl``: crawl one portal (in this process) or all of them (one process each)."""
+"""``vnarchive crawl``: crawl one portal (in this process) or all of them (one process each).
+
+After a crawl the portal's health is re-checked (``search_app.health.check_portal``,
+as the scheduler and the admin "Run now" do) and any flag raised is printed; a
+failing check is reported and never fails the crawl.
+"""
 
 from __future__ import annotations
 
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import click
@@ -55,6 +61,12 @@ def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> s
     metavar="NAME=VALUE",
     help="Override a crawl setting (see crawler/settings.py), e.g. -s DOWNLOAD_DELAY=0.",
 )
+@click.option(
+    "--health/--no-health",
+    default=True,
+    show_default=True,
+    help="Re-check the portal's health after the crawl (flags stored and printed).",
+)
 @click.option("--quiet", is_flag=True, help="No progress line or summary (the log has it).")
 def crawl(
     portal_id: str | None,
@@ -67,6 +79,7 @@ def crawl(
     job_id: int | None,
     trigger: str,
     settings: tuple[str, ...],
+    health: bool,
     quiet: bool,
 ) -> None:
     """Crawl PORTAL_ID (or --all portals) into the archive.
@@ -75,7 +88,8 @@ def crawl(
     --full revalidates every archived article.  Stop with Ctrl-C or SIGTERM: the job
     is closed as cancelled and the next crawl of the portal resumes it.  Everything
     goes under $VNARCHIVE_DATA: archive.sqlite, warc/<portal>/<job>.warc.gz and
-    jobs/<portal>/<job>.log.
+    jobs/<portal>/<job>.log.  Then the portal's health is re-checked and any flag
+    raised is printed (--no-health skips it; a failing check does not fail the crawl).
 
     Exit status: 0 finished, 1 failed, 2 bad arguments, 3 cancelled, 4 already running.
     """
@@ -92,7 +106,7 @@ def crawl(
     if all_portals:
         if job_id is not None:
             raise click.UsageError("--job-id attaches to one portal's job; not with --all")
-        _crawl_all(samples, parallel, max_pages, since, full, trigger, settings, quiet)
+        _crawl_all(samples, parallel, max_pages, since, full, trigger, settings, health, quiet)
         return
     assert portal_id is not None
     outcome = runner.run_crawl(
@@ -113,7 +127,46 @@ def crawl(
 
         click.echo(summary_line(outcome.job))
         _where(outcome.job)
+    if health and outcome.exit_code != runner.EXIT_CANCELLED:
+        _report_health(portal_id, _check_health(portal_id), quiet=quiet)
     sys.exit(outcome.exit_code)
+
+
+def check_health(portal_id: str) -> dict[str, str]:
+    """Re-evaluate and store a portal's health flags after a crawl: {flag: detail}.
+
+    The same check as the scheduler's and the admin "Run now" (a probe of the start
+    page, then the job history); raises whatever the check raises.
+    """
+    from crawler.profiles import get_profile
+    from indexer.admin_store import AdminStore
+    from indexer.store import ArchiveStore
+    from search_app.health import check_portal
+
+    return check_portal(AdminStore(ArchiveStore()), get_profile(portal_id))
+
+
+def _check_health(portal_id: str) -> dict[str, str] | str:
+    """:func:`check_health`, or why it failed (a message): it never fails a crawl."""
+    try:
+        return check_health(portal_id)
+    except Exception as exc:  # a broken probe or store must not turn a crawl into a failure
+        return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _report_health(portal_id: str, result: dict[str, str] | str, *, quiet: bool) -> None:
+    """Print a portal's health after its crawl: each flag raised (also when quiet)."""
+    if isinstance(result, str):
+        click.echo(
+            f"vnarchive crawl: {portal_id}: health check failed ({result}); "
+            "the crawl itself is recorded",
+            err=True,
+        )
+    elif result:
+        for flag, detail in sorted(result.items()):
+            click.echo(f"health: {portal_id}: {flag}: {detail}")
+    elif not quiet:
+        click.echo(f"health: {portal_id}: no flag raised")
 
 
 def _where(job: dict | None = None) -> None:
@@ -141,6 +194,7 @@ def _crawl_all(
     full: bool,
     trigger: str,
     settings: tuple[str, ...],
+    health: bool,
     quiet: bool,
 ) -> None:
     from crawler import runner
@@ -164,7 +218,7 @@ def _crawl_all(
             f"the sample portal server is not answering at {config.samples_url()}; "
             "start it with `vnarchive samples serve` (or set VNARCHIVE_SAMPLES_URL)"
         )
-    child_args: list[str] = ["--trigger", trigger]
+    child_args: list[str] = ["--trigger", trigger, "--no-health"]  # checked here, below
     if max_pages:
         child_args += ["--max-pages", str(max_pages)]
     if since:
@@ -179,6 +233,15 @@ def _crawl_all(
         + ", ".join(p.id for p in chosen)
     )
     codes = runner.run_many(chosen, parallel=parallel, child_args=child_args, report=report)
+    if health:
+        # once per portal whose crawl ran (not refused, not cancelled), a few at a time
+        checked = [
+            pid for pid, code in codes.items() if code in (runner.EXIT_OK, runner.EXIT_FAILED)
+        ]
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
+            results = list(pool.map(_check_health, checked))
+        for pid, result in zip(checked, results, strict=True):
+            _report_health(pid, result, quiet=quiet)
     failed = {pid: code for pid, code in codes.items() if code != runner.EXIT_OK}
     click.echo(
         f"done: {len(codes) - len(failed)} finished"
