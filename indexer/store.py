@@ -10,7 +10,9 @@ Tables, named for what they hold:
                   canonical URL, every extracted field, ``first_seen``/``last_seen``/
                   ``last_changed``, ``status`` (live/gone), the WARC record of its capture,
                   and ``seq`` — a store-wide counter bumped on every insert or change,
-                  which the indexer uses to pick up what changed since its last run.
+                  which the indexer uses to pick up what changed since its last run
+                  (one value per write, committed in order, also with concurrent
+                  writers on PostgreSQL: see ``ArchiveStore._next_seq``).
 ``versions``      every distinct text an article has had, oldest first.
 ``attachments``   files linked from articles, with their WARC capture when downloaded.
 ``article_urls``  every URL an article was seen under (aliases, duplicates by text).
@@ -209,6 +211,12 @@ _SEL_TWIN = sa.select(articles.c.id).where(
     articles.c.title == sa.bindparam("title"),
 )
 _SEL_MAX_SEQ = sa.select(sa.func.max(articles.c.seq))
+SEQ_LOCK_KEY = 0x766E_6172_0001  # "vnar" 1: the PostgreSQL advisory lock of ``seq``
+_PG_SEQ_LOCK = sa.text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=SEQ_LOCK_KEY)
+# Other server databases: the schema_version row of ``meta``, locked until commit.
+_LOCK_META_ROW = (
+    sa.select(meta_table.c.key).where(meta_table.c.key == "schema_version").with_for_update()
+)
 _SEL_URL = sa.select(article_urls.c.article_id).where(article_urls.c.url == sa.bindparam("u"))
 _INS_URL = article_urls.insert()
 _INS_ARTICLE = articles.insert()
@@ -346,6 +354,30 @@ class ArchiveStore:
     # -- articles -----------------------------------------------------------
 
     def _next_seq(self, conn: Connection) -> int:
+        """The next value of the change counter, inside the caller's write transaction.
+
+        ``max(seq) + 1`` is safe only while no other writer can read the same max
+        before this transaction commits:
+
+        * SQLite: write transactions begin IMMEDIATE (``self.writer``), so this one
+          already holds the database's single write lock; nothing more to do.
+        * PostgreSQL (READ COMMITTED): two transactions could read the same max.  A
+          transaction-level advisory lock (``pg_advisory_xact_lock(SEQ_LOCK_KEY)``)
+          serialises them; each statement after it sees the rows committed by the
+          previous holder.  It is held until commit/rollback, so counters also commit
+          in order and the indexer's watermark (``seq > last``) never skips a row
+          that committed late.
+        * Any other server database: the ``meta`` row ``schema_version`` is locked
+          ``FOR UPDATE`` to the same effect.
+
+        Callers take the counter before any row lock of their transaction (so a
+        writer waiting here holds no lock another writer could wait on).
+        """
+        dialect = conn.dialect.name
+        if dialect == "postgresql":
+            conn.execute(_PG_SEQ_LOCK)
+        elif dialect != "sqlite":
+            conn.execute(_LOCK_META_ROW)
         current = conn.execute(_SEL_MAX_SEQ).scalar()
         return int(current or 0) + 1
 
