@@ -24,6 +24,7 @@ from indexer.store import (
     _row,
     articles,
     crawl_jobs,
+    lock_schema,
     portal_health,
     schedules,
     users,
@@ -100,6 +101,7 @@ class AdminStore:
         self.engine = self.store.engine
         self.writer = self.store.writer
         with self.writer.begin() as conn:
+            lock_schema(conn)  # processes opening a fresh PostgreSQL store at once
             admin_metadata.create_all(conn)
 
     # -- schedules ------------------------------------------------------------

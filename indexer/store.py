@@ -212,6 +212,7 @@ _SEL_TWIN = sa.select(articles.c.id).where(
 )
 _SEL_MAX_SEQ = sa.select(sa.func.max(articles.c.seq))
 SEQ_LOCK_KEY = 0x766E_6172_0001  # "vnar" 1: the PostgreSQL advisory lock of ``seq``
+SCHEMA_LOCK_KEY = 0x766E_6172_0002  # "vnar" 2: the one of schema changes
 _PG_SEQ_LOCK = sa.text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=SEQ_LOCK_KEY)
 # Other server databases: the schema_version row of ``meta``, locked until commit.
 _LOCK_META_ROW = (
@@ -225,6 +226,17 @@ _SEL_ATTACHMENT = sa.select(attachments.c.id).where(
     attachments.c.article_id == sa.bindparam("aid"), attachments.c.url == sa.bindparam("u")
 )
 _INS_ATTACHMENT = attachments.insert()
+
+
+def lock_schema(conn: Connection) -> None:
+    """Serialise schema changes (create tables, migrate) of processes opening one store.
+
+    PostgreSQL: two transactions creating the same table at once make one fail, so each
+    takes a transaction-level advisory lock first and then sees the other's tables.
+    SQLite: write transactions begin IMMEDIATE, which serialises them already.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
 
 
 class StoreError(RuntimeError):
@@ -308,6 +320,7 @@ class ArchiveStore:
     def migrate(self) -> int:
         """Create missing tables and apply pending migrations; return the schema version."""
         with self.writer.begin() as conn:
+            lock_schema(conn)
             metadata.create_all(conn)
             current = conn.execute(
                 sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")

@@ -16,8 +16,13 @@ How it walks a portal:
   attachments are downloaded (size-limited) into the WARC;
 * incremental: an article URL the archive already holds is not fetched again,
   unless ``full`` — then it is revalidated with If-None-Match/If-Modified-Since and
-  every archived article is requested, so one answering 404/410 can be marked gone
-  (applied at the end of a complete crawl; see ``crawler.job``).
+  every archived article is requested, so one answering 404/410, or redirecting to a
+  page that is not an article (the home page, a listing), can be marked gone
+  (applied at the end of a complete crawl; see ``crawler.job``);
+* a page requested as an article (a listing item, a sitemap entry, an archived URL)
+  that does not extract as one counts as an extraction failure of the job (the
+  health check's layout-change signal), unless it was bad input (binary, empty, too
+  large: counted under that reason) or a redirect to another page.
 
 Bounds: scope (host + path prefix) and trap rules in ``crawler.scope`` (enforced
 again in ``ScopeMiddleware``), link hops ``VNARCHIVE_MAX_DEPTH``, pages per

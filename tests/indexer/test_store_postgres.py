@@ -110,3 +110,18 @@ def test_concurrent_writers_get_distinct_change_counters(pg_url: str) -> None:
     assert max(after) == len(seqs) + writers * per_writer  # every write took the next one
     assert store.max_seq() == max(after)
     store.engine.dispose()
+
+
+def test_processes_opening_a_fresh_store_at_once_create_it_once(pg_url: str) -> None:
+    from indexer.admin_store import AdminStore
+
+    opened: list[int] = []
+    writers = 6
+
+    def open_store(_store: ArchiveStore, _writer: int) -> None:
+        admin = AdminStore(ArchiveStore(pg_url))  # tables, migrations, admin tables
+        opened.append(admin.store.migrate())
+        admin.store.engine.dispose()
+
+    _run_writers(pg_url, writers, open_store)
+    assert len(opened) == writers and set(opened) == {ArchiveStore(pg_url).migrate()}

@@ -10,8 +10,12 @@ from __future__ import annotations
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from indexer.admin_store import AdminStore
 
 
 def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -132,24 +136,25 @@ def crawl(
     sys.exit(outcome.exit_code)
 
 
-def check_health(portal_id: str) -> dict[str, str]:
+def check_health(portal_id: str, admin: AdminStore | None = None) -> dict[str, str]:
     """Re-evaluate and store a portal's health flags after a crawl: {flag: detail}.
 
     The same check as the scheduler's and the admin "Run now" (a probe of the start
-    page, then the job history); raises whatever the check raises.
+    page, then the job history); raises whatever the check raises.  ``admin`` may be
+    shared by threads (one store, opened once).
     """
     from crawler.profiles import get_profile
     from indexer.admin_store import AdminStore
     from indexer.store import ArchiveStore
     from search_app.health import check_portal
 
-    return check_portal(AdminStore(ArchiveStore()), get_profile(portal_id))
+    return check_portal(admin or AdminStore(ArchiveStore()), get_profile(portal_id))
 
 
-def _check_health(portal_id: str) -> dict[str, str] | str:
+def _check_health(portal_id: str, admin: AdminStore | None = None) -> dict[str, str] | str:
     """:func:`check_health`, or why it failed (a message): it never fails a crawl."""
     try:
-        return check_health(portal_id)
+        return check_health(portal_id, admin)
     except Exception as exc:  # a broken probe or store must not turn a crawl into a failure
         return f"{type(exc).__name__}: {exc}"[:500]
 
@@ -238,8 +243,18 @@ def _crawl_all(
         checked = [
             pid for pid, code in codes.items() if code in (runner.EXIT_OK, runner.EXIT_FAILED)
         ]
-        with ThreadPoolExecutor(max_workers=parallel) as pool:
-            results = list(pool.map(_check_health, checked))
+        try:
+            from indexer.admin_store import AdminStore
+            from indexer.store import ArchiveStore
+
+            admin: AdminStore | str = AdminStore(ArchiveStore())
+        except Exception as exc:  # the store cannot be opened: say so, once per portal
+            admin = f"{type(exc).__name__}: {exc}"[:500]
+        if isinstance(admin, str):
+            results: list[dict[str, str] | str] = [admin] * len(checked)
+        else:
+            with ThreadPoolExecutor(max_workers=parallel) as pool:
+                results = list(pool.map(lambda pid: _check_health(pid, admin), checked))
         for pid, result in zip(checked, results, strict=True):
             _report_health(pid, result, quiet=quiet)
     failed = {pid: code for pid, code in codes.items() if code != runner.EXIT_OK}
