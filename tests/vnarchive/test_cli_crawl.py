@@ -52,6 +52,18 @@ def test_unknown_portal_and_job(data_dir: Path) -> None:
     assert result.exit_code == 2 and "is not the portal of job" in result.output
 
 
+def test_the_archive_line_hides_a_database_password(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from vnarchive.commands.crawl import _where
+
+    monkeypatch.setenv("VNARCHIVE_DB_URL", "postgresql+psycopg://archiver:s3cret@db.example/arc")
+    _where()
+    out = capsys.readouterr().out
+    assert "archive: postgresql+psycopg://archiver:***@db.example/arc" in out
+    assert "s3cret" not in out
+
+
 def test_all_samples_needs_the_sample_server(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

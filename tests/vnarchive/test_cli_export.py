@@ -125,6 +125,8 @@ def test_formula_guard_only_with_excel(data_dir: Path, tmp_path: Path) -> None:
         (["--from", "31/02/2024", "-o", "x.csv"], "is not a date"),
         (["-o", "x.txt"], "give --format"),
         (["--format", "xml", "-o", "x.csv"], "'xml' is not one of"),
+        (["--portal", "krongnoo", "-o", "x.csv"], "no portal 'krongnoo'"),
+        (["-o", "x.csv", "--datapackage", "nodir/x.json"], "no directory nodir"),
     ],
 )
 def test_bad_options_are_clear_errors_and_write_nothing(

@@ -147,3 +147,49 @@ def test_search_before_any_index(data_dir) -> None:
     result = invoke("search", "tuyen")
     assert result.exit_code == 0
     assert "run `vnarchive index` first" in result.output
+
+
+def test_snippet_is_one_line_per_result(data_dir) -> None:
+    body = "Mở đầu bài viết.\n\nĐoạn hai nói về đê điều.\n\n\nĐoạn ba: đê   điều\tvững chắc."
+    ArchiveStore().upsert_article(
+        Article(
+            url="https://tuyenhoa.example.vn/4",
+            title="Tu bổ đê điều",
+            portal="tuyenhoa",
+            published="2022-05-01",
+            body_text=body,
+            content_hash=content_hash(body),
+        ),
+        province="Quảng Bình",
+        district="Tuyên Hóa",
+    )
+    invoke("index")
+    result = invoke("search", "de dieu")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    title = lines.index("1. Tu bổ đê điều")
+    snippet = lines[title + 2]
+    assert snippet.startswith("   ") and "[đê điều]" in snippet and "Đoạn ba" in snippet
+    assert "  " not in snippet.strip() and "\t" not in snippet
+    assert lines[title + 3] == ""  # one blank line closes the result, none inside it
+
+
+def test_index_of_an_empty_archive_says_so(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("VNARCHIVE_DATA", str(tmp_path / "empty"))
+    monkeypatch.delenv("VNARCHIVE_DB_URL", raising=False)
+    result = CliRunner().invoke(main, ["index"])
+    assert result.exit_code == 1
+    assert "nothing to index" in result.output and str(tmp_path / "empty") in result.output
+    assert "vnarchive crawl" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "empty" / "index").exists()
+
+
+def test_an_unknown_portal_filter_is_refused(data_dir) -> None:
+    invoke("index")
+    result = CliRunner().invoke(main, ["search", "hoi nghi", "--portal", "tuyenhao"])
+    assert result.exit_code == 2
+    assert "no portal 'tuyenhao'" in result.output and "tuyenhoa" in result.output
+    assert "Traceback" not in result.output
+    assert "Hội nghị" in invoke("search", "hoi nghi", "--portal", "tuyenhoa").output
+    # a portal with a profile but nothing archived is a filter that matches nothing
+    assert "No articles found." in invoke("search", "hoi", "--portal", "krongno").output

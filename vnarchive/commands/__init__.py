@@ -1,1 +1,31 @@
 """One module per command group of the ``vnarchive`` command."""
+
+from __future__ import annotations
+
+import click
+
+
+def check_portal_filter(portal: str | None) -> None:
+    """Refuse a ``--portal`` id that is neither archived nor profiled (a typo), naming the known.
+
+    A portal with a profile but nothing archived yet is accepted (it simply matches nothing).
+    """
+    if not portal:
+        return
+    from crawler.profiles import ProfileError, load_profiles
+    from indexer.store import ArchiveStore
+
+    archived = set(ArchiveStore().distinct_values("portal"))
+    if portal in archived:
+        return
+    try:
+        profiled = {profile.id for profile in load_profiles()}
+    except ProfileError:  # a broken profile is `portals check`'s business, not a filter's
+        profiled = set()
+    if portal in profiled:
+        return
+    known = ", ".join(sorted(archived | profiled)) or "none"
+    raise click.BadParameter(
+        f"no portal {portal!r} in the archive or the profiles (known: {known})",
+        param_hint="'--portal'",
+    )

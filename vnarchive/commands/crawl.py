@@ -176,9 +176,12 @@ def _report_health(portal_id: str, result: dict[str, str] | str, *, quiet: bool)
 
 def _where(job: dict | None = None) -> None:
     """Print where the archive, WARCs and logs are."""
+    from sqlalchemy.engine import make_url
+
     from indexer import config
 
-    click.echo(f"archive: {config.db_url()}")
+    # never the password of a database URL
+    click.echo(f"archive: {make_url(config.db_url()).render_as_string(hide_password=True)}")
     if job and job.get("warc_file"):
         from crawler.warc import resolve_warc_path
 

@@ -143,8 +143,14 @@ def export(
         write_datapackage,
     )
     from indexer.store import ArchiveStore, StoreError
+    from vnarchive.commands import check_portal_filter
 
     fmt = _format_for(fmt, output)
+    check_portal_filter(portal)
+    if descriptor and not no_datapackage and not Path(descriptor).parent.is_dir():
+        raise click.ClickException(
+            f"cannot write the descriptor {descriptor}: no directory {Path(descriptor).parent}"
+        )
     try:
         from indexer.query import QueryError  # the index module's error, when installed
     except ImportError:  # pragma: no cover - only before the index module exists

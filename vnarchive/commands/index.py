@@ -60,6 +60,11 @@ def index(rebuild: bool, wait: bool, procs: int | None) -> None:
     progress = _Progress()
     try:
         store = ArchiveStore()
+        if not store.count_articles():
+            raise click.ClickException(
+                f"nothing to index: the archive {store.engine.url.render_as_string(hide_password=True)} holds no articles yet "
+                "(run `vnarchive crawl PORTAL_ID` first)"
+            )
         stats = update_index(store, rebuild=rebuild, wait=wait, procs=procs, progress=progress)
     except IndexBusy as exc:
         progress.done()

@@ -13,14 +13,19 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 def _snippet_text(snippet_html: str, color: bool) -> str:
-    """The plain text of a snippet, matched words in bold (or [brackets] without colour)."""
+    """The plain text of a snippet on one line, matched words in bold (or [brackets] without colour).
+
+    Whitespace (the body's paragraph breaks included) is collapsed to single spaces so
+    each result stays one block in the terminal.
+    """
     import html
 
     def mark(match: re.Match[str]) -> str:
-        word = match.group(1)
+        word = " ".join(match.group(1).split())
         return click.style(word, bold=True, fg="yellow") if color else f"[{word}]"
 
-    return html.unescape(_TAG.sub("", _MARK.sub(lambda m: mark(m), snippet_html)))
+    text = html.unescape(_TAG.sub("", _MARK.sub(lambda m: mark(m), snippet_html)))
+    return " ".join(text.split())
 
 
 @click.command(name="search")
@@ -28,16 +33,23 @@ def _snippet_text(snippet_html: str, color: bool) -> str:
 @click.option("--portal", help="Only this portal (id).")
 @click.option("--province", help="Only this province (with or without diacritics).")
 @click.option("--category", help="Only this category (with or without diacritics).")
-@click.option("--from", "date_from", metavar="DATE", help="Published on or after (YYYY-MM-DD).")
-@click.option("--to", "date_to", metavar="DATE", help="Published on or before (YYYY-MM-DD).")
+@click.option(
+    "--from",
+    "date_from",
+    metavar="DATE",
+    help="Published on or after (YYYY-MM-DD, YYYY-MM, YYYY or dd/mm/yyyy).",
+)
+@click.option("--to", "date_to", metavar="DATE", help="Published on or before (same shapes).")
 @click.option(
     "--sort",
     type=click.Choice(["relevance", "newest", "oldest"]),
     default="relevance",
     show_default=True,
 )
-@click.option("--page", type=int, default=1, show_default=True)
-@click.option("--per-page", type=int, default=10, show_default=True)
+@click.option("--page", type=int, default=1, show_default=True, help="Page of results to show.")
+@click.option(
+    "--per-page", type=int, default=10, show_default=True, help="Results per page (at most 100)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def search(
     query: tuple[str, ...],
@@ -59,7 +71,9 @@ def search(
     """
     from indexer.query import QueryError, SearchParams
     from indexer.query import search as run_search
+    from vnarchive.commands import check_portal_filter
 
+    check_portal_filter(portal)
     try:
         params = SearchParams.from_mapping(
             {
