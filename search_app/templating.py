@@ -80,6 +80,21 @@ def format_date(value: Any, with_time: bool = False) -> str:
     return out
 
 
+def date_input(value: str | None) -> str:
+    """A date filter's value for its text box: dd/mm/yyyy for a valid ISO day, else as given.
+
+    Links (year facets, timeline bars) carry ISO days; the box shows them the way the
+    page asks dates to be typed, and keeps anything else (``2020``, a typo) as typed.
+    """
+    text = (value or "").strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return date.fromisoformat(text).strftime("%d/%m/%Y")
+        except ValueError:
+            pass
+    return value or ""
+
+
 def filesize(size: int | None) -> str:
     """A file size for people: ``834 B``, ``12.5 KB``, ``3.1 MB``."""
     if size is None:
@@ -165,6 +180,7 @@ def render(
         "lang_switch_url": query_url(request, None, lang=other),
         "other_lang": other,
         "fmt_date": format_date,
+        "date_input": date_input,
         "snippet": safe_snippet,
         "filesize": filesize,
     }

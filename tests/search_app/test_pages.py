@@ -44,8 +44,14 @@ def test_search_page_state_is_in_the_url(client: TestClient) -> None:
     assert '<option value="quangbinh_tuyenhoa" selected>' in html
     assert '<option value="Văn bản" selected>' in html
     assert '<option value="newest" selected>' in html
-    assert 'value="2021-01-01"' in html and 'value="2024-12-31"' in html
+    # the date boxes show days as the page asks them typed (dd/mm/yyyy), not ISO
+    assert 'value="01/01/2021"' in html and 'value="31/12/2024"' in html
     assert 'value="hoi nong dan"' in html
+    typed = client.get("/", params={"q": "x", "from": "2021", "to": "15/3/2024"}).text
+    assert 'id="f-from" name="from" type="text" inputmode="numeric" value="2021"' in typed
+    assert 'value="15/3/2024"' in typed  # anything else stays as the user typed it
+    bad = client.get("/", params={"q": "x", "from": "2021-02-31"}).text
+    assert 'value="2021-02-31"' in bad  # an invalid day is shown as typed, beside its error
 
 
 def test_search_page_timeline_svg(client: TestClient) -> None:
