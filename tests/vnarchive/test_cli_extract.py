@@ -106,6 +106,7 @@ def test_http_charset_header_is_used(server: str) -> None:
     [
         (["/no/such/file.html"], "no such file"),
         (["."], "not a file"),
+        (["ftp://example.vn/a.html"], "only http(s) URLs or local files (ftp: is not)"),
         ([str(NOTICE), "--portal", "nope"], "no portal 'nope'"),
         ([str(NOTICE), "--url", "krongno.daknong.gov.vn/x"], "--url must be an http(s) URL"),
     ],

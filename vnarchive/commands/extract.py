@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -86,6 +87,11 @@ def extract(
     if path_or_url.startswith(("http://", "https://")):
         html, final_url, encoding = _fetch(path_or_url)
         url = page_url or final_url
+    elif re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", path_or_url):
+        scheme = path_or_url.split(":", 1)[0]
+        raise click.ClickException(
+            f"cannot fetch {path_or_url}: only http(s) URLs or local files ({scheme}: is not)"
+        )
     else:
         path = Path(path_or_url)
         if not path.exists():
