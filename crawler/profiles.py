@@ -30,6 +30,7 @@ naming the file and the key; the admin form validates through
 
 from __future__ import annotations
 
+import logging
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from indexer import config
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "FAMILIES",
@@ -311,42 +314,82 @@ def load_profile(path: str | Path) -> PortalProfile:
     return profile_from_dict(data, source=path)
 
 
-def load_profiles(directory: str | Path | None = None) -> list[PortalProfile]:
-    """Every profile in ``directory`` (default: indexer.config.portals_dir()), sorted by id.
+def scan_profiles(
+    directory: str | Path | None = None,
+) -> tuple[list[PortalProfile], list[ProfileError]]:
+    """Every valid profile (sorted by id) and every broken one's error, without raising.
 
-    Raises ProfileError on the first broken file and on duplicate ids.  Without a
-    ``directory``, the profiles the admin console wrote (``config.admin_portals_dir()``)
-    are merged in; one with the id of a shipped profile replaces it.
+    Without a ``directory``: the shipped profiles (``config.portals_dir()``) with the
+    ones the admin console wrote (``config.admin_portals_dir()``) merged over them (same
+    id: the admin's copy wins).  Within one directory, a second file with an id already
+    seen is an error (the first file wins).
     """
     if directory is None:
-        merged = {p.id: p for p in load_profiles(config.portals_dir())}
+        profiles, errors = scan_profiles(config.portals_dir())
+        merged = {p.id: p for p in profiles}
         admin_dir = config.admin_portals_dir()
         if admin_dir.resolve() != config.portals_dir().resolve():
-            merged.update({p.id: p for p in load_profiles(admin_dir)})
-        return sorted(merged.values(), key=lambda p: p.id)
+            admin_profiles, admin_errors = scan_profiles(admin_dir)
+            merged.update({p.id: p for p in admin_profiles})
+            errors += admin_errors
+        return sorted(merged.values(), key=lambda p: p.id), errors
     directory = Path(directory)
     if not directory.is_dir():
-        return []
+        return [], []
     profiles: list[PortalProfile] = []
+    errors: list[ProfileError] = []
     seen: dict[str, str] = {}
     for path in sorted(directory.glob("*.toml")):
-        profile = load_profile(path)
+        try:
+            profile = load_profile(path)
+        except ProfileError as exc:
+            errors.append(exc)
+            continue
         if profile.id in seen:
-            raise ProfileError(
-                path, "id", f"duplicate id {profile.id!r} (also in {seen[profile.id]})"
+            errors.append(
+                ProfileError(
+                    path, "id", f"duplicate id {profile.id!r} (also in {seen[profile.id]})"
+                )
             )
+            continue
         seen[profile.id] = str(path)
         profiles.append(profile)
-    return sorted(profiles, key=lambda p: p.id)
+    return sorted(profiles, key=lambda p: p.id), errors
+
+
+def load_profiles(
+    directory: str | Path | None = None, *, strict: bool = False
+) -> list[PortalProfile]:
+    """Every usable profile in ``directory`` (default: shipped + admin-written), sorted by id.
+
+    One broken file must not stop the work on every other portal: by default it is
+    skipped with a warning naming the file and the key (``vnarchive portals check``
+    lists them all).  With ``strict=True`` the first problem raises ProfileError.
+    """
+    profiles, errors = scan_profiles(directory)
+    if errors and strict:
+        raise errors[0]
+    for error in errors:
+        log.warning("skipping broken portal profile %s", error)
+    return profiles
 
 
 def get_profile(portal_id: str, directory: str | Path | None = None) -> PortalProfile:
-    """The profile with this id; KeyError (with the known ids) when there is none."""
-    for profile in load_profiles(directory):
+    """The profile with this id.
+
+    Raises the ProfileError of a broken file named ``<portal_id>.toml`` (so the user is
+    told what is wrong with the profile they asked for), else KeyError with the known ids.
+    """
+    profiles, errors = scan_profiles(directory)
+    for profile in profiles:
         if profile.id == portal_id:
             return profile
-    known = ", ".join(p.id for p in load_profiles(directory)) or "none"
-    raise KeyError(f"no portal {portal_id!r} (known: {known})")
+    for error in errors:
+        if Path(error.path).stem == portal_id:
+            raise error
+    known = ", ".join(p.id for p in profiles) or "none"
+    broken = f"; {len(errors)} broken profile(s) skipped, see `vnarchive portals check`"
+    raise KeyError(f"no portal {portal_id!r} (known: {known}{broken if errors else ''})")
 
 
 def profile_for_url(url: str, directory: str | Path | None = None) -> PortalProfile | None:
@@ -357,7 +400,7 @@ def profile_for_url(url: str, directory: str | Path | None = None) -> PortalProf
         return None
     best: PortalProfile | None = None
     best_len = -1
-    for profile in load_profiles(directory):
+    for profile in scan_profiles(directory)[0]:
         base = urlsplit(profile.base_url)
         if profile.host != host or base.port != parts.port:
             continue

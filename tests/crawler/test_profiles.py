@@ -15,6 +15,7 @@ from crawler.profiles import (
     load_profiles,
     profile_for_url,
     profile_from_dict,
+    scan_profiles,
 )
 from indexer.config import REPO_ROOT
 
@@ -136,7 +137,30 @@ def test_duplicate_ids(tmp_path: Path) -> None:
     _write(tmp_path, GOOD, "a.toml")
     _write(tmp_path, GOOD, "b.toml")
     with pytest.raises(ProfileError, match="duplicate id"):
-        load_profiles(tmp_path)
+        load_profiles(tmp_path, strict=True)
+    assert [p.id for p in load_profiles(tmp_path)] == ["demo"]  # the first file wins
+
+
+def test_one_broken_profile_does_not_block_the_others(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    _write(tmp_path, GOOD, "demo.toml")
+    broken = _write(
+        tmp_path,
+        GOOD.replace('id = "demo"', 'id = "other"').replace('family = "', 'family = "x', 1),
+        "other.toml",
+    )
+    with caplog.at_level("WARNING", logger="crawler.profiles"):
+        assert [p.id for p in load_profiles(tmp_path)] == ["demo"]
+    assert str(broken) in caplog.text and "family" in caplog.text
+    profiles, errors = scan_profiles(tmp_path)
+    assert [p.id for p in profiles] == ["demo"] and [e.key for e in errors] == ["family"]
+    assert get_profile("demo", tmp_path).id == "demo"
+    with pytest.raises(ProfileError) as err:  # asking for the broken one says what is wrong
+        get_profile("other", tmp_path)
+    assert err.value.key == "family"
+    with pytest.raises(KeyError, match="1 broken profile"):
+        get_profile("nope", tmp_path)
 
 
 def test_profile_from_dict_same_rules() -> None:

@@ -18,12 +18,11 @@ def portals() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
 def list_portals(as_json: bool) -> None:
     """List every portal: id, name, place, CMS family, base URL, enabled, sample."""
-    from crawler.profiles import ProfileError, load_profiles
+    from crawler.profiles import scan_profiles
 
-    try:
-        profiles = load_profiles()
-    except ProfileError as exc:
-        raise click.ClickException(f"broken portal profile: {exc}") from None
+    profiles, errors = scan_profiles()
+    for error in errors:
+        click.echo(f"warning: skipping broken portal profile {error}", err=True)
     if as_json:
         json.dump([p.summary() for p in profiles], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
