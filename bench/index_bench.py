@@ -26,7 +26,9 @@ Run: ``.venv/bin/python bench/index_bench.py [--sizes 10000,100000] [--runs 3]``
 On the 2-core dev machine a full run takes about an hour (10k: ~10 min;
 100k: ~50 min, mostly indexing 3 × 100k articles at ~100 articles/s);
 ``--sizes 2000 --runs 1`` takes about a minute.  Work files go to a temporary directory (``--keep``
-leaves it).
+leaves it; ``--workdir DIR`` names it).  ``--query-only --workdir DIR`` re-runs only
+the query timings on the indexes kept there (seconds, not an hour): the way to
+compare query changes before and after.
 """
 
 from __future__ import annotations
@@ -184,13 +186,31 @@ def queries(docs: list[dict[str, Any]], count: int, seed: int = 7) -> list[dict[
 # -- vnarchive / Whoosh ----------------------------------------------------------------
 
 
+def _peak_rss_kb() -> int:
+    """This process's own peak RSS (kB).
+
+    Not ``getrusage(RUSAGE_SELF).ru_maxrss``: Linux carries the high-water mark
+    across ``exec``, so a child started by this (large: it holds the corpus)
+    benchmark would report the benchmark's memory as its own.  ``VmHWM`` starts
+    afresh with the new program.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _index_run(db_url: str, index_dir: str) -> None:
     """Child process: one full index build; prints its stats as JSON."""
     from indexer.store import ArchiveStore
     from indexer.writer import update_index
 
     stats = update_index(ArchiveStore(db_url), Path(index_dir), rebuild=True)
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    own = _peak_rss_kb()
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(
         json.dumps(
@@ -349,6 +369,7 @@ def bench_size(size: int, runs: int, nqueries: int, work: Path) -> dict[str, Any
     db.unlink(missing_ok=True)
     fill_store(f"sqlite:///{db}", docs)
     qs = queries(docs, nqueries)
+    (work / f"queries-{size}.json").write_text(json.dumps(qs, ensure_ascii=False), "utf-8")
     index_dir = work / f"index-{size}"
     fts_db = work / f"fts-{size}.sqlite"
     w_rate, w_rss, w_kids, a1, a2, f_rate = [], [], [], [], [], []
@@ -388,6 +409,35 @@ def bench_size(size: int, runs: int, nqueries: int, work: Path) -> dict[str, Any
         "f_p95": med(f_p95),
         "underthesea": underthesea_rate(docs),
     }
+
+
+def query_only(size: int, runs: int, nqueries: int, work: Path) -> None:
+    """Re-run only the query timings on an index kept by an earlier ``--keep`` run."""
+    index_dir = work / f"index-{size}"
+    if not index_dir.is_dir():
+        raise SystemExit(f"no index for {size:,} articles in {work} (build one with --keep)")
+    saved = work / f"queries-{size}.json"
+    if saved.is_file():
+        qs = json.loads(saved.read_text("utf-8"))[:nqueries]
+    else:
+        qs = queries(corpus(size), nqueries)
+        saved.write_text(json.dumps(qs, ensure_ascii=False), "utf-8")
+    fts_db = work / f"fts-{size}.sqlite"
+    w50, w95, f50, f95 = [], [], [], []
+    for _ in range(runs):
+        times = whoosh_queries(index_dir, qs)
+        w50.append(pct(times, 50))
+        w95.append(pct(times, 95))
+        if fts_db.is_file():
+            times = fts_queries(fts_db, qs)
+            f50.append(pct(times, 50))
+            f95.append(pct(times, 95))
+    med = statistics.median
+    line = f"{size:,} articles, {len(qs)} queries, median of {runs} run(s): "
+    line += f"vnarchive p50 {med(w50):.1f} ms, p95 {med(w95):.1f} ms"
+    if f50:
+        line += f"; FTS5 p50 {med(f50):.1f} ms, p95 {med(f95):.1f} ms"
+    print(line, flush=True)
 
 
 def report(rows: list[dict[str, Any]], runs: int, nqueries: int) -> None:
@@ -446,8 +496,19 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--workdir", help="work directory (default: a temporary one)")
+    parser.add_argument(
+        "--query-only",
+        action="store_true",
+        help="only time the queries on the indexes kept in --workdir (no rebuild)",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    if args.query_only:
+        if not args.workdir:
+            parser.error("--query-only needs --workdir (a directory kept with --keep)")
+        for size in sizes:
+            query_only(size, args.runs, args.queries, Path(args.workdir))
+        return
     work = Path(args.workdir or tempfile.mkdtemp(prefix="vnarchive-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     rows = []

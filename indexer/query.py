@@ -35,27 +35,27 @@ parameter at fault).
 
 from __future__ import annotations
 
-import heapq
 import html
 import itertools
 import logging
 import re
 import threading
 import time
-from collections import Counter
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.matching import FilterMatcher, ListMatcher, NullMatcher
-from whoosh.query import TermNotFound
+from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from indexer import config
 from indexer.analysis import bigram_key, fold_token, syllables
 from indexer.schema import facet_key
+from indexer.searchcache import IndexCache, bits_from_ids, docnums, index_cache
 from indexer.text import normalize
 from indexer.writer import open_index
 
@@ -556,115 +556,94 @@ def _rank_query(node: Clause | Node, exact: bool) -> wq.Query | None:
     return wq.AndMaybe(main, wq.Or(bonus)) if bonus else main
 
 
-# -- matching (document number sets) -------------------------------------------------------
-
-
-def _leaf_ids(matcher: Any) -> Iterator[int]:
-    """Every document number of a fresh posting matcher, a block at a time when possible."""
-    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):  # whoosh3 codec
-        while matcher.is_active():
-            if matcher._ids is None:
-                matcher._read_ids()
-            yield from matcher._ids[matcher._i : matcher._blocklength]
-            matcher._i = matcher._blocklength
-            matcher._next_block()
-        return
-    yield from matcher.all_ids()
+# -- matching (document number bitsets) ----------------------------------------------------
 
 
 class _Matcher:
-    """Evaluates a parsed query to the set of matching document numbers, with set algebra.
+    """Evaluates a parsed query to the matching document numbers, with bitset algebra.
 
-    Posting lists are read whole (fast, a block at a time) and combined with Python
-    sets, instead of walking Whoosh's nested matchers document by document.
+    A set of documents is a Python int used as a bitset (see :mod:`indexer.searchcache`);
+    posting lists come from the index generation's shared LRU, so a common syllable is
+    read from disk once, not once per query.
     """
 
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
-        self.reader = searcher.reader()
-        self.cache: dict[tuple[str, str], set[int]] = {}
-        self._all: set[int] | None = None
+        self.cache = _cache(searcher)
 
-    def everything(self) -> set[int]:
-        if self._all is None:
-            self._all = set(self.reader.all_doc_ids())
-        return self._all
+    def everything(self) -> int:
+        return self.cache.live
 
-    def term(self, fieldname: str, text: str) -> set[int]:
-        key = (fieldname, text)
-        found = self.cache.get(key)
-        if found is not None:
-            return found
-        found = set()
-        for leaf, offset in self.reader.leaf_readers():
-            try:
-                matcher = leaf.postings(fieldname, text)
-            except TermNotFound:
-                continue
-            if isinstance(matcher, FilterMatcher):  # deletions: drop them after reading
-                matcher = matcher.child
-            ids = [d + offset for d in _leaf_ids(matcher)] if offset else list(_leaf_ids(matcher))
-            if leaf.has_deletions():
-                ids = [d for d in ids if not leaf.is_deleted(d - offset)]
-            found.update(ids)
-        self.cache[key] = found
-        return found
+    def term(self, fieldname: str, text: str) -> int:
+        return self.cache.posting(self.searcher, fieldname, text).bits
 
-    def clause(self, clause: Clause, exact: bool) -> set[int]:
+    def clause(self, clause: Clause, exact: bool) -> int:
         keys = _keys(clause, exact)
-        out: set[int] = set()
+        out = 0
         for name in _fields(clause):
             if len(keys) == 1:
                 out |= self.term(name if exact else f"{name}_f", keys[0])
                 continue
-            pairs = _pairs([fold_token(k) for k in keys])
-            found = set.intersection(*(self.term(f"{name}_bi_f", p) for p in pairs))
+            found = -1
+            for pair in _pairs([fold_token(k) for k in keys]):
+                found &= self.term(f"{name}_bi_f", pair)
             for key in dict.fromkeys(keys) if exact else ():
                 found &= self.term(name, key)
             out |= found
         return out
 
-    def node(self, node: Clause | Node, exact: bool) -> set[int] | None:
+    def node(self, node: Clause | Node, exact: bool) -> int | None:
         """The matches of a node (None: no positive words, i.e. everything)."""
         if isinstance(node, Clause):
             return self.clause(node, exact)
         if node.op == "not":
-            return self.everything() - self.negative(node.children[0])
+            return self.everything() & ~self.negative(node.children[0])
         if node.op == "or":
-            out: set[int] = set()
+            out = 0
             for child in node.children:
                 found = self.node(child, exact)
                 out |= self.everything() if found is None else found
             return out
-        result: set[int] | None = None
+        result: int | None = None
         for child in _positives(node):
             found = self.node(child, exact)
             if found is not None:
-                result = set(found) if result is None else result & found
+                result = found if result is None else result & found
         for child in node.children:
             if isinstance(child, Node) and child.op == "not":
                 excluded = self.negative(child.children[0])
-                result = (self.everything() if result is None else result) - excluded
+                result = (self.everything() if result is None else result) & ~excluded
         return result
 
-    def negative(self, node: Clause | Node) -> set[int]:
+    def negative(self, node: Clause | Node) -> int:
         """What an exclusion removes: exact words if typed with diacritics, else any folded match."""
         if isinstance(node, Clause):
             return self.clause(node, exact=node.accented)
         if node.op == "not":
-            return self.everything() - self.negative(node.children[0])
+            return self.everything() & ~self.negative(node.children[0])
         sets = [self.negative(c) for c in node.children]
         if node.op == "or":
-            return set().union(*sets)
-        return set.intersection(*sets) if sets else set()
+            out = 0
+            for found in sets:
+                out |= found
+            return out
+        if not sets:
+            return 0
+        out = sets[0]
+        for found in sets[1:]:
+            out &= found
+        return out
 
-    def filters(self, params: SearchParams, parsed: ParsedQuery, docs: set[int]) -> set[int]:
+    def filters(self, params: SearchParams, parsed: ParsedQuery, docs: int) -> int:
         """``docs`` narrowed by the request's and the query string's filters."""
 
         def any_of(fieldname: str, values: list[str]) -> None:
             nonlocal docs
             if values:
-                docs = docs & set().union(*(self.term(fieldname, v) for v in dict.fromkeys(values)))
+                allowed = 0
+                for value in dict.fromkeys(values):
+                    allowed |= self.term(fieldname, value)
+                docs &= allowed
 
         portals = parsed.filters.get("portal", []) + ([params.portal] if params.portal else [])
         any_of("portal", [p.strip() for p in portals if p.strip()])
@@ -678,12 +657,7 @@ class _Matcher:
         if params.date_from or params.date_to:
             low = int(params.date_from.replace("-", "")) * 10_000 if params.date_from else 1
             high = int(params.date_to.replace("-", "")) * 10_000 + 9999 if params.date_to else None
-            newest = _columns(self.searcher)["newest"]
-            docs = {
-                d
-                for d in docs
-                if (value := newest[d] or 0) >= low and (high is None or value <= high)
-            }
+            docs &= self.cache.date_range(low, high)
         return docs
 
 
@@ -692,10 +666,15 @@ class _Plan:
     """What one request matches (all tiers; the exact tier) and how it is scored."""
 
     parsed: ParsedQuery
-    docs: set[int]  # every match, filters applied
-    exact_docs: set[int]  # the matches with the exact words (accented queries only)
+    docs: int  # bitset of every match, filters applied
+    exact_docs: int  # bitset of the matches with the exact words (accented queries only)
     rank_full: wq.Query | None  # scoring on the folded copy (None: no positive words)
     rank_exact: wq.Query | None
+
+    @property
+    def total(self) -> int:
+        """How many documents match."""
+        return self.docs.bit_count()
 
 
 def _plan(searcher: Searcher, params: SearchParams) -> _Plan:
@@ -703,16 +682,16 @@ def _plan(searcher: Searcher, params: SearchParams) -> _Plan:
     matcher = _Matcher(searcher)
     found = matcher.node(parsed.root, exact=False)
     docs = matcher.filters(params, parsed, matcher.everything() if found is None else found)
-    exact_docs: set[int] = set()
+    exact_docs = 0
     rank_exact = None
     if parsed.accented:
         exact = matcher.node(parsed.root, exact=True)
-        exact_docs = docs & exact if exact is not None else set()
+        exact_docs = docs & exact if exact is not None else 0
         rank_exact = _rank_query(parsed.root, exact=True)
     return _Plan(parsed, docs, exact_docs, _rank_query(parsed.root, exact=False), rank_exact)
 
 
-# -- the searcher and its per-document columns ---------------------------------------
+# -- the searcher and its per-generation caches ---------------------------------------
 
 _local = threading.local()
 
@@ -723,6 +702,8 @@ def _searcher(index_dir: Path | str | None) -> Searcher | None:
     Never ``Searcher.refresh()``: in whoosh-reloaded 2.7.5 it re-adds the old
     generation's segments to the new reader (documents counted twice after a
     merge or a rebuild), so a stale searcher is closed and a new one opened.
+    Whoosh searchers are not shared between threads; the caches behind them
+    (:func:`indexer.searchcache.index_cache`) are.
     """
     path = str(Path(index_dir or config.index_dir()).resolve())
     cache: dict[str, Searcher] = _local.__dict__.setdefault("searchers", {})
@@ -740,46 +721,43 @@ def _searcher(index_dir: Path | str | None) -> Searcher | None:
     if ix is None:
         return None
     searcher = ix.searcher()
+    searcher._vn_path = path  # type: ignore[attr-defined]
     cache[path] = searcher
     return searcher
 
 
+def _cache(searcher: Searcher) -> IndexCache:
+    """The shared cache of the generation ``searcher`` reads (remembered on the searcher)."""
+    found = getattr(searcher, "_vn_cache", None)
+    if found is None:
+        path = getattr(searcher, "_vn_path", None)
+        if path is None:
+            folder = getattr(getattr(getattr(searcher, "_ix", None), "storage", None), "folder", "")
+            path = str(Path(folder).resolve()) if folder else f"searcher-{id(searcher)}"
+        found = index_cache(path, searcher)
+        searcher._vn_cache = found  # type: ignore[attr-defined]
+    return found
+
+
 def _columns(searcher: Searcher) -> dict[str, list[Any]]:
-    """id/portal/category/year/newest/oldest of every document, by number (cached)."""
-    cached = getattr(searcher, "_vn_columns", None)
-    if cached is not None:
-        return cached
-    reader = searcher.reader()
-    out: dict[str, list[Any]] = {}
-    for name in ("id", "portal", "category", "year", "newest", "oldest"):
-        values: list[Any] = []
-        for leaf, _offset in reader.leaf_readers():
-            if leaf.has_column(name):
-                values.extend(leaf.column_reader(name, translate=True))
-            else:
-                values.extend([None] * leaf.doc_count_all())
-        out[name] = values
-    searcher._vn_columns = out  # type: ignore[attr-defined]
-    return out
+    """id/portal/category/year/newest/oldest (and month) of every document, by number."""
+    return _cache(searcher).columns
 
 
-def _facets(searcher: Searcher, docnums: set[int]) -> dict[str, dict[str, int]]:
-    cols = _columns(searcher)
+def _facets(searcher: Searcher, docs: int) -> dict[str, dict[str, int]]:
+    """Exact portal/category/year/month counts over every match (bitset popcounts)."""
+    cache = _cache(searcher)
+    total = docs.bit_count()
     facets: dict[str, dict[str, int]] = {}
     for name in ("portal", "category", "year"):
-        column = cols[name]
-        counts = Counter(column[d] for d in docnums)
-        counts.pop(None, None)
-        counts.pop("", None)
+        counts = cache.counts(name, docs, total)
         if name == "year":
             facets[name] = dict(sorted(counts.items(), reverse=True))
         else:
             facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:50])
     # month: YYYY-MM counts, oldest first, drawn as the web app's timeline
-    # (search_app.timeline; tested by tests/search_app/test_pages.py); newest is YYYYMMDDHHMM
-    newest = cols["newest"]
-    months = Counter(newest[d] // 1_000_000 for d in docnums if newest[d])
-    facets["month"] = {f"{m // 100:04d}-{m % 100:02d}": n for m, n in sorted(months.items())}
+    # (search_app.timeline; tested by tests/search_app/test_pages.py)
+    facets["month"] = dict(sorted(cache.counts("month", docs, total).items()))
     return facets
 
 
@@ -798,18 +776,129 @@ def _empty_result(params: SearchParams, started: float) -> dict[str, Any]:
     }
 
 
-def _by_date(searcher: Searcher, docs: set[int], sort: str, limit: int | None) -> list[int]:
-    cols = _columns(searcher)
-    if sort == "oldest":
-        key = cols["oldest"]
-        order = (lambda d: (key[d] or 0, d), False)
-    else:
-        key = cols["newest"]
-        order = (lambda d: (key[d] or 0, -d), True)
-    if limit is None:
-        return sorted(docs, key=order[0], reverse=order[1])
-    pick = heapq.nlargest if order[1] else heapq.nsmallest
-    return pick(limit, docs, key=order[0])
+def _by_date(searcher: Searcher, docs: int, sort: str, limit: int | None) -> list[int]:
+    return _cache(searcher).by_date(docs, sort, limit)
+
+
+def _pool(searcher: Searcher, plan: _Plan, allowed: int, exact: bool) -> tuple[list[int], int]:
+    """(documents to score, the bitset of the other matches) for a tier's matches.
+
+    Up to RANK_LIMIT matches are all scored.  Beyond that, the candidates are the
+    matches holding every positive word in the title, or the unquoted words side by
+    side in the body; the newest RANK_LIMIT of them are scored and every other match
+    follows, newest first.  Scoring tens of thousands of documents in Python would
+    take seconds, and such a query ("của", "năm") has no meaningful order anyway.
+    """
+    if allowed.bit_count() <= RANK_LIMIT:
+        return docnums(allowed), 0
+    matcher = _Matcher(searcher)
+    root = plan.parsed.root
+    plain = [c for c in root.children if isinstance(c, Clause)] if root.op == "and" else []
+    candidates = 0
+    if plain:
+        in_title = -1
+        for clause in plain:
+            title_only = replace(clause, fieldname=clause.fieldname or "title")
+            in_title &= matcher.clause(title_only, exact)
+        candidates |= in_title
+        keys = [fold_token(k) for c in plain if not c.fieldname for k in c.keys]
+        if len(keys) > 1:
+            side_by_side = -1
+            for pair in _pairs(keys):
+                side_by_side &= matcher.term("body_bi_f", pair)
+            candidates |= side_by_side
+    candidates &= allowed
+    if candidates.bit_count() > RANK_LIMIT:
+        pool = _cache(searcher).by_date(candidates, "newest", RANK_LIMIT)
+        candidates = bits_from_ids(pool, _cache(searcher).size)
+    return docnums(candidates), allowed & ~candidates
+
+
+# BM25F, as Whoosh computes it (whoosh.scoring.BM25F), on the cached postings: scoring a
+# pool of a few hundred documents this way takes a few milliseconds, where Whoosh's
+# matcher tree (skip_to over every posting list, in Python) took tens.
+
+
+class _Scorer:
+    """Scores a pool of documents with a (normalised) Whoosh query, like Whoosh's BM25F."""
+
+    def __init__(self, searcher: Searcher, pool: list[int]) -> None:
+        self.searcher = searcher
+        self.cache = _cache(searcher)
+        self.pool = pool
+        weighting = searcher.weighting
+        self.K1 = weighting.K1
+        self.field_b = dict(getattr(weighting, "_field_B", {}))
+        self.B = weighting.B
+
+    def scores(self, query: wq.Query) -> dict[int, float]:
+        """docnum → score of the pool documents the query matches."""
+        if query is wq.NullQuery:
+            return {}
+        if isinstance(query, wq.Term):
+            return self.term(query)
+        if isinstance(query, wq.AndMaybe):
+            main = self.scores(query.a)
+            if main:
+                for d, s in self.scores(query.b).items():
+                    if d in main:
+                        main[d] += s
+            return main
+        if isinstance(query, wq.And):
+            parts = [self.scores(q) for q in query.subqueries]
+            if not parts or any(not p for p in parts):
+                return {}
+            common = set(parts[0]).intersection(*parts[1:])
+            return {d: sum(p[d] for p in parts) for d in common}
+        if isinstance(query, wq.Or):
+            out: dict[int, float] = {}
+            for part in (self.scores(q) for q in query.subqueries):
+                for d, s in part.items():
+                    out[d] = out.get(d, 0.0) + s
+            return out
+        raise TypeError(f"no scorer for {query.__class__.__name__}")
+
+    def term(self, query: wq.Term) -> dict[int, float]:
+        fieldname, text = query.fieldname, query.text
+        posting = self.cache.posting(self.searcher, fieldname, text)
+        ids = posting.ids
+        if not ids or posting.weights is None:
+            return {}
+        weights = posting.weights
+        lengths = self.cache.lengths(self.searcher, fieldname)
+        idf = self.searcher.idf(fieldname, text)
+        avgfl = self.searcher.avg_field_length(fieldname) or 1
+        B, K1 = self.field_b.get(fieldname, self.B), self.K1
+        boost = query.boost
+        out: dict[int, float] = {}
+        n = len(ids)
+        lo = 0
+        for d in self.pool:
+            i = bisect_left(ids, d, lo)
+            if i >= n:
+                break
+            lo = i
+            if ids[i] != d:
+                continue
+            tf = weights[i]
+            fl = lengths[d]
+            score = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+            out[d] = score * boost if boost != 1.0 else score
+        return out
+
+
+def _own_scoring(searcher: Searcher) -> bool:
+    return isinstance(searcher.weighting, BM25F)
+
+
+def _score_pool(searcher: Searcher, query: wq.Query, pool: list[int]) -> list[tuple[int, float]]:
+    """(docnum, score) of every pool document (0.0 for one the query does not match)."""
+    if _own_scoring(searcher):
+        scores = _Scorer(searcher, pool).scores(query.normalize())
+    else:  # another weighting model: let Whoosh score
+        hits = searcher.search(wq.And([query, _PoolQuery(searcher, pool)]), limit=None)
+        scores = {hit.docnum: float(hit.score or 0.0) for hit in hits}
+    return [(d, scores.get(d, 0.0)) for d in pool]
 
 
 class _PoolMatcher(ListMatcher):
@@ -825,7 +914,7 @@ class _PoolMatcher(ListMatcher):
 class _PoolQuery(wq.Query):
     """Matches a fixed set of documents: ANDed with a scoring query, Whoosh visits only them."""
 
-    def __init__(self, searcher: Searcher, docs: set[int]) -> None:
+    def __init__(self, searcher: Searcher, docs: list[int]) -> None:
         self.per_leaf: dict[int, list[int]] = {}
         leaves = searcher.leaf_searchers()
         ordered = sorted(docs)
@@ -854,41 +943,6 @@ class _PoolQuery(wq.Query):
         return _PoolMatcher(ids) if ids else NullMatcher()
 
 
-def _pool(
-    searcher: Searcher, plan: _Plan, allowed: set[int], exact: bool
-) -> tuple[set[int], list[int]]:
-    """(documents to score, the other matches newest first) for a tier's matches.
-
-    Up to RANK_LIMIT matches are all scored.  Beyond that, the candidates are the
-    matches holding every positive word in the title, or the unquoted words side by
-    side in the body; the newest RANK_LIMIT of them are scored and every other match
-    follows, newest first.  Scoring tens of thousands of documents in Python would
-    take seconds, and such a query ("của", "năm") has no meaningful order anyway.
-    """
-    if len(allowed) <= RANK_LIMIT:
-        return allowed, []
-    matcher = _Matcher(searcher)
-    root = plan.parsed.root
-    plain = [c for c in root.children if isinstance(c, Clause)] if root.op == "and" else []
-    candidates: set[int] = set()
-    if plain:
-        in_title = None
-        for clause in plain:
-            title_only = replace(clause, fieldname=clause.fieldname or "title")
-            found = matcher.clause(title_only, exact)
-            in_title = found if in_title is None else in_title & found
-        candidates |= in_title or set()
-        keys = [fold_token(k) for c in plain if not c.fieldname for k in c.keys]
-        if len(keys) > 1:
-            candidates |= set.intersection(*(matcher.term("body_bi_f", p) for p in _pairs(keys)))
-    candidates &= allowed
-    newest = _columns(searcher)["newest"]
-    if len(candidates) > RANK_LIMIT:
-        candidates = set(heapq.nlargest(RANK_LIMIT, candidates, key=lambda d: newest[d] or 0))
-    rest = allowed - candidates
-    return candidates, sorted(rest, key=lambda d: (newest[d] or 0, -d), reverse=True)
-
-
 def _ranked(
     searcher: Searcher, plan: _Plan, sort: str, limit: int | None
 ) -> list[tuple[int, float]]:
@@ -896,10 +950,10 @@ def _ranked(
     if sort in ("newest", "oldest") or plan.rank_full is None:
         return [(d, 0.0) for d in _by_date(searcher, plan.docs, sort, limit)]
     newest = _columns(searcher)["newest"]
-    tiers: list[tuple[wq.Query, set[int], bool]] = []
+    tiers: list[tuple[wq.Query, int, bool]] = []
     if plan.rank_exact is not None and plan.exact_docs:
         tiers.append((plan.rank_exact, plan.exact_docs, True))
-        tiers.append((plan.rank_full, plan.docs - plan.exact_docs, False))
+        tiers.append((plan.rank_full, plan.docs & ~plan.exact_docs, False))
     else:
         tiers.append((plan.rank_full, plan.docs, False))
     out: list[tuple[int, float]] = []
@@ -910,14 +964,11 @@ def _ranked(
         pool, rest = _pool(searcher, plan, allowed, exact)
         scored: list[tuple[int, float]] = []
         if pool:
-            fetch = None if want is None else want + _TIE_MARGIN
-            hits = searcher.search(wq.And([query, _PoolQuery(searcher, pool)]), limit=fetch)
-            scored = [(hit.docnum, float(hit.score or 0.0)) for hit in hits]
-            if want is None:  # every match of the pool, even one the scorer skipped
-                seen = {d for d, _ in scored}
-                scored += [(d, 0.0) for d in pool - seen]
+            scored = _score_pool(searcher, query, pool)
             scored.sort(key=lambda ds: (-round(ds[1], 6), -(newest[ds[0]] or 0)))
-        scored += [(d, 0.0) for d in rest[: None if want is None else want]]
+        if rest and (want is None or len(scored) < want):
+            more = None if want is None else want - len(scored)
+            scored += [(d, 0.0) for d in _by_date(searcher, rest, "newest", more)]
         out.extend(scored if want is None else scored[:want])
     return out
 
@@ -984,7 +1035,7 @@ def search(params: SearchParams, index_dir: Path | str | None = None) -> dict[st
     except Exception as exc:  # a Whoosh failure: a message for the user, the trace in the log
         raise _engine_error(exc) from exc
     return {
-        "total": len(plan.docs),
+        "total": plan.total,
         "page": params.page,
         "per_page": params.per_page,
         "results": results,
