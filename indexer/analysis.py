@@ -74,18 +74,23 @@ def fold_token(key: str) -> str:
     return key if key.isascii() else fold(key)
 
 
+@lru_cache(maxsize=262_144)
+def _folded_key(surface: str) -> str:
+    return fold_token(syllable_key(surface))
+
+
 def syllables(text: str, *, folded: bool = False) -> list[tuple[str, int, int]]:
     """The tokens of ``text`` as ``(token, start, end)``; ``text[start:end]`` is the surface."""
+    key_of = _folded_key if folded else syllable_key
     out = []
+    append = out.append
     for match in TOKEN_RE.finditer(text):
         start, end = match.span()
         if end - start > MAX_TOKEN_CHARS:
             continue
-        key = syllable_key(match.group(0))
-        if folded:
-            key = fold_token(key)
+        key = key_of(text[start:end])
         if key:
-            out.append((key, start, end))
+            append((key, start, end))
     return out
 
 

@@ -1179,9 +1179,9 @@ def _snippet(body: str, terms: set[str]) -> str:
         return html.escape(text[:end]) + (" …" if end < len(body) else "")
     # the window of ~40 tokens holding the most distinct query words wins
     best, best_score = hits[0], -1
-    for i in hits:
-        window = {tokens[j][0] for j in hits if i <= j < i + 40}
-        score = len(window) * 100 + sum(1 for j in hits if i <= j < i + 40)
+    for n, i in enumerate(hits):
+        inside = hits[n : bisect_left(hits, i + 40, n)]  # the hits of the 40 tokens from i
+        score = len({tokens[j][0] for j in inside}) * 100 + len(inside)
         if score > best_score:
             best, best_score = i, score
     first = max(0, best - 8)
