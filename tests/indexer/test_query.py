@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import build_archive, load_docs
+from archive_helpers import build_archive, load_docs
 
 from indexer.query import (
     QueryError,

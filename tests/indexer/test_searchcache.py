@@ -6,7 +6,7 @@ import random
 import threading
 from collections import Counter
 
-from conftest import build_archive, load_docs
+from archive_helpers import build_archive, load_docs
 from whoosh import query as wq
 
 from indexer import query as Q

@@ -6,7 +6,7 @@ import fcntl
 import os
 
 import pytest
-from conftest import build_archive, load_docs, make_article
+from archive_helpers import build_archive, load_docs, make_article
 from whoosh import index as whoosh_index
 
 from indexer.schema import indexed_body
