@@ -16,7 +16,8 @@ rebuild gets a fresh one).  It holds, loaded once:
   (walk the months in order) and date-range filters;
 - the field lengths of every document (BM25F's ``fl``);
 - an LRU of posting lists (sorted doc numbers, term frequencies, bitset), shared
-  by every thread and bounded by :data:`POSTING_CACHE_MB`.
+  by every thread and bounded by :data:`POSTING_CACHE_MB` (``$VNARCHIVE_SEARCH_CACHE_MB``,
+  default 256).
 
 Everything is exact: nothing is sampled or capped here.  Thread-safe: the caches
 are filled under locks; posting lists are read with the caller's own searcher.
@@ -24,6 +25,7 @@ are filled under locks; posting lists are read with the caller's own searcher.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from array import array
@@ -49,7 +51,9 @@ __all__ = [
     "index_cache",
 ]
 
-POSTING_CACHE_MB = 128  # posting lists kept across queries, per index generation
+# Posting lists kept across queries, per index generation (100k articles: the benchmark's
+# 300 queries touch ~320 MB of them; the common syllables' lists are ~0.8 MB each).
+POSTING_CACHE_MB = int(os.environ.get("VNARCHIVE_SEARCH_CACHE_MB") or 256)
 COLUMNS = ("id", "portal", "category", "year", "newest", "oldest")
 FACET_COLUMNS = ("portal", "category", "year", "month")
 # A facet value gets its own bitset when at least this share of the documents hold it;
@@ -65,6 +69,21 @@ def bits_from_ids(ids: Iterable[int], size: int) -> int:
     for d in ids:
         buf[d >> 3] |= 1 << (d & 7)
     return int.from_bytes(buf, "little")
+
+
+_GAPS = [""] + ["0" * (g - 1) + "1" for g in range(1, 1024)]
+
+
+def _gap_bits(gap: int) -> str:
+    """The binary digits (lowest first) from one posting (excluded) to the next, ``gap`` on."""
+    return _GAPS[gap] if gap < len(_GAPS) else "0" * (gap - 1) + "1"
+
+
+def _gap_string(gaps: Any) -> str:
+    """``_gap_bits`` of every gap, joined (in C when every gap is in the table)."""
+    if max(gaps) < len(_GAPS):
+        return "".join(map(_GAPS.__getitem__, gaps))
+    return "".join(map(_gap_bits, gaps))
 
 
 def docnums(bits: int) -> list[int]:
@@ -96,8 +115,11 @@ class Posting:
         return len(self.ids) * 4 + weights + (self.bits.bit_length() >> 3) + 100
 
 
-def _leaf_blocks(matcher: Any, weights: bool) -> Iterator[tuple[Any, Any]]:
-    """(ids, weights) of each block of a fresh posting matcher (whoosh3 codec: a block at a time).
+def _leaf_blocks(matcher: Any, weights: bool) -> Iterator[tuple[Any, Any, Any]]:
+    """(ids, weights, deltas) of each block of a fresh posting matcher (whoosh3: a block at a time).
+
+    ``deltas`` are the block's raw delta-encoded ids (the first one absolute; then ``ids``
+    is None: the caller decodes them), or None.
 
     Reads the block tuples directly: ids are delta-decoded by ``itertools.accumulate``
     (in C) instead of Whoosh's generator, which dominated reading long posting lists.
@@ -110,7 +132,8 @@ def _leaf_blocks(matcher: Any, weights: bool) -> Iterator[tuple[Any, Any]]:
                 matcher._read_data()
             raw_ids, raw_weights = matcher._data[0], matcher._data[1]
             n = matcher._blocklength
-            ids = raw_ids if matcher._byteids else accumulate(raw_ids)
+            deltas = None if matcher._byteids else raw_ids
+            ids = raw_ids if deltas is None else None
             block_weights = None
             if weights:
                 if raw_weights is None:
@@ -121,9 +144,10 @@ def _leaf_blocks(matcher: Any, weights: bool) -> Iterator[tuple[Any, Any]]:
                     block_weights = raw_weights
             if matcher._i:  # not a fresh block: skip what was consumed
                 i = matcher._i
-                ids = list(ids)[i:]
+                ids = list(ids if deltas is None else accumulate(deltas))[i:]
+                deltas = None
                 block_weights = block_weights[i:] if block_weights is not None else None
-            yield ids, block_weights
+            yield ids, block_weights, deltas
             matcher._i = n
             matcher._next_block()
         return
@@ -132,7 +156,7 @@ def _leaf_blocks(matcher: Any, weights: bool) -> Iterator[tuple[Any, Any]]:
         ids.append(matcher.id())
         ws.append(matcher.weight() if weights else 0.0)
         matcher.next()
-    yield ids, (ws if weights else None)
+    yield ids, (ws if weights else None), None
 
 
 class IndexCache:
@@ -290,6 +314,7 @@ class IndexCache:
         scored = bool(field is not None and field.scorable)
         ids = array("I")
         weights = array("f") if scored else None
+        gaps: list[str] = []  # "0…01" per posting: the bitset as a binary string, lowest bit first
         if field is not None:
             reader = searcher.reader()
             for leaf, offset in reader.leaf_readers():
@@ -297,11 +322,27 @@ class IndexCache:
                     matcher = leaf.postings(fieldname, text)
                 except TermNotFound:
                     continue
-                for block_ids, block_weights in _leaf_blocks(matcher, scored):
-                    ids.extend(map(offset.__add__, block_ids) if offset else block_ids)
+                for block_ids, block_weights, deltas in _leaf_blocks(matcher, scored):
+                    start = len(ids)
+                    if deltas is not None:  # accumulate from the leaf's offset, in C
+                        ids.fromlist(list(accumulate(deltas, initial=offset))[1:])
+                    else:
+                        ids.extend(map(offset.__add__, block_ids) if offset else block_ids)
                     if weights is not None:
                         weights.extend(block_weights)
-        posting = Posting(ids, weights, bits_from_ids(ids, self.size) & self.live)
+                    if len(ids) > start:
+                        prev = ids[start - 1] if start else -1
+                        gaps.append(_gap_bits(ids[start] - prev))
+                        if deltas is None:
+                            rest = [
+                                b - a for a, b in zip(ids[start:], ids[start + 1 :], strict=False)
+                            ]
+                        else:
+                            rest = deltas[1:]
+                        if rest:
+                            gaps.append(_gap_string(rest))
+        bits = int("".join(gaps)[::-1], 2) if gaps else 0
+        posting = Posting(ids, weights, bits & self.live)
         with self._lock:
             if key not in self._postings:
                 self._postings[key] = posting
