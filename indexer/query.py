@@ -770,7 +770,7 @@ def _empty_result(params: SearchParams, started: float) -> dict[str, Any]:
         "page": params.page,
         "per_page": params.per_page,
         "results": [],
-        "facets": {"portal": {}, "category": {}, "year": {}},
+        "facets": {"portal": {}, "category": {}, "year": {}, "month": {}},
         "did_you_mean": None,
         "took_ms": round((time.perf_counter() - started) * 1000, 1),
     }
