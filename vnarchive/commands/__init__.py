@@ -2,7 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import click
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def filter_options(func: F) -> F:
+    """The search filters shared by ``search`` and ``export``: portal, place, category, dates."""
+    options = [
+        click.option("--portal", help="Only this portal (id)."),
+        click.option("--province", help="Only this province (with or without diacritics)."),
+        click.option("--category", help="Only this category (with or without diacritics)."),
+        click.option(
+            "--from",
+            "date_from",
+            metavar="DATE",
+            help="Published on or after (YYYY-MM-DD, YYYY-MM, YYYY or dd/mm/yyyy).",
+        ),
+        click.option(
+            "--to", "date_to", metavar="DATE", help="Published on or before (same shapes)."
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 def check_portal_filter(portal: str | None) -> None:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import click
 
+from vnarchive.commands import filter_options
+
 FORMATS = ("csv", "jsonl", "parquet")
 
 
@@ -73,16 +75,7 @@ def _size(n: int) -> str:
     type=click.Choice(FORMATS),
     help="Output format (default: from the -o file extension).",
 )
-@click.option("--portal", help="Only this portal (id).")
-@click.option("--province", help="Only this province (diacritics, case optional).")
-@click.option("--category", help="Only this category (diacritics, case optional).")
-@click.option(
-    "--from",
-    "date_from",
-    metavar="DATE",
-    help="Published on or after (YYYY-MM-DD, YYYY-MM, YYYY or dd/mm/yyyy).",
-)
-@click.option("--to", "date_to", metavar="DATE", help="Published on or before (same shapes).")
+@filter_options
 @click.option(
     "--sort",
     type=click.Choice(["relevance", "newest", "oldest"]),

@@ -8,6 +8,8 @@ import sys
 
 import click
 
+from vnarchive.commands import filter_options
+
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 _TAG = re.compile(r"<[^>]+>")
 
@@ -30,16 +32,7 @@ def _snippet_text(snippet_html: str, color: bool) -> str:
 
 @click.command(name="search")
 @click.argument("query", nargs=-1)
-@click.option("--portal", help="Only this portal (id).")
-@click.option("--province", help="Only this province (with or without diacritics).")
-@click.option("--category", help="Only this category (with or without diacritics).")
-@click.option(
-    "--from",
-    "date_from",
-    metavar="DATE",
-    help="Published on or after (YYYY-MM-DD, YYYY-MM, YYYY or dd/mm/yyyy).",
-)
-@click.option("--to", "date_to", metavar="DATE", help="Published on or before (same shapes).")
+@filter_options
 @click.option(
     "--sort",
     type=click.Choice(["relevance", "newest", "oldest"]),
