@@ -61,7 +61,11 @@ _LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
 
 
 def summary_line(job: dict[str, Any]) -> str:
-    """The one-line summary of a finished job row (also printed by ``vnarchive crawl``)."""
+    """The summary of a finished job row (also printed by ``vnarchive crawl``).
+
+    One line of counts, then one line per failing URL the job kept (at most
+    ``crawler.job.MAX_ERROR_URLS``), marked when a sample portal breaks it on purpose.
+    """
     reasons = job.get("error_reasons") or {}
     detail = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items(), key=lambda kv: -kv[1]))
     line = (
@@ -76,7 +80,21 @@ def summary_line(job: dict[str, Any]) -> str:
         line += f", {job['extraction_failures']} extraction failures"
     if job.get("stop_reason"):
         line += f"; stopped: {job['stop_reason']}"
+    for failed in job.get("error_urls") or []:
+        line += f"\n  failed: {failed.get('url')} ({failed.get('reason')})"
+        expected = deliberate_break(job["portal"], failed.get("url") or "")
+        if expected:
+            line += f" -- expected: {expected}"
     return line
+
+
+def deliberate_break(portal_id: str, url: str) -> str | None:
+    """Why a failing URL of a bundled sample portal fails on purpose, or None."""
+    from crawler.samples import model
+
+    if portal_id not in model.SPECS:
+        return None
+    return model.deliberate_break(portal_id, url)
 
 
 class CrawlJobExtension:

@@ -39,6 +39,7 @@ __all__ = ["CrawlJob", "JobBusy", "JobError", "JobOptions"]
 logger = logging.getLogger(__name__)
 
 RESUMABLE = ("queued", "running", "cancelled", "interrupted")
+MAX_ERROR_URLS = 5  # failing URLs kept on the job row (the log has every one)
 """Job statuses a new crawl of the same portal picks up (with ``job.json`` present)."""
 
 
@@ -114,6 +115,7 @@ class CrawlJob:
             unchanged=int(row.get("articles_unchanged") or 0),
         )
         self.error_reasons: Counter[str] = Counter(row.get("error_reasons") or {})
+        self.error_urls: list[dict[str, str]] = list(row.get("error_urls") or [])
         self.extraction_failures = int(row.get("extraction_failures") or 0)
         self.consecutive_failures = 0
         self.stop_reason: str | None = None  # why the crawl stopped early, when it did
@@ -259,6 +261,9 @@ class CrawlJob:
     def count_error(self, reason: str, url: str = "", detail: str = "") -> None:
         """Count one problem under ``reason`` and log it (with the URL)."""
         self.error_reasons[reason] += 1
+        known = (seen["url"] for seen in self.error_urls)
+        if url and len(self.error_urls) < MAX_ERROR_URLS and url not in known:
+            self.error_urls.append({"url": url[:2000], "reason": reason})
         logger.info("%s: %s%s", reason, url, f" ({detail})" if detail else "")
 
     def count_outcome(self, outcome: str) -> None:
@@ -274,6 +279,7 @@ class CrawlJob:
             "articles_unchanged": self.outcomes["unchanged"],
             "errors": self.errors,
             "error_reasons": dict(self.error_reasons),
+            "error_urls": list(self.error_urls),
             "extraction_failures": self.extraction_failures,
         }
 

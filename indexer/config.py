@@ -7,7 +7,7 @@ one data directory: ``$VNARCHIVE_DATA``, default ``data/`` in the repository.
 |---|---|---|
 | data directory | ``VNARCHIVE_DATA`` | ``<repo>/data`` |
 | archive store URL | ``VNARCHIVE_DB_URL`` | ``sqlite:///$VNARCHIVE_DATA/archive.sqlite`` |
-| sample server URL | ``VNARCHIVE_SAMPLES_URL`` | ``http://127.0.0.1:8765`` |
+| sample server URL | ``VNARCHIVE_SAMPLES_URL`` | where ``vnarchive samples serve`` is running (``$VNARCHIVE_DATA/samples-server.json``), else ``http://127.0.0.1:8765`` |
 | portal profiles directory | ``VNARCHIVE_PORTALS`` | ``<repo>/data/portals`` |
 | admin-added portal profiles | — | ``$VNARCHIVE_DATA/portals`` (merged over the above) |
 """
@@ -62,6 +62,31 @@ def admin_portals_dir() -> Path:
     return data_dir() / "portals"
 
 
+def samples_server_file() -> Path:
+    """Where a running ``vnarchive samples serve`` records its URL and process id."""
+    return data_dir() / "samples-server.json"
+
+
+def running_samples_server() -> str | None:
+    """The URL a live ``vnarchive samples serve`` of this data directory serves, or None."""
+    import json
+
+    try:
+        record = json.loads(samples_server_file().read_text(encoding="utf-8"))
+        pid, url = int(record["pid"]), str(record["url"])
+        os.kill(pid, 0)  # signal 0: does the process still exist?
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return url.rstrip("/") or None
+
+
 def samples_url() -> str:
-    """Base URL of the sample portal server (no trailing slash)."""
-    return (os.environ.get("VNARCHIVE_SAMPLES_URL") or DEFAULT_SAMPLES_URL).rstrip("/")
+    """Base URL of the sample portal server (no trailing slash).
+
+    ``$VNARCHIVE_SAMPLES_URL`` when set; else the URL of the ``vnarchive samples serve``
+    running for this data directory; else ``http://127.0.0.1:8765``.
+    """
+    configured = os.environ.get("VNARCHIVE_SAMPLES_URL")
+    if configured:
+        return configured.rstrip("/")
+    return running_samples_server() or DEFAULT_SAMPLES_URL

@@ -38,7 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from indexer.config import db_url
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = sa.MetaData()
 
@@ -150,6 +150,8 @@ crawl_jobs = sa.Table(
     sa.Column("warc_file", sa.Text),
     sa.Column("pid", sa.Integer),
     sa.Column("articles_gone", sa.Integer, nullable=False, default=0),  # schema 2
+    # schema 3: the first failing URLs, JSON [{"url", "reason"}] (at most MAX_ERROR_URLS)
+    sa.Column("error_urls", sa.Text, nullable=False, default="[]"),
 )
 
 schedules = sa.Table(
@@ -193,6 +195,8 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE attachments ADD COLUMN warc_length BIGINT",
         "ALTER TABLE crawl_jobs ADD COLUMN articles_gone INTEGER NOT NULL DEFAULT 0",
     ],
+    # 2 -> 3: the first failing URLs of a crawl job, named by its summary.
+    2: ["ALTER TABLE crawl_jobs ADD COLUMN error_urls TEXT NOT NULL DEFAULT '[]'"],
 }
 
 UpsertOutcome = Literal["new", "changed", "unchanged", "duplicate"]
@@ -282,7 +286,7 @@ _DT_COLUMNS = {
     "created_at",
     "since",
 }
-_JSON_COLUMNS = {"images", "media", "options", "error_reasons"}
+_JSON_COLUMNS = {"images", "media", "options", "error_reasons", "error_urls"}
 
 
 def _row(row: sa.Row[Any]) -> dict[str, Any]:
@@ -940,13 +944,14 @@ class ArchiveStore:
                     log_path=log_path,
                     pid=pid,
                     error_reasons="{}",
+                    error_urls="[]",
                 )
             )
             return int(result.inserted_primary_key[0])
 
     def update_job(self, job_id: int, **fields: Any) -> None:
         """Update a crawl job's columns (counts, status, stop reason…)."""
-        for key in ("error_reasons", "options"):
+        for key in ("error_reasons", "error_urls", "options"):
             if key in fields and not isinstance(fields[key], str):
                 fields[key] = json.dumps(fields[key], ensure_ascii=False)
         with self.writer.begin() as conn:

@@ -930,6 +930,28 @@ def build_portal(portal_id: str) -> Portal:
     )
 
 
+def deliberate_break(portal_id: str, url: str) -> str | None:
+    """What a sample portal breaks on purpose at ``url`` (any host), or None.
+
+    The dead listing link (404), the article answering 500 on its first request,
+    the endless calendar (trap) and the path robots.txt disallows.
+    """
+    marker = f"/{portal_id}/"
+    if marker not in url:
+        return None
+    path = url.split(marker, 1)[1]
+    portal = get_portal(portal_id)
+    if path in portal.not_found:
+        return "the sample's dead listing link (404 on purpose)"
+    if path in portal.flaky:
+        return "the sample's flaky article (500 on the first request, on purpose)"
+    if path.startswith(portal.trap):
+        return "the sample's endless calendar (a crawler trap, on purpose)"
+    if path.startswith(portal.disallowed):
+        return "disallowed by the sample's robots.txt, on purpose"
+    return None
+
+
 @cache
 def get_portal(portal_id: str) -> Portal:
     """The generated portal (built once per process; KeyError for an unknown id)."""

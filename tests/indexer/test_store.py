@@ -43,10 +43,11 @@ def store(tmp_path: Path) -> ArchiveStore:
 
 
 def test_fresh_store_is_at_current_schema_version(store: ArchiveStore) -> None:
-    assert SCHEMA_VERSION == 2
+    assert SCHEMA_VERSION == 3
     assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
     columns = {c["name"] for c in sa.inspect(store.engine).get_columns("crawl_jobs")}
     assert {"articles_gone", "error_reasons", "stop_reason", "log_path", "pid"} <= columns
+    assert "error_urls" in columns
 
 
 def _create_v1_store(path: Path) -> None:
@@ -55,6 +56,7 @@ def _create_v1_store(path: Path) -> None:
         ("versions", "warc_length"),
         ("attachments", "warc_length"),
         ("crawl_jobs", "articles_gone"),
+        ("crawl_jobs", "error_urls"),  # schema 3
     }
     md1 = sa.MetaData()
     for table in store_mod.metadata.sorted_tables:
@@ -95,17 +97,18 @@ def test_migration_from_schema_1_keeps_data_and_adds_columns(tmp_path: Path) -> 
 
     store = ArchiveStore(f"sqlite:///{path}")
 
-    assert store.get_meta("schema_version") == "2"
+    assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
     inspector = sa.inspect(store.engine)
     assert "articles_gone" in {c["name"] for c in inspector.get_columns("crawl_jobs")}
     assert "warc_length" in {c["name"] for c in inspector.get_columns("versions")}
     assert "warc_length" in {c["name"] for c in inspector.get_columns("attachments")}
     job = store.list_jobs(portal="p")[0]
     assert (job["pages"], job["articles_new"], job["articles_gone"]) == (7, 5, 0)
+    assert job["error_urls"] == []
     # the migrated store works for the crawl as a fresh one does
     outcome, _ = store.upsert_article(make_article(1), warc=WarcRef("w.warc.gz", 10, 99, "<id>"))
     assert outcome == "new"
-    assert store.migrate() == 2  # idempotent
+    assert store.migrate() == SCHEMA_VERSION  # idempotent
 
 
 def test_store_newer_than_the_code_is_refused(tmp_path: Path) -> None:

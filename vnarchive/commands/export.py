@@ -68,7 +68,7 @@ def _size(n: int) -> str:
 
 
 @click.command(name="export")
-@click.argument("query", required=False, default="")
+@click.argument("query", nargs=-1)
 @click.option(
     "--format",
     "fmt",
@@ -99,7 +99,7 @@ def _size(n: int) -> str:
 )
 @click.option("--no-datapackage", is_flag=True, help="Do not write the descriptor.")
 def export(
-    query: str,
+    query: tuple[str, ...],
     fmt: str | None,
     portal: str | None,
     province: str | None,
@@ -114,6 +114,8 @@ def export(
     no_datapackage: bool,
 ) -> None:
     """Export the articles matching QUERY and the filters (none: the whole archive).
+
+    QUERY may be several words without quotes, as for `vnarchive search`.
 
     One row per article.  Fields: id, url, portal, province, district, category,
     published, title, author, credit, summary, body_text, attachments, first_seen,
@@ -139,6 +141,7 @@ def export(
     from vnarchive.commands import check_portal_filter
 
     fmt = _format_for(fmt, output)
+    query_text = " ".join(query)
     check_portal_filter(portal)
     if descriptor and not no_datapackage and not Path(descriptor).parent.is_dir():
         raise click.ClickException(
@@ -150,13 +153,13 @@ def export(
         QueryError = ExportError  # type: ignore[misc,assignment]  # noqa: N806
     try:
         request = ExportRequest(
-            query=query,
+            query=query_text,
             portal=portal,
             province=province,
             category=category,
             date_from=date_from,
             date_to=date_to,
-            sort=sort if query else None,
+            sort=sort if query_text else None,
             fields=parse_fields(fields),
             excel=excel,
         )

@@ -49,6 +49,31 @@ def list_portals(as_json: bool) -> None:
         click.echo(
             "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1]
         )
+    if any(p.sample for p in profiles):
+        click.echo("")
+        click.echo(_samples_note())
+
+
+def _samples_note() -> str:
+    """Where the sample portals' URLs point, and whether a server answers there."""
+    import os
+
+    from crawler.runner import server_reachable
+    from indexer import config
+
+    url = config.samples_url()
+    if os.environ.get("VNARCHIVE_SAMPLES_URL"):
+        source = "$VNARCHIVE_SAMPLES_URL"
+    elif config.running_samples_server():
+        source = "the running `vnarchive samples serve`"
+    else:
+        source = "the default"
+    if server_reachable(url, timeout=0.5):
+        return f"sample portals: served at {url} ({source})"
+    return (
+        f"sample portals: nothing answers at {url} ({source}); "
+        "start them with `vnarchive samples serve`"
+    )
 
 
 @portals.command(name="check")

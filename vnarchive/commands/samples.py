@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import errno
+import json
+import os
 import signal
+from pathlib import Path
 
 import click
 
@@ -47,11 +50,12 @@ def serve(port: int, host: str, verbose: bool) -> None:
             f"cannot listen on {host}:{port}: {exc.strerror or exc}"
         ) from None
     base = server.base_url
+    record = _record_server(base)
     click.echo(f"Sample portals on {base} (Ctrl-C to stop):")
     for portal_id in model.PORTAL_IDS:
         spec = model.SPECS[portal_id]
         click.echo(f"  {base}/{portal_id}/  {spec.name} [{spec.family}]")
-    if base != "http://127.0.0.1:8765":
+    if base != "http://127.0.0.1:8765" and record is None:
         click.echo(f"Set VNARCHIVE_SAMPLES_URL={base} so the sample profiles point here.")
 
     def stop(signum: int, frame: object) -> None:
@@ -64,6 +68,24 @@ def serve(port: int, host: str, verbose: bool) -> None:
         click.echo("stopped")
     finally:
         server.server_close()
+        if record is not None:
+            record.unlink(missing_ok=True)
+
+
+def _record_server(base: str) -> Path | None:
+    """Write where this server runs (``config.samples_server_file()``); None if it cannot.
+
+    Commands run without ``$VNARCHIVE_SAMPLES_URL`` (``portals list``, ``crawl``) then use
+    the URL the samples are really served at, whatever ``--port`` was.
+    """
+    from indexer import config
+
+    path = config.samples_server_file()
+    try:
+        path.write_text(json.dumps({"url": base, "pid": os.getpid()}) + "\n", encoding="utf-8")
+    except OSError:
+        return None
+    return path
 
 
 @samples.command(name="generate")

@@ -30,6 +30,45 @@ def _snippet_text(snippet_html: str, color: bool) -> str:
     return " ".join(text.split())
 
 
+FACET_TOP = 10  # facet values printed by --json unless --facets says otherwise
+
+
+def _facet_limit(_ctx: click.Context, _param: click.Parameter, value: str) -> int | None:
+    """``--facets``: a positive number, or ``all`` (None: no limit)."""
+    if value.strip().lower() == "all":
+        return None
+    try:
+        limit = int(value)
+    except ValueError:
+        limit = 0
+    if limit < 1:
+        raise click.BadParameter(f"expected a number from 1 or 'all', got {value!r}")
+    return limit
+
+
+def bound_facets(result: dict, limit: int | None) -> dict:
+    """``result`` with each facet cut to its ``limit`` most frequent values (None: all).
+
+    The values kept stay in the facet's own order (years and months by date); how many
+    were left out is under ``facets_truncated`` ({facet: n}, only for facets that were cut).
+    """
+    if limit is None:
+        return result
+    facets: dict[str, dict[str, int]] = {}
+    truncated: dict[str, int] = {}
+    for name, counts in (result.get("facets") or {}).items():
+        if len(counts) > limit:
+            top = set(sorted(counts, key=lambda k: (-counts[k], str(k)))[:limit])
+            facets[name] = {k: v for k, v in counts.items() if k in top}
+            truncated[name] = len(counts) - limit
+        else:
+            facets[name] = counts
+    out = dict(result, facets=facets)
+    if truncated:
+        out["facets_truncated"] = truncated
+    return out
+
+
 @click.command(name="search")
 @click.argument("query", nargs=-1)
 @filter_options
@@ -44,6 +83,15 @@ def _snippet_text(snippet_html: str, color: bool) -> str:
     "--per-page", type=int, default=10, show_default=True, help="Results per page (at most 100)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option(
+    "--facets",
+    "facet_limit",
+    default=str(FACET_TOP),
+    show_default=True,
+    metavar="N|all",
+    callback=_facet_limit,
+    help="With --json: the N most frequent values of each facet ('all': every value).",
+)
 def search(
     query: tuple[str, ...],
     portal: str | None,
@@ -55,6 +103,7 @@ def search(
     page: int,
     per_page: int,
     as_json: bool,
+    facet_limit: int | None,
 ) -> None:
     """Search the archived articles for QUERY (diacritics optional).
 
@@ -88,7 +137,7 @@ def search(
         )
         raise click.BadParameter(exc.message, param_hint=option) from None
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(bound_facets(result, facet_limit), ensure_ascii=False, indent=2))
         return
     total = result["total"]
     if not total:
@@ -108,7 +157,7 @@ def search(
         click.echo(
             click.style(f"{n}. {hit['title']}", bold=True) if color else f"{n}. {hit['title']}"
         )
-        click.echo(f"   {hit['portal']} · {date} · {hit['url']}")
+        click.echo(f"   {hit['id']} · {hit['portal']} · {date} · {hit['url']}")
         if hit["snippet_html"]:
             click.echo(f"   {_snippet_text(hit['snippet_html'], color)}")
         click.echo("")
