@@ -1,0 +1,302 @@
+"""The gazetteer: every province, district and commune before and after 1 July 2025.
+
+Built from the mapping that ships with underthesea (``underthesea/address/data/
+mapping.json``, read from disk, never downloaded): the 63 provinces, their districts and
+communes as they stood before the reform (the "old layer"), the 34 provinces and the
+communes after it (the "new layer"), and which old commune became which new one
+(``unchanged``, ``renamed``, ``merged``, ``divided``).  Names changed before 2025 (the
+"older layer": ``Thừa Thiên Huế`` before it became ``Thành phố Huế``) come from
+``data/places.toml``.
+
+Names are looked up by :func:`name_key` (folded, lowercase, letters and digits only), so
+``Đăk Glong``/``Đắk Glong`` and ``R'Lấp``/``R’lấp`` meet.  A unit's type (``xã``,
+``thị trấn``…) is kept apart from its name: types change (a ``thị xã`` becomes a
+``thành phố``) while the name stays.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+from indexer.config import REPO_ROOT
+from indexer.text import fold_lower, normalize
+
+__all__ = [
+    "District",
+    "Gazetteer",
+    "NewCommune",
+    "NewProvince",
+    "OldCommune",
+    "OldProvince",
+    "gazetteer",
+    "mapping_path",
+    "name_key",
+    "split_type",
+]
+
+PLACES_TOML = REPO_ROOT / "data" / "places.toml"
+
+# Unit types, longest first; the key is the canonical lowercase type.
+UNIT_TYPES = (
+    "thành phố",
+    "thị trấn",
+    "thị xã",
+    "đặc khu",
+    "phường",
+    "huyện",
+    "quận",
+    "tỉnh",
+    "xã",
+)
+PROVINCE_TYPES = {"tỉnh", "thành phố"}
+DISTRICT_TYPES = {"huyện", "quận", "thị xã", "thành phố"}
+COMMUNE_TYPES = {"xã", "phường", "thị trấn", "đặc khu"}
+_TYPE_RE = re.compile(
+    r"^(" + "|".join(re.escape(t) for t in UNIT_TYPES) + r")\s+(.+)$", re.IGNORECASE
+)
+
+
+def name_key(name: str) -> str:
+    """The lookup key of a place name: folded, lowercase, only letters and digits."""
+    return re.sub(r"[^a-z0-9]", "", fold_lower(normalize(name)))
+
+
+def split_type(full: str) -> tuple[str, str]:
+    """``("xã", "Nam Bình")`` from ``"Xã Nam Bình"``; ``("", name)`` when it has no type."""
+    text = normalize(full).strip()
+    match = _TYPE_RE.match(text)
+    if not match:
+        return "", text
+    return match[1].lower(), match[2].strip()
+
+
+@dataclass
+class OldProvince:
+    """A province before 1 July 2025 (``key`` as in the mapping)."""
+
+    key: str
+    name: str  # "Tỉnh Đắk Nông"
+    short: str  # "Đắk Nông"
+    new_key: str
+
+
+@dataclass
+class NewProvince:
+    """A province after 1 July 2025, and the old provinces it was made of."""
+
+    key: str
+    name: str
+    short: str
+    olds: list[str] = field(default_factory=list)
+
+
+@dataclass
+class NewCommune:
+    """A commune-level unit after 1 July 2025 (xã, phường, đặc khu)."""
+
+    province_key: str
+    name: str  # "Xã Đức An"
+    short: str  # "Đức An"
+    type: str
+
+
+@dataclass
+class Succession:
+    """One old commune → new commune record of the mapping."""
+
+    new_province_key: str
+    new_name: str
+    mapping_type: str  # unchanged | renamed | merged | divided
+    is_default: bool = False
+
+
+@dataclass
+class OldCommune:
+    """A commune before 1 July 2025, in its district, and what it became."""
+
+    province_key: str
+    district_key: str
+    name: str  # "Xã Nam Bình"
+    short: str
+    type: str
+    successors: list[Succession] = field(default_factory=list)
+
+
+@dataclass
+class District:
+    """A district before 1 July 2025 (the level the reform abolished) and its communes."""
+
+    province_key: str
+    key: str
+    name: str  # "Huyện Krông Nô"
+    short: str
+    type: str
+    communes: list[OldCommune] = field(default_factory=list)
+    successors: list[Succession] = field(default_factory=list)  # a district with no commune
+
+
+@dataclass
+class OlderName:
+    """A name changed before 2025 (not in the mapping's old layer): what it became then."""
+
+    level: str  # province | district | commune
+    name: str  # "Tỉnh Thừa Thiên Huế"
+    became: str  # "Thành phố Huế" (a name of the old layer)
+    province: str  # the old-layer province it lies in ("" for a province)
+    since: str  # when ("2025-01-01", "2020")
+    note: str = ""
+
+
+@dataclass
+class Gazetteer:
+    """Every unit of both layers with name indexes (see the module docstring)."""
+
+    old_provinces: dict[str, OldProvince]
+    new_provinces: dict[str, NewProvince]
+    districts: dict[tuple[str, str], District]
+    province_by_name: dict[str, list[str]]  # name key -> old province keys
+    new_province_by_name: dict[str, list[str]]
+    district_by_name: dict[str, list[District]]
+    commune_by_name: dict[str, list[OldCommune]]
+    new_commune_by_name: dict[str, list[NewCommune]]
+    new_communes: dict[tuple[str, str], NewCommune]  # (province key, name key)
+    older: list[OlderName]
+
+    def province_names(self) -> Iterable[str]:
+        """Every province short name: old, older and new."""
+        seen = {p.short for p in self.old_provinces.values()}
+        seen |= {split_type(o.name)[1] for o in self.older if o.level == "province"}
+        seen |= {p.short for p in self.new_provinces.values()}
+        return sorted(seen)
+
+
+def mapping_path() -> Path:
+    """Where underthesea's address mapping lies (raises when underthesea is absent)."""
+    spec = find_spec("underthesea")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("underthesea is not installed: the gazetteer needs its address data")
+    path = Path(next(iter(spec.submodule_search_locations))) / "address" / "data" / "mapping.json"
+    if not path.exists():
+        raise RuntimeError(f"underthesea has no address mapping at {path} (version too old?)")
+    return path
+
+
+def load_places_toml(path: Path = PLACES_TOML) -> dict[str, Any]:
+    """``data/places.toml``: the older layer and the converter corrections."""
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """The gazetteer (built once per process, ~0.5 s)."""
+    with mapping_path().open(encoding="utf-8") as fh:
+        data = json.load(fh)
+    return build(data, load_places_toml())
+
+
+def _short(name: str) -> str:
+    return split_type(name)[1]
+
+
+def build(data: dict[str, Any], extra: dict[str, Any]) -> Gazetteer:
+    """Build the gazetteer from the mapping's JSON and ``data/places.toml``."""
+    new_provinces = {
+        k: NewProvince(k, normalize(v["name"]), normalize(v["short"]))
+        for k, v in data["province_names"].items()
+    }
+    old_provinces: dict[str, OldProvince] = {}
+    for k, v in data["old_province_names"].items():
+        new_key = data["province_mapping"][k]
+        old_provinces[k] = OldProvince(k, normalize(v["name"]), normalize(v["short"]), new_key)
+        new_provinces[new_key].olds.append(k)
+    districts: dict[tuple[str, str], District] = {}
+    communes: dict[tuple[str, str, str], OldCommune] = {}
+    new_communes: dict[tuple[str, str], NewCommune] = {}
+    for rec in data["ward_mapping"]:
+        pk, dk = rec["old_province_key"], rec["old_district_key"]
+        dname = normalize(rec["old_district"])
+        if not dname:
+            continue
+        dtype, dshort = split_type(dname)
+        dist = districts.get((pk, dk))
+        if dist is None:
+            dist = districts[(pk, dk)] = District(pk, dk, dname, dshort, dtype)
+        new_name = normalize(rec["new_ward"])
+        succ = Succession(
+            rec["new_province_key"], new_name, rec["mapping_type"], bool(rec.get("is_default"))
+        )
+        ntype, nshort = split_type(new_name)
+        nkey = (rec["new_province_key"], name_key(nshort))
+        if nkey not in new_communes:
+            new_communes[nkey] = NewCommune(rec["new_province_key"], new_name, nshort, ntype)
+        wname = normalize(rec["old_ward"])
+        if not wname and rec["old_ward_key"]:
+            continue  # ~50 records name no commune, only a key without spaces: unusable
+        if not wname:  # a district without communes (an island district): it is the unit
+            dist.successors.append(succ)
+            continue
+        ckey = (pk, dk, rec["old_ward_key"])
+        commune = communes.get(ckey)
+        if commune is None:
+            wtype, wshort = split_type(wname)
+            commune = communes[ckey] = OldCommune(pk, dk, wname, wshort, wtype)
+            dist.communes.append(commune)
+        commune.successors.append(succ)
+    # every new commune, also those the mapping only lists as targets
+    for pk, wards in data.get("new_ward_names", {}).items():  # absent in 9.x; kept for later
+        for info in wards.values():
+            name = normalize(info["name"])
+            t, s = split_type(name)
+            new_communes.setdefault((pk, name_key(s)), NewCommune(pk, name, s, t))
+    province_by_name: dict[str, list[str]] = {}
+    for p in old_provinces.values():
+        province_by_name.setdefault(name_key(p.short), []).append(p.key)
+    new_province_by_name: dict[str, list[str]] = {}
+    for p in new_provinces.values():
+        new_province_by_name.setdefault(name_key(p.short), []).append(p.key)
+    district_by_name: dict[str, list[District]] = {}
+    for d in districts.values():
+        district_by_name.setdefault(name_key(d.short), []).append(d)
+    commune_by_name: dict[str, list[OldCommune]] = {}
+    for c in communes.values():
+        commune_by_name.setdefault(name_key(c.short), []).append(c)
+    new_commune_by_name: dict[str, list[NewCommune]] = {}
+    for nc in new_communes.values():
+        new_commune_by_name.setdefault(name_key(nc.short), []).append(nc)
+    older = [
+        OlderName(
+            level=str(o["level"]),
+            name=normalize(o["name"]),
+            became=normalize(o["became"]),
+            province=normalize(o.get("province", "")),
+            since=str(o.get("since", "")),
+            note=str(o.get("note", "")),
+        )
+        for o in extra.get("older", [])
+    ]
+    gaz = Gazetteer(
+        old_provinces,
+        new_provinces,
+        districts,
+        province_by_name,
+        new_province_by_name,
+        district_by_name,
+        commune_by_name,
+        new_commune_by_name,
+        new_communes,
+        older,
+    )
+    for o in older:  # older province names are looked up like the others
+        if o.level == "province":
+            keys = province_by_name.get(name_key(_short(o.became)), [])
+            province_by_name.setdefault(name_key(_short(o.name)), []).extend(keys)
+    return gaz
