@@ -48,6 +48,7 @@ class Article:
     media: list[str] = field(default_factory=list)  # video/audio URLs
     content_hash: str = ""
     page_type: str = "article"
+    places: list[dict[str, Any]] | None = None  # indexer.places.find_article_places (pipeline)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready dict of this article."""

@@ -1,4 +1,4 @@
-"""Item pipelines of a crawl: normalise ► validate ► deduplicate ► store.
+"""Item pipelines of a crawl: normalise ► validate ► places ► deduplicate ► store.
 
 Each stage is one class (enabled in ``crawler.settings.ITEM_PIPELINES``).  A stage
 rejects an item by raising ``DropItem`` with a short reason; the reason is counted
@@ -19,9 +19,16 @@ from scrapy.exceptions import DropItem
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.captures import ArticleCapture, AttachmentCapture
+from indexer.places import find_article_places
 from indexer.text import content_hash, normalize
 
-__all__ = ["DedupePipeline", "NormalizePipeline", "StorePipeline", "ValidatePipeline"]
+__all__ = [
+    "DedupePipeline",
+    "NormalizePipeline",
+    "PlacesPipeline",
+    "StorePipeline",
+    "ValidatePipeline",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +128,28 @@ class ValidatePipeline(_Stage):
             for problem in item.problems:
                 job.count_error(problem, art.url)
                 self.crawler.stats.inc_value(f"vnarchive/problems/{problem}")
+        return item
+
+
+class PlacesPipeline(_Stage):
+    """Find the places an article names, old → new, read in the portal's own context.
+
+    ``indexer.places.find_article_places`` (the same function import and
+    ``vnarchive places refresh`` call); stored with the article.
+    """
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArticleCapture):
+            art = item.article
+            profile = getattr(getattr(self.crawler.spider, "job", None), "profile", None)
+            art.places = find_article_places(
+                art.title,
+                art.body_text,
+                province=getattr(profile, "province", None) or None,
+                district=getattr(profile, "district", None) or None,
+                published=art.published,
+            )
+            self.crawler.stats.inc_value("vnarchive/places", len(art.places))
         return item
 
 

@@ -128,7 +128,12 @@ class PortalProfile:
         return (urlsplit(self.base_url).hostname or "").lower()
 
     def summary(self) -> dict[str, Any]:
-        """The short JSON shape printed by ``vnarchive portals list --json``."""
+        """The short JSON shape printed by ``vnarchive portals list --json``.
+
+        ``now``: the portal's unit after the 2025 reform (``indexer.places.portal_unit``).
+        """
+        from indexer.places import portal_unit
+
         return {
             "id": self.id,
             "name": self.name,
@@ -138,6 +143,7 @@ class PortalProfile:
             "base_url": self.base_url,
             "enabled": self.enabled,
             "sample": self.sample,
+            "now": portal_unit(self.province, self.district),
         }
 
 

@@ -144,6 +144,7 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "crawler.pipelines.NormalizePipeline": 100,
     "crawler.pipelines.ValidatePipeline": 200,
+    "crawler.pipelines.PlacesPipeline": 250,
     "crawler.pipelines.DedupePipeline": 300,
     "crawler.pipelines.StorePipeline": 400,
 }

@@ -38,7 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from indexer.config import db_url
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = sa.MetaData()
 
@@ -82,6 +82,9 @@ articles = sa.Table(
     sa.Column("last_modified", sa.Text),
     sa.Column("job_id", sa.Integer),
     sa.Column("seq", sa.BigInteger, nullable=False, index=True),
+    # schema 4: the places the article names, old -> new (JSON list of indexer.places.Place
+    # dicts); NULL: not computed yet (``vnarchive places refresh`` fills it)
+    sa.Column("places", sa.Text),
 )
 
 versions = sa.Table(
@@ -197,6 +200,8 @@ MIGRATIONS: dict[int, list[str]] = {
     ],
     # 2 -> 3: the first failing URLs of a crawl job, named by its summary.
     2: ["ALTER TABLE crawl_jobs ADD COLUMN error_urls TEXT NOT NULL DEFAULT '[]'"],
+    # 3 -> 4: the places an article names (indexer.places); NULL until computed
+    3: ["ALTER TABLE articles ADD COLUMN places TEXT"],
 }
 
 UpsertOutcome = Literal["new", "changed", "unchanged", "duplicate"]
@@ -286,7 +291,7 @@ _DT_COLUMNS = {
     "created_at",
     "since",
 }
-_JSON_COLUMNS = {"images", "media", "options", "error_reasons", "error_urls"}
+_JSON_COLUMNS = {"images", "media", "options", "error_reasons", "error_urls", "places"}
 
 
 def _row(row: sa.Row[Any]) -> dict[str, Any]:
@@ -473,6 +478,9 @@ class ArchiveStore:
                 "etag": etag,
                 "last_modified": last_modified,
             }
+            places = getattr(article, "places", None)
+            if places is not None:
+                fields["places"] = json.dumps(places, ensure_ascii=False)
             if warc is not None:
                 fields.update(
                     warc_file=warc.file,
@@ -647,6 +655,26 @@ class ArchiveStore:
                 )
             ]
         return out
+
+    def set_places(self, places_by_id: dict[str, list[dict[str, Any]]]) -> int:
+        """Store recomputed places of articles (one transaction); bumps ``seq`` of the rows
+        whose places changed, so the indexer picks them up.  Returns how many changed."""
+        changed = 0
+        with self.writer.begin() as conn:
+            for article_id, places in places_by_id.items():
+                value = json.dumps(places, ensure_ascii=False)
+                old = conn.execute(
+                    sa.select(articles.c.places).where(articles.c.id == article_id)
+                ).first()
+                if old is None or old.places == value:
+                    continue
+                conn.execute(
+                    articles.update()
+                    .where(articles.c.id == article_id)
+                    .values(places=value, seq=self._next_seq(conn))
+                )
+                changed += 1
+        return changed
 
     def find_article_by_url(self, url: str) -> dict[str, Any] | None:
         """The article seen under ``url`` (canonical, alias or duplicate), or None."""

@@ -8,8 +8,21 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
+from indexer.places import portal_unit
 from indexer.store import articles
 from search_app.context import AppContext
+from search_app.i18n import add_strings
+
+add_strings(
+    {
+        "now_unit": {"vi": "Sau 1/7/2025", "en": "Since 1 July 2025"},
+        "uncertain": {"vi": "chưa chắc chắn", "en": "uncertain"},
+        "change_unchanged": {"vi": "giữ nguyên", "en": "unchanged"},
+        "change_renamed": {"vi": "đổi tên", "en": "renamed"},
+        "change_merged": {"vi": "sáp nhập", "en": "merged"},
+        "change_split": {"vi": "chia tách", "en": "split"},
+    }
+)
 
 
 def portal_rows(ctx: AppContext) -> list[dict[str, Any]]:
@@ -35,6 +48,7 @@ def portal_rows(ctx: AppContext) -> list[dict[str, Any]]:
                 "portal": portal,
                 "province": province,
                 "district": district,
+                "now": portal_unit(province, district),
                 "articles": int(stat.get("articles") or 0),
                 "first_published": stat.get("first_published"),
                 "last_published": stat.get("last_published"),

@@ -65,8 +65,9 @@ def portal_unit(province: str | None, district: str | None) -> dict[str, Any]:
         }
     place: Place = prov
     if district:
-        keys = gaz.province_by_name.get(name_key(province), [])
-        dplace, _ = resolve_district(district, "", district, Context(keys[:1]), gaz)
+        keys = gaz.province_by_name.get(name_key(split_type(province)[1]), [])
+        dtype, dname = split_type(district)
+        dplace, _ = resolve_district(dname, dtype, district, Context(keys[:1]), gaz)
         if dplace is None:
             prov.uncertain = True
             prov.note = f"district {district!r} is not in the gazetteer: only the province is known"

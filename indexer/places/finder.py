@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from indexer.places.gazetteer import District, Gazetteer, gazetteer, name_key
+from indexer.places.gazetteer import District, Gazetteer, gazetteer, name_key, split_type
 from indexer.places.resolve import (
     Context,
     Place,
@@ -207,11 +207,12 @@ def find_places_in(
     base = Context(published=published)
     if province:
         pplace = resolve_province(province, province, gaz)
-        keys = gaz.province_by_name.get(name_key(province), [])
+        keys = gaz.province_by_name.get(name_key(split_type(province)[1]), [])
         if pplace is not None and keys:
             base.provinces.append(keys[0])
     if district and base.provinces:
-        _, dist = resolve_district(district, "", district, base, gaz)
+        dtype, dname = split_type(district)
+        _, dist = resolve_district(dname, dtype, district, base, gaz)
         if dist is not None:
             base.districts.append(dist)
     mentions = find_mentions(text)

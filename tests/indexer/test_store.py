@@ -43,7 +43,7 @@ def store(tmp_path: Path) -> ArchiveStore:
 
 
 def test_fresh_store_is_at_current_schema_version(store: ArchiveStore) -> None:
-    assert SCHEMA_VERSION == 3
+    assert SCHEMA_VERSION == 4
     assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
     columns = {c["name"] for c in sa.inspect(store.engine).get_columns("crawl_jobs")}
     assert {"articles_gone", "error_reasons", "stop_reason", "log_path", "pid"} <= columns
@@ -57,6 +57,7 @@ def _create_v1_store(path: Path) -> None:
         ("attachments", "warc_length"),
         ("crawl_jobs", "articles_gone"),
         ("crawl_jobs", "error_urls"),  # schema 3
+        ("articles", "places"),  # schema 4
     }
     md1 = sa.MetaData()
     for table in store_mod.metadata.sorted_tables:
@@ -109,6 +110,7 @@ def test_migration_from_schema_1_keeps_data_and_adds_columns(tmp_path: Path) -> 
     outcome, _ = store.upsert_article(make_article(1), warc=WarcRef("w.warc.gz", 10, 99, "<id>"))
     assert outcome == "new"
     assert store.migrate() == SCHEMA_VERSION  # idempotent
+    assert "places" in {c["name"] for c in sa.inspect(store.engine).get_columns("articles")}
 
 
 def test_store_newer_than_the_code_is_refused(tmp_path: Path) -> None:

@@ -158,6 +158,10 @@ def test_portals_api(client: TestClient, web_archive) -> None:
     assert krongno["first_published"] <= krongno["last_published"]
     assert krongno["last_crawl"] is not None
     assert krongno["search_url"].startswith("/?portal=daknong_krongno")
+    # each district and what it became on 1 July 2025
+    assert krongno["now"]["new"] == "Tỉnh Lâm Đồng" and krongno["now"]["change"] == "split"
+    assert "Xã Nam Đà" in krongno["now"]["successors"]
+    assert rows["quangbinh_tuyenhoa"]["now"]["province_now"] == "Quảng Trị"
 
 
 def test_openapi_lists_the_api(client: TestClient) -> None:

@@ -41,7 +41,11 @@ def test_list_json(portals_dir: Path) -> None:
         "base_url",
         "enabled",
         "sample",
+        "now",
     }
+    # every profile resolves to its unit after the 2025 reform
+    assert data[0]["now"]["new"] == "Tỉnh Lâm Đồng" and data[0]["now"]["change"] == "split"
+    assert data[1]["now"]["province_now"] == "Quảng Trị"
     assert data[0]["base_url"] == "http://krongno.daknong.gov.vn/"
     assert data[0]["sample"] is False and data[0]["enabled"] is True
 
@@ -54,6 +58,7 @@ def test_list_table(portals_dir: Path) -> None:
         and "Quảng Bình" in result.output
         and "liferay_qb" in result.output
     )
+    assert "Tỉnh Quảng Trị (split)" in result.output
 
 
 def test_shipped_profiles_all_check() -> None:

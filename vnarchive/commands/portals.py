@@ -17,7 +17,8 @@ def portals() -> None:
 @portals.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
 def list_portals(as_json: bool) -> None:
-    """List every portal: id, name, place, CMS family, base URL, enabled, sample."""
+    """List every portal: id, name, place (and what it is since the 2025 reform), CMS family,
+    base URL, enabled, sample."""
     from crawler.profiles import scan_profiles
 
     profiles, errors = scan_profiles()
@@ -30,8 +31,12 @@ def list_portals(as_json: bool) -> None:
     if not profiles:
         click.echo("no portal profiles found")
         return
-    rows = [("ID", "FAMILY", "ON", "SAMPLE", "PROVINCE", "DISTRICT", "BASE URL", "NAME")]
+    rows = [("ID", "FAMILY", "ON", "SAMPLE", "PROVINCE", "DISTRICT", "NOW", "BASE URL", "NAME")]
     for p in profiles:
+        now = p.summary()["now"]
+        now_text = f"{now.get('new') or '?'} ({now.get('change') or 'unknown'})"
+        if now.get("uncertain"):
+            now_text += " uncertain"
         rows.append(
             (
                 p.id,
@@ -40,6 +45,7 @@ def list_portals(as_json: bool) -> None:
                 "yes" if p.sample else "no",
                 p.province,
                 p.district or "-",
+                now_text,
                 p.base_url,
                 p.name,
             )
