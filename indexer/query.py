@@ -13,6 +13,12 @@ Query syntax (Google-like)::
     (lũ OR lụt) "Quảng Bình" grouping
     title:"Tuyên Hóa"        only in titles (``body:`` only in bodies)
     portal:ID province:P district:D category:C year:2023   filters inside the query
+    place:"Krông Nô" topic:"Quốc phòng - An ninh"        places (old or new names), topics
+
+A province filter matches the portal's province by its name before or after the 2025
+reform (``Lâm Đồng`` finds the articles of Đắk Nông's portals); ``place:`` matches any
+unit an article names, old or new (:mod:`indexer.placeindex`).  Each result then says
+which name matched (``place_match``).
 
 Diacritics are optional: a query typed without them matches the folded copy of
 the text (``tuyen hoa`` finds ``Tuyên Hóa``, ``dak`` finds ``Đắk``).  A query typed
@@ -54,6 +60,12 @@ from whoosh.searching import Searcher
 
 from indexer import config
 from indexer.analysis import bigram_key, fold_token, syllables
+from indexer.placeindex import (
+    matched_place,
+    place_facet,
+    place_filter_keys,
+    province_filter_keys,
+)
 from indexer.schema import facet_key
 from indexer.searchcache import IndexCache, bits_from_ids, docnums, index_cache
 from indexer.text import normalize
@@ -87,7 +99,7 @@ _TIE_MARGIN = 20  # extra hits fetched so equal scores can be re-ordered newest 
 # At most this many matches of a tier are scored (Whoosh scores in pure Python, ~25 µs a
 # document); a larger match set is narrowed to its best candidates first (see _pool).
 RANK_LIMIT = 500
-_FILTER_FIELDS = ("portal", "province", "district", "category", "year")
+_FILTER_FIELDS = ("portal", "province", "district", "category", "year", "place", "topic")
 _TEXT_FIELDS = ("title", "body")
 
 
@@ -114,6 +126,8 @@ class SearchParams:
     date_from: str | None = None  # YYYY-MM-DD (also YYYY-MM, YYYY, dd/mm/yyyy)
     date_to: str | None = None
     sort: str = "relevance"  # relevance | newest | oldest
+    place: str | None = None  # a unit the article names, old or new name (indexer.placeindex)
+    topic: str | None = None  # indexer.topics
     page: int = 1
     per_page: int = 20
 
@@ -142,6 +156,8 @@ class SearchParams:
             sort=str(get("sort") or "relevance"),
             page=_as_int(get("page"), "page", 1),
             per_page=_as_int(get("per_page"), "per_page", 20),
+            place=get("place"),
+            topic=get("topic"),
         )
         return params.validated()
 
@@ -176,6 +192,8 @@ class SearchParams:
             portal=_clean(self.portal),
             province=_clean(self.province),
             category=_clean(self.category),
+            place=_clean(self.place),
+            topic=_clean(self.topic),
             date_from=date_from,
             date_to=date_to,
             sort=sort,
@@ -647,10 +665,16 @@ class _Matcher:
 
         portals = parsed.filters.get("portal", []) + ([params.portal] if params.portal else [])
         any_of("portal", [p.strip() for p in portals if p.strip()])
-        for name in ("province", "district", "category"):
+        for name in ("district", "category", "topic"):
             own = getattr(params, name, None)
             values = parsed.filters.get(name, []) + ([own] if own else [])
             any_of(f"{name}_key", [facet_key(v) for v in values])
+        # places: a province by its old or new name, a place: by any name it had
+        provinces = _filter_values(params, parsed, "province")
+        any_of("province_any", [k for v in provinces for k in province_filter_keys(v)])
+        places = _filter_values(params, parsed, "place")
+        for value in places:  # each place: narrows further (place:A place:B = both)
+            any_of("place_key", place_filter_keys(value))
         years = parsed.filters.get("year", [])
         if years:
             any_of("year", [y for y in years if y.isdigit() and len(y) == 4] or ["-"])
@@ -659,6 +683,12 @@ class _Matcher:
             high = int(params.date_to.replace("-", "")) * 10_000 + 9999 if params.date_to else None
             docs &= self.cache.date_range(low, high)
         return docs
+
+
+def _filter_values(params: SearchParams, parsed: ParsedQuery, name: str) -> list[str]:
+    """A filter's values from the request and from the query string (``name:value``)."""
+    own = getattr(params, name, None)
+    return parsed.filters.get(name, []) + ([own] if own else [])
 
 
 @dataclass
@@ -749,7 +779,7 @@ def _facets(searcher: Searcher, docs: int) -> dict[str, dict[str, int]]:
     cache = _cache(searcher)
     total = docs.bit_count()
     facets: dict[str, dict[str, int]] = {}
-    for name in ("portal", "category", "year"):
+    for name in ("portal", "category", "topic", "year"):
         counts = cache.counts(name, docs, total)
         if name == "year":
             facets[name] = dict(sorted(counts.items(), reverse=True))
@@ -758,6 +788,7 @@ def _facets(searcher: Searcher, docs: int) -> dict[str, dict[str, int]]:
     # month: YYYY-MM counts, oldest first, drawn as the web app's timeline
     # (search_app.timeline; tested by tests/search_app/test_pages.py)
     facets["month"] = dict(sorted(cache.counts("month", docs, total).items()))
+    facets["place"] = place_facet(searcher, cache, docs)
     return facets
 
 
@@ -770,7 +801,7 @@ def _empty_result(params: SearchParams, started: float) -> dict[str, Any]:
         "page": params.page,
         "per_page": params.per_page,
         "results": [],
-        "facets": {"portal": {}, "category": {}, "year": {}, "month": {}},
+        "facets": {"portal": {}, "category": {}, "topic": {}, "year": {}, "month": {}, "place": {}},
         "did_you_mean": None,
         "took_ms": round((time.perf_counter() - started) * 1000, 1),
     }
@@ -983,6 +1014,8 @@ def _hit_dict(searcher: Searcher, docnum: int, score: float, terms: set[str]) ->
         "province": stored.get("province") or None,
         "district": stored.get("district") or None,
         "category": stored.get("category") or None,
+        "topic": stored.get("topic") or None,
+        "province_now": stored.get("province_now") or None,
         "published": stored.get("published") or None,
         "score": round(score, 4),
         "snippet_html": _snippet(stored.get("body") or "", terms),
@@ -1026,6 +1059,11 @@ def search(params: SearchParams, index_dir: Path | str | None = None) -> dict[st
         ranked = _ranked(searcher, plan, params.sort, offset + params.per_page)
         terms = set(highlight_terms_parsed(plan.parsed))
         results = [_hit_dict(searcher, d, s, terms) for d, s in ranked[offset:]]
+        provinces = _filter_values(params, plan.parsed, "province")
+        places = _filter_values(params, plan.parsed, "place")
+        if provinces or places:
+            for (d, _), hit in zip(ranked[offset:], results, strict=True):
+                hit["place_match"] = matched_place(searcher.stored_fields(d), provinces, places)
         did_you_mean = None
         if not plan.docs and not plan.parsed.empty:
             did_you_mean = _did_you_mean(searcher, params, plan.parsed)

@@ -11,7 +11,7 @@ time (Whoosh's posting pool is pure Python), hence no positions and no exact
 bigram field.  Filters and facets use
 keyword fields: ``portal``, ``province_key``/``district_key``/``category_key``
 (folded, lowercase, so ``quang binh`` filters ``Quảng Bình``), ``pubday``
-(``YYYYMMDD``) and ``year``.  ``newest``/``oldest`` are sort keys (articles
+(``YYYYMMDD``) and ``year``; places and topics: see :mod:`indexer.placeindex`.  ``newest``/``oldest`` are sort keys (articles
 without a date sort last either way).
 
 ``SCHEMA_VERSION`` changes whenever a field changes; the writer rebuilds an
@@ -27,9 +27,11 @@ from typing import Any
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from indexer.analysis import bigram_analyzer, exact_analyzer, folded_analyzer
+from indexer.placeindex import index_fields as place_fields
+from indexer.placeindex import place_document
 from indexer.text import fold_lower, normalize
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 MAX_BODY_CHARS = 300_000  # crawled text is hostile: bound what one article puts in the index
 MAX_TITLE_CHARS = 1_000
 _NO_DATE_OLDEST = 999_999_999_999
@@ -60,6 +62,7 @@ def build_schema() -> Schema:
         body=TEXT(analyzer=exact_analyzer(), stored=True, phrase=False),
         body_f=TEXT(analyzer=folded_analyzer(), phrase=False),
         body_bi_f=TEXT(analyzer=bigram_analyzer(folded=True), phrase=False),
+        **place_fields(),  # places old → new and topics (indexer.placeindex)
     )
 
 
@@ -126,4 +129,5 @@ def article_document(
         doc["oldest"] = doc["newest"]
     else:
         doc["newest"], doc["oldest"] = 0, _NO_DATE_OLDEST
+    doc.update(place_document(article))
     return doc

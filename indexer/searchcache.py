@@ -54,8 +54,8 @@ __all__ = [
 # Posting lists kept across queries, per index generation (100k articles: the benchmark's
 # 300 queries touch ~320 MB of them; the common syllables' lists are ~0.8 MB each).
 POSTING_CACHE_MB = int(os.environ.get("VNARCHIVE_SEARCH_CACHE_MB") or 256)
-COLUMNS = ("id", "portal", "category", "year", "newest", "oldest")
-FACET_COLUMNS = ("portal", "category", "year", "month")
+COLUMNS = ("id", "portal", "category", "topic", "year", "newest", "oldest")
+FACET_COLUMNS = ("portal", "category", "topic", "year", "month")
 # A facet value gets its own bitset when at least this share of the documents hold it;
 # rarer values are counted from the (few) matching documents that hold a rare value.
 _OWN_BITSET_SHARE = 1 / 1000

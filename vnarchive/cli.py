@@ -27,6 +27,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "crawl": ("vnarchive.commands.crawl:crawl", "Crawl a portal (or all) into the archive."),
     "warc": ("vnarchive.commands.warc:warc", "Show archived WARC captures."),
+    "places": (
+        "vnarchive.commands.places:places",
+        "Places articles name, old → new (refresh for archived articles).",
+    ),
     "index": ("vnarchive.commands.index:index", "Update the search index from the archive."),
     "search": ("vnarchive.commands.search:search", "Search the archive from the command line."),
     "export": ("vnarchive.commands.export:export", "Export articles as CSV, JSONL or Parquet."),

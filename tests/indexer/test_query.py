@@ -258,6 +258,8 @@ def test_result_shape_and_facets(archive) -> None:
         "province",
         "district",
         "category",
+        "topic",
+        "province_now",
         "published",
         "score",
         "snippet_html",
@@ -344,7 +346,7 @@ def test_malformed_queries_never_raise(archive, q) -> None:
     result = run(archive, q)
     assert isinstance(result["total"], int) and result["total"] >= 0
     # the same JSON shape whatever the query: clients may read every facet
-    assert set(result["facets"]) == {"portal", "category", "year", "month"}
+    assert set(result["facets"]) == {"portal", "category", "topic", "year", "month", "place"}
     parse_query(q)
 
 

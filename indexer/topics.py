@@ -1,0 +1,55 @@
+"""Topics: the one small list portal categories map to (``data/topics.toml``).
+
+Portals name the same section differently (``Quốc phòng - An ninh``, ``An ninh - Quốc
+phòng``, ``An ninh Quốc phòng``); :func:`topic_for` maps each to one topic and keeps an
+unmapped category as itself (``vnarchive portals check`` lists those).  Categories are
+compared by :func:`category_key`: folded, lowercase, letters and digits only.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from indexer.config import REPO_ROOT
+from indexer.text import fold_lower, normalize
+
+__all__ = ["TOPICS_TOML", "category_key", "is_mapped", "topic_for", "topics"]
+
+TOPICS_TOML = REPO_ROOT / "data" / "topics.toml"
+
+
+def category_key(category: str) -> str:
+    """How categories are compared: folded, lowercase, only letters and digits."""
+    return re.sub(r"[^a-z0-9]", "", fold_lower(normalize(category)))
+
+
+@lru_cache(maxsize=4)
+def _table(path: Path = TOPICS_TOML) -> dict[str, str]:
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    table: dict[str, str] = {}
+    for topic, names in data.get("topics", {}).items():
+        table[category_key(topic)] = normalize(topic)
+        for name in names:
+            table.setdefault(category_key(str(name)), normalize(topic))
+    return table
+
+
+def topics() -> list[str]:
+    """The topic list, in the order of ``data/topics.toml``."""
+    return list(dict.fromkeys(_table().values()))
+
+
+def is_mapped(category: str | None) -> bool:
+    """Whether ``data/topics.toml`` maps this category to a topic."""
+    return bool(category) and category_key(category or "") in _table()
+
+
+def topic_for(category: str | None) -> str | None:
+    """The topic of a portal category; an unmapped category is its own topic; None if empty."""
+    if not category or not normalize(category):
+        return None
+    return _table().get(category_key(category), normalize(category))
