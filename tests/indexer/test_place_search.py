@@ -72,7 +72,7 @@ def test_province_filter_matches_old_and_new_names(archive) -> None:
     assert found(archive, province="lam dong") == {"kn_xa", "kn_qp", "ld"}
     assert found(archive, province="Đắk Nông") == {"kn_xa", "kn_qp", "ld"}
     assert found(archive, province="Quảng Trị") == {"th_lut", "th_qp"}
-    assert found(archive, "province:\"Quảng Trị\" lụt") == {"th_lut"}
+    assert found(archive, 'province:"Quảng Trị" lụt') == {"th_lut"}
 
 
 def test_each_result_says_which_name_matched(archive) -> None:
@@ -89,7 +89,7 @@ def test_place_filter_old_and_new_names(archive) -> None:
     assert found(archive, place="Nam Đà") == {"kn_xa"}
     # thị trấn Đắk Mâm is in xã Krông Nô since 2025: both names find the article
     assert found(archive, place="Đắk Mâm") == {"kn_xa"}
-    assert "kn_xa" in found(archive, "place:\"xã Krông Nô\"")
+    assert "kn_xa" in found(archive, 'place:"xã Krông Nô"')
     # Xã Lâm Hóa became part of xã Tuyên Lâm
     assert found(archive, place="Tuyên Lâm") == {"th_lut"}
     hit = run(archive, place="Tuyên Lâm")["results"][0]
@@ -111,4 +111,4 @@ def test_place_and_topic_facets(archive) -> None:
 
 def test_topic_filter(archive) -> None:
     assert found(archive, topic="Quốc phòng - An ninh") == {"kn_qp", "th_qp"}
-    assert found(archive, "topic:\"quoc phong - an ninh\"") == {"kn_qp", "th_qp"}
+    assert found(archive, 'topic:"quoc phong - an ninh"') == {"kn_qp", "th_qp"}
