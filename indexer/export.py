@@ -51,8 +51,11 @@ from typing import IO, Any, ClassVar
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from indexer.placeindex import article_places
+from indexer.places import article_place_summary
 from indexer.store import ArchiveStore
 from indexer.text import fold, normalize
+from indexer.topics import topic_for
 
 __all__ = [
     "DEFAULT_FIELDS",
@@ -102,6 +105,15 @@ class FieldSpec:
 
 _ATTACHMENT = pa.struct([("url", pa.string()), ("name", pa.string())])
 _UTC_TS = pa.timestamp("us", tz="UTC")
+_PLACE = pa.struct(
+    [
+        ("level", pa.string()),
+        ("old", pa.string()),
+        ("new", pa.string()),
+        ("change", pa.string()),
+        ("uncertain", pa.bool_()),
+    ]
+)
 
 FIELDS: dict[str, FieldSpec] = {
     spec.name: spec
@@ -232,6 +244,37 @@ FIELDS: dict[str, FieldSpec] = {
             pa.string(),
         ),
         FieldSpec(
+            "topic",
+            "Topic of the category, one list across portals (data/topics.toml); an unmapped "
+            "category is its own topic.",
+            "string",
+            "string",
+            pa.string(),
+        ),
+        FieldSpec(
+            "places",
+            "Administrative units the article names, before and after the 1 July 2025 "
+            "reform: a list of {level, old, new, change, uncertain} (a JSON array in CSV); "
+            "change is unchanged, renamed, merged or split.",
+            "array",
+            "array",
+            pa.list_(_PLACE),
+        ),
+        FieldSpec(
+            "province_now",
+            "Province of the portal after the 1 July 2025 reform (Đắk Nông -> Lâm Đồng).",
+            "string",
+            "string",
+            pa.string(),
+        ),
+        FieldSpec(
+            "commune_now",
+            "The commune (after the reform) the article names most, when certain.",
+            "string",
+            "string",
+            pa.string(),
+        ),
+        FieldSpec(
             "published_precision",
             "How precise 'published' is: 'day' or 'minute' (not exported unless asked for).",
             "string",
@@ -241,7 +284,15 @@ FIELDS: dict[str, FieldSpec] = {
     )
 }
 
-OPTIONAL_FIELDS = ("status", "published_precision")  # exported only when asked for
+# exported only when asked for (--fields)
+OPTIONAL_FIELDS = (
+    "status",
+    "published_precision",
+    "topic",
+    "places",
+    "province_now",
+    "commune_now",
+)
 DEFAULT_FIELDS: tuple[str, ...] = tuple(name for name in FIELDS if name not in OPTIONAL_FIELDS)
 
 
@@ -393,6 +444,19 @@ def _row_shape(article: dict[str, Any], attachments: list[dict[str, Any]]) -> di
     row["published_precision"] = (
         None if not published else ("minute" if "T" in published else "day")
     )
+    places = article_places(article)
+    row["places"] = [
+        {
+            "level": p.get("level"),
+            "old": p.get("old"),
+            "new": p.get("new"),
+            "change": p.get("change"),
+            "uncertain": bool(p.get("uncertain")),
+        }
+        for p in places
+    ]
+    row.update(article_place_summary(places, article.get("province")))
+    row["topic"] = topic_for(article.get("category"))
     return row
 
 
@@ -550,7 +614,7 @@ class CsvRenderer(Renderer):
     def _cell(self, name: str, value: Any) -> str:
         if value is None:
             return ""
-        if name == "attachments":
+        if name in ("attachments", "places"):
             value = json.dumps(value, ensure_ascii=False)
         elif isinstance(value, datetime):
             value = _utc_text(value)

@@ -30,6 +30,7 @@ from indexer.topics import topic_for
 
 __all__ = [
     "MAX_PLACE_FACETS",
+    "article_places",
     "index_fields",
     "matched_place",
     "place_document",
@@ -50,6 +51,11 @@ def index_fields() -> dict[str, Any]:
         "topic": ID(stored=True, sortable=True),
         "topic_key": ID(),
     }
+
+
+def article_places(article: dict[str, Any]) -> list[dict[str, Any]]:
+    """The places of an archived article (computed when it was archived before places)."""
+    return _article_places(article)
 
 
 def _article_places(article: dict[str, Any]) -> list[dict[str, Any]]:
@@ -165,26 +171,33 @@ def matched_place(
     except ValueError:
         article_places = []
     for value in places:
-        keys = set(place_filter_keys(value))
+        full, short = name_key(value), name_key(split_type(value)[1])
+        best: tuple[int, dict[str, Any], str] | None = None
         for p in article_places:
             old_names = [p.get("as_written"), (p.get("old") or "").split(",")[0]]
             old_names += [p.get("district_old"), p.get("province_old")]
             new_names = [(p.get("new") or "").split(",")[0], p.get("commune_now")]
             new_names.append(p.get("province_now"))
-
-            def hit(names: list[Any], keys: set[str] = keys) -> bool:
-                return any(
-                    n and (name_key(n) in keys or name_key(split_type(n)[1]) in keys) for n in names
-                )
-
-            which = "old" if hit(old_names) else "new" if hit(new_names) else ""
-            if which:
-                out.append(
-                    {
-                        "filter": value,
-                        "name": f"{p.get('old') or p.get('as_written')} → {p.get('new')}",
-                        "matched": which,
-                    }
-                )
-                break
+            # a name typed with its unit word ("xã Krông Nô") first, then the bare name
+            for rank, which, names, typed in (
+                (0, "old", old_names, True),
+                (0, "new", new_names, True),
+                (1, "old", old_names, False),
+                (1, "new", new_names, False),
+            ):
+                if any(
+                    n and (name_key(n) == full if typed else name_key(split_type(n)[1]) == short)
+                    for n in names
+                ) and (best is None or rank < best[0]):
+                    best = (rank, p, which)
+                    break
+        if best is not None:
+            _, p, which = best
+            out.append(
+                {
+                    "filter": value,
+                    "name": f"{p.get('old') or p.get('as_written')} → {p.get('new')}",
+                    "matched": which,
+                }
+            )
     return out

@@ -52,9 +52,17 @@ def search_args(
     per_page: Annotated[
         int | None, Query(description=f"Results per page, 1 to {MAX_PER_PAGE}")
     ] = None,
+    place: Annotated[
+        str | None, Query(description="A place the article names, by its old or new name")
+    ] = None,
+    topic: Annotated[
+        str | None, Query(description="Topic (categories mapped across portals)")
+    ] = None,
 ) -> RawSearch:
     """The search parameters of a request (shared by the search page and the API)."""
-    return RawSearch(q, portal, province, category, date_from, date_to, sort, page, per_page)
+    return RawSearch(
+        q, portal, province, category, date_from, date_to, sort, page, per_page, place, topic
+    )
 
 
 @router.get("/search", summary="Search the archive", responses=ERROR_RESPONSES)

@@ -14,9 +14,23 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from indexer.placeindex import article_places
 from indexer.text import fold_lower, normalize
+from indexer.topics import topic_for
 from search_app.context import AppContext
 from search_app.errors import ApiError
+from search_app.i18n import add_strings
+from search_app.templating import templates
+
+add_strings(
+    {
+        "places": {
+            "vi": "Địa danh (trước → sau 1/7/2025)",
+            "en": "Places (before → since 1 July 2025)",
+        }
+    }
+)
+templates.env.globals["article_places"] = article_places
 
 ID_RE = re.compile(r"^[0-9a-f]{8,32}$")
 MAX_MARK_TERMS = 50
@@ -158,6 +172,8 @@ def article_json(article: dict[str, Any], versions: list[dict[str, Any]]) -> dic
     archived = bool(article.get("warc_file"))
     out["archived_original"] = f"/replay/{article['id']}" if archived else None
     out["html_url"] = f"/articles/{article['id']}"
+    out["places"] = article_places(article)  # old → new (indexer.places)
+    out["topic"] = topic_for(article.get("category"))
     out["attachments"] = [
         {
             "name": att.get("name"),

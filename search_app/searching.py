@@ -34,6 +34,8 @@ class RawSearch:
     sort: str | None = None
     page: int | None = None
     per_page: int | None = None
+    place: str | None = None
+    topic: str | None = None
 
 
 def _query_error(exc: Exception) -> ApiError:
@@ -85,6 +87,8 @@ def validate(raw: RawSearch) -> dict[str, Any]:
             sort=raw.sort or "relevance",
             page=page,
             per_page=per_page,
+            place=raw.place,
+            topic=raw.topic,
         ).validated()
     except query.QueryError as exc:
         raise _query_error(exc) from None

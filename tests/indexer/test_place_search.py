@@ -112,3 +112,22 @@ def test_place_and_topic_facets(archive) -> None:
 def test_topic_filter(archive) -> None:
     assert found(archive, topic="Quốc phòng - An ninh") == {"kn_qp", "th_qp"}
     assert found(archive, 'topic:"quoc phong - an ninh"') == {"kn_qp", "th_qp"}
+
+
+def test_export_fields_places_province_now_commune_now_topic(tmp_path) -> None:
+    import json
+
+    from indexer.export import ExportRequest, stream_export
+    from indexer.store import ArchiveStore
+
+    docs = [{"url": "https://krongno.example.vn/kn_xa"} | CORPUS["kn_xa"]]
+    store, index_dir, _ = build_archive(tmp_path, docs)
+    request = ExportRequest(fields=("id", "places", "province_now", "commune_now", "topic"))
+    data = b"".join(stream_export(store, request, "jsonl", index_dir=index_dir))
+    row = json.loads(data.decode().splitlines()[0])
+    assert row["province_now"] == "Lâm Đồng"
+    assert row["topic"] == "Tin tức - Sự kiện"
+    assert row["commune_now"] == "Xã Nam Đà"
+    assert {"level": "commune", "old": "Thị trấn Đắk Mâm, Huyện Krông Nô, Tỉnh Đắk Nông",
+            "new": "Xã Krông Nô, Tỉnh Lâm Đồng", "change": "merged", "uncertain": False} in row["places"]  # fmt: skip
+    assert isinstance(store, ArchiveStore)

@@ -90,3 +90,25 @@ def test_check_names_file_and_key(portals_dir: Path) -> None:
     listed = CliRunner().invoke(main, ["portals", "list"])
     assert listed.exit_code == 0 and "broken.toml: family" in listed.output
     assert "krongno" in listed.output and "\nbroken " not in listed.output
+
+
+def test_check_lists_unmapped_categories(portals_dir: Path) -> None:
+    from crawler.items import Article
+    from indexer.store import ArchiveStore
+
+    store = ArchiveStore()
+    for n, category in enumerate(["An ninh Quốc phòng", "Lễ hội mùa xuân"]):
+        store.upsert_article(
+            Article(
+                url=f"http://krongno.daknong.gov.vn/{n}",
+                title=f"Bài {n}",
+                portal="krongno",
+                category=category,
+                body_text=f"nội dung {n}",
+                content_hash=f"h{n}",
+            )
+        )
+    result = CliRunner().invoke(main, ["portals", "check", "krongno"])
+    assert result.exit_code == 0, result.output
+    assert "unmapped category 'Lễ hội mùa xuân'" in result.output
+    assert "An ninh Quốc phòng" not in result.output

@@ -124,5 +124,23 @@ def check(portal_id: str | None) -> None:
         click.echo(f"ok     {profile.id:20} {profile.family:15} {path}")
     if portal_id and not checked:
         raise click.ClickException(f"no portal {portal_id!r} in {directory}")
+    _report_unmapped_categories(portal_id)
     if errors:
         raise click.ClickException(f"{errors} broken profile(s) of {checked}")
+
+
+def _report_unmapped_categories(portal_id: str | None) -> None:
+    """List the archived categories ``data/topics.toml`` maps to no topic (shown as themselves)."""
+    import sqlalchemy as sa
+
+    from indexer.store import ArchiveStore, articles
+    from indexer.topics import TOPICS_TOML, is_mapped
+
+    store = ArchiveStore()
+    query = sa.select(articles.c.portal, articles.c.category).distinct()
+    if portal_id:
+        query = query.where(articles.c.portal == portal_id)
+    with store.engine.connect() as conn:
+        rows = [(p, c) for p, c in conn.execute(query) if c and not is_mapped(c)]
+    for portal, category in sorted(rows):
+        click.echo(f"topic  {portal:20} unmapped category {category!r} (add it to {TOPICS_TOML})")
