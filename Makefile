@@ -46,6 +46,7 @@ REALPAGES ?= ../shared/realpages
 bench: setup
 	@if [ -f "$(REALPAGES)/GOLD.json" ]; then $(BIN)/python bench/extraction_eval.py "$(REALPAGES)"; \
 	 else echo "skipping extraction_eval: no $(REALPAGES)/GOLD.json (make bench REALPAGES=DIR)"; fi
+	$(BIN)/python bench/html_parser_bench.py $(REALPAGES) --passes 3
 	$(BIN)/python bench/crawl_bench.py --runs 3
 	$(BIN)/python bench/index_bench.py --sizes 10000 --runs 3
 	$(BIN)/python bench/export_bench.py --rows 20000 --runs 3

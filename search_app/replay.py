@@ -16,7 +16,9 @@ import re
 from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Comment, Tag
+from bs4 import Comment, Tag
+
+from crawler.pages.document import PageError, decode_html, parse_html
 
 # Elements removed with their content.
 DROP_TAGS = {
@@ -107,7 +109,12 @@ def rewrite_css(css: str, base: str, lookup: AssetLookup) -> str:
 
 def sanitize_capture(html: bytes | str, page_url: str, lookup: AssetLookup) -> str:
     """The captured page as inert HTML whose only requests go to archived assets."""
-    soup = BeautifulSoup(html, "lxml")
+    if isinstance(html, bytes):
+        try:
+            html = decode_html(html)[0]
+        except PageError:  # NUL bytes in an HTML capture: keep what can be read
+            html = html.decode("utf-8", errors="replace")
+    soup = parse_html(html, soup=True)
     base = page_url
     base_tag = soup.find("base", href=True)
     if isinstance(base_tag, Tag):

@@ -5,6 +5,10 @@ background thread, sets ``VNARCHIVE_SAMPLES_URL`` to its address and yields
 that base URL (``http://127.0.0.1:<port>``, no trailing slash).
 ``samples_url`` gives the same URL to one test, after resetting the server's
 control state (modes, edits, flaky pages) so every test starts clean.
+
+Hypothesis profiles (property tests and fuzzing): ``ci`` by default, a bounded
+budget; ``VNARCHIVE_FUZZ=long`` runs many more examples per test (see
+CONTRIBUTING, "Fuzzing").
 """
 
 from __future__ import annotations
@@ -13,6 +17,23 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    max_examples=60,
+    deadline=None,  # a loaded 2-core machine: never fail on time
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.register_profile(
+    "long",
+    max_examples=5000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("VNARCHIVE_FUZZ") or "ci")
 
 _SERVER = None
 

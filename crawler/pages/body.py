@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from crawler.items import Attachment
-from crawler.pages.document import Document, file_name
+from crawler.pages.document import Document, file_name, parse_html
 from indexer.dates import find_dates
 from indexer.text import normalize
 
@@ -416,7 +416,7 @@ def build_body(
     remove: tuple[str, ...] = (),
 ) -> Body:
     """Clean one content region (an HTML fragment) into a :class:`Body`."""
-    soup = BeautifulSoup(html, "lxml")
+    soup = parse_html(html, soup=True)
     root = soup.body or soup
     for comment in root.find_all(string=lambda s: isinstance(s, Comment)):
         comment.extract()
