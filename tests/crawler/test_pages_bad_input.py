@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import unicodedata
-from pathlib import Path
 
 import pytest
+from realdata import need_realpages
 
 from crawler.items import Article, OtherPage
 from crawler.pages import PageError, detect_family, extract, page_object
 from crawler.pages.document import MAX_PAGE_BYTES, decode_html
 
-FIXTURES = Path(__file__).parent / "fixtures"
-ARTICLE = (FIXTURES / "sharepoint2010" / "dakrlap-article-matuy.html").read_bytes()
+
+@pytest.fixture(scope="module")
+def article() -> bytes:
+    """A real district article (read from the real pages folder; skipped when absent)."""
+    return (need_realpages() / "dakrlap-daknong-sp2010ewh-article-matuy.html").read_bytes()
+
+
 URL = "http://dakrlap.daknong.gov.vn/cong-an-dak-r-lap/"
 
 _TONES = "\u0300\u0301\u0303\u0309\u0323"
@@ -66,16 +71,16 @@ def test_huge_page_is_refused_without_parsing() -> None:
 
 
 @pytest.mark.parametrize("cut", [200, 5_000, 30_000, 45_000, 60_000])
-def test_truncated_html(cut: int) -> None:
-    result = extract(ARTICLE[:cut], URL)
+def test_truncated_html(cut: int, article: bytes) -> None:
+    result = extract(article[:cut], URL)
     assert result.page_type in ("article", "listing", "other")
     if isinstance(result, Article):
         assert "Giấy phép số" not in result.body_text
 
 
-def test_truncated_inside_the_body_keeps_what_is_there() -> None:
-    cut = ARTICLE.index("Bước đầu".encode()) + 10
-    result = extract(ARTICLE[:cut], URL)
+def test_truncated_inside_the_body_keeps_what_is_there(article: bytes) -> None:
+    cut = article.index("Bước đầu".encode()) + 10
+    result = extract(article[:cut], URL)
     assert isinstance(result, Article)
     assert result.title.startswith("Công an Đắk R’lấp")
     assert result.body_text.startswith("Ngày 17/7")
@@ -118,16 +123,17 @@ def test_header_charset_wins_and_bom_is_honoured() -> None:
     assert "Hội nghị tổng kết" in decode_html(utf16)[0]
 
 
-def test_unknown_family_is_a_clear_error() -> None:
-    result = extract(ARTICLE, URL, family="joomla")
+def test_unknown_family_is_a_clear_error(article: bytes) -> None:
+    result = extract(article, URL, family="joomla")
     assert isinstance(result, OtherPage) and "unknown CMS family" in result.reason
 
 
-def test_family_detection() -> None:
-    assert detect_family(ARTICLE.decode()) == "sharepoint2010"
-    moh = (FIXTURES / "liferay7" / "moh-article-video.html").read_text(encoding="utf-8")
+def test_family_detection(article: bytes) -> None:
+    assert detect_family(article.decode()) == "sharepoint2010"
+    real = need_realpages()
+    moh = (real / "moh-ncov-liferay7-article-6848045.html").read_text(encoding="utf-8")
     assert detect_family(moh) == "liferay7"
-    hanoi = (FIXTURES / "liferay62" / "hanoi-listing-cntt.html").read_text(encoding="utf-8")
+    hanoi = (real / "hanoi-sotttt-liferay-listing-cntt.html").read_text(encoding="utf-8")
     assert detect_family(hanoi) == "liferay62"
     assert detect_family('<link href="/wp-content/themes/x/style.css">') == "wordpress"
     assert detect_family("<p>plain</p>") == "generic"
