@@ -30,7 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from crawler.profiles import PortalProfile
-from crawler.warc import WarcFile, relative_warc_path
+from crawler.warc import (
+    PriorCaptures,
+    WarcFile,
+    check_warc_ends,
+    relative_warc_path,
+    resolve_warc_path,
+    warc_file_name,
+)
 from indexer import config
 from indexer.store import ArchiveStore, utcnow
 
@@ -219,9 +226,16 @@ class CrawlJob:
             )
         started_at = row.get("started_at") or utcnow()
         log_path = job_dir / f"{job_id}.log"
-        warc_path = config.warc_dir() / profile.id / f"{job_id}.warc.gz"
+        warc_path: Path | None = None
+        if resumed and row.get("warc_file"):
+            warc_path = resolve_warc_path(row["warc_file"])  # the file it was writing
+        if warc_path is None:
+            warc_path = config.warc_dir() / profile.id / warc_file_name(profile.id, job_id)
         warc_file = None
+        recapture: list[str] = []
         if warc_enabled:
+            ends = check_warc_ends(store, profile.id)
+            recapture = ends.articles_recapture or []
             warc_file = WarcFile(
                 warc_path,
                 info={
@@ -230,6 +244,7 @@ class CrawlJob:
                     "base-url": profile.base_url,
                 },
             )
+            warc_file.priors = PriorCaptures.load(warc_path.parent)
         store.update_job(
             job_id,
             log_path=str(log_path),
@@ -238,7 +253,7 @@ class CrawlJob:
         state_file.write_text(
             json.dumps({"job_id": job_id, "portal": profile.id, "pid": pid}), encoding="utf-8"
         )
-        return cls(
+        job = cls(
             profile,
             options,
             store,
@@ -250,6 +265,12 @@ class CrawlJob:
             log_path=log_path,
             row=row,
         )
+        if recapture:
+            # their capture was lost: fetch them again, whatever the crawl mode
+            lost = set(recapture)
+            job.known = {url: k for url, k in job.known.items() if k["id"] not in lost}
+            job.error_reasons["warc_capture_lost"] += len(lost)
+        return job
 
     # -- counting ----------------------------------------------------------------
 

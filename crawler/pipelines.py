@@ -176,11 +176,19 @@ class DedupePipeline(_Stage):
 
 
 class StorePipeline(_Stage):
-    """Write articles and attachment captures to the archive store (one transaction each)."""
+    """Write articles and attachment captures to the archive store (one transaction each).
+
+    Durable order: the WARC file is flushed and fsynced (``WarcFile.sync``) before a
+    transaction that points into it commits, so no row ever points past the end of
+    its WARC, not even after a power loss.
+    """
 
     def process_item(self, item: Any) -> Any:
         spider = self.crawler.spider
         job = spider.job
+        warc_ref = getattr(item, "warc", None)
+        if warc_ref is not None and job.warc is not None:
+            job.warc.sync()
         if isinstance(item, ArticleCapture):
             art = item.article
             try:

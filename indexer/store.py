@@ -208,9 +208,9 @@ UpsertOutcome = Literal["new", "changed", "unchanged", "duplicate"]
 
 # The statements of the crawl's hot path, built once: building a Core statement per
 # call costs more than running it on SQLite (a crawl writes one article at a time).
-_SEL_ARTICLE_STATE = sa.select(articles.c.id, articles.c.content_hash, articles.c.status).where(
-    articles.c.id == sa.bindparam("aid")
-)
+_SEL_ARTICLE_STATE = sa.select(
+    articles.c.id, articles.c.content_hash, articles.c.status, articles.c.warc_file
+).where(articles.c.id == sa.bindparam("aid"))
 _SEL_ALIAS = sa.select(article_urls.c.article_id).where(
     article_urls.c.url.in_([sa.bindparam("u1"), sa.bindparam("u2")])
 )
@@ -510,6 +510,14 @@ class ArchiveStore:
             else:
                 outcome = "unchanged"
                 update = {"last_seen": now, "status": "live"}
+                if warc is not None and existing.warc_file is None:
+                    # a capture lost earlier (see crawler.warc.check_warc_ends), taken again
+                    update.update(
+                        warc_file=warc.file,
+                        warc_offset=warc.offset,
+                        warc_length=warc.length,
+                        warc_record_id=warc.record_id,
+                    )
                 if etag or last_modified:
                     update.update(etag=etag, last_modified=last_modified)
                 if existing.status != "live":
@@ -592,6 +600,76 @@ class ArchiveStore:
             if status != "live":
                 values.update(status="live", seq=self._next_seq(conn))
             conn.execute(articles.update().where(articles.c.id == article_id).values(values))
+
+    def warc_extents(self, portal: str) -> dict[str, int]:
+        """Every WARC file a portal's rows point into → the end of the furthest record
+        (offset + length; offset + 1 where the length is unknown)."""
+        out: dict[str, int] = {}
+        owned = sa.select(articles.c.id).where(articles.c.portal == portal)
+        with self.engine.connect() as conn:
+            for table, where in (
+                (articles, articles.c.portal == portal),
+                (versions, versions.c.article_id.in_(owned)),
+                (attachments, attachments.c.article_id.in_(owned)),
+            ):
+                end = sa.func.max(
+                    table.c.warc_offset + sa.func.coalesce(table.c.warc_length, 1)
+                ).label("end")
+                query = (
+                    sa.select(table.c.warc_file, end)
+                    .where(where, table.c.warc_file.is_not(None), table.c.warc_offset.is_not(None))
+                    .group_by(table.c.warc_file)
+                )
+                for row in conn.execute(query):
+                    out[row.warc_file] = max(out.get(row.warc_file, 0), int(row.end or 0))
+        return out
+
+    def clear_warc_pointers(
+        self, portal: str, warc_file: str, size: int | None
+    ) -> tuple[list[str], int]:
+        """Forget the captures of ``portal`` in ``warc_file`` that end past ``size`` bytes
+        (all of them when ``size`` is None: the file is gone).
+
+        Articles lose their pointer and validators (the next crawl captures them again),
+        attachments go back to ``listed`` (downloaded again), versions keep their text.
+        Returns (ids of the articles concerned, rows changed).
+        """
+        owned = sa.select(articles.c.id).where(articles.c.portal == portal)
+        cleared = dict.fromkeys(("warc_file", "warc_offset", "warc_length", "warc_record_id"), None)
+
+        def past(table: sa.Table) -> Any:
+            clause = table.c.warc_file == warc_file
+            if size is None:
+                return clause
+            return sa.and_(
+                clause, table.c.warc_offset + sa.func.coalesce(table.c.warc_length, 1) > size
+            )
+
+        changed = 0
+        with self.writer.begin() as conn:
+            ids = [
+                r.id
+                for r in conn.execute(
+                    sa.select(articles.c.id).where(articles.c.portal == portal, past(articles))
+                )
+            ]
+            if ids:
+                changed += conn.execute(
+                    articles.update()
+                    .where(articles.c.id.in_(ids))
+                    .values(etag=None, last_modified=None, **cleared)
+                ).rowcount
+            changed += conn.execute(
+                versions.update()
+                .where(versions.c.article_id.in_(owned), past(versions))
+                .values(**cleared)
+            ).rowcount
+            changed += conn.execute(
+                attachments.update()
+                .where(attachments.c.article_id.in_(owned), past(attachments))
+                .values(status="listed", **cleared)
+            ).rowcount
+        return ids, changed
 
     def mark_gone(self, article_id: str) -> bool:
         """Flag an article as gone from its portal (it stays in the store); True if it changed."""

@@ -3,6 +3,7 @@ ground truth of every sample portal; what was fetched (WARC), jobs, special case
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import urllib.request
@@ -130,7 +131,14 @@ def test_job_rows_and_files(crawled: dict[str, Any], portal: str) -> None:
     assert job["extraction_failures"] == 0
     assert Path(job["log_path"]).is_file()
     warc = crawled["dir"] / job["warc_file"]
-    assert warc == crawled["dir"] / "warc" / portal / f"{job['id']}.warc.gz" and warc.is_file()
+    # vnarchive-<portal>-<timestamp>-<serial>.warc.gz: unique across portals and jobs
+    assert warc.parent == crawled["dir"] / "warc" / portal and warc.is_file()
+    assert re.fullmatch(
+        rf"vnarchive-{re.escape(portal)}-\d{{20}}-{job['id']:05d}\.warc\.gz", warc.name
+    ), warc.name
+    # its CDXJ index beside it; the open index of the running crawl is gone
+    assert warc.with_name(warc.name.replace(".warc.gz", ".cdxj")).is_file()
+    assert not warc.with_name(warc.name.replace(".warc.gz", ".cdxj.open")).exists()
     check = subprocess.run(
         [sys.executable, "-m", "warcio.cli", "check", str(warc)],
         capture_output=True,

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from crawl_support import run_crawl, snapshot, truth
 
+from crawler.warc import read_capture
 from indexer.store import ArchiveStore
 
 pytestmark = pytest.mark.slow
@@ -30,9 +32,10 @@ def _control(samples_url: str, **fields: str) -> dict:
 
 
 def test_recrawl_adds_nothing_then_finds_one_edit_and_one_removal(
-    samples_url: str, tmp_path: Path
+    samples_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data_dir = tmp_path / "data"
+    monkeypatch.setenv("VNARCHIVE_DATA", str(data_dir))
     store_url = f"sqlite:///{data_dir / 'archive.sqlite'}"
 
     first = run_crawl(data_dir, samples_url, PORTAL)
@@ -48,8 +51,12 @@ def test_recrawl_adds_nothing_then_finds_one_edit_and_one_removal(
     assert (job2["articles_new"], job2["articles_changed"], job2["articles_gone"]) == (0, 0, 0)
     assert snapshot(store, PORTAL) == before
     article_urls = {row["url"] for row in before.values()}
-    refetched = {u for u, _ in _job_responses(data_dir, job2["id"]) if u in article_urls}
+    refetched = {u for u, _ in _job_responses(data_dir, job2) if u in article_urls}
     assert refetched == set(), "a re-crawl fetched articles it already had"
+    # what it fetched again (listings, robots.txt) was unchanged: revisit records only
+    kinds = _job_record_kinds(data_dir, job2)
+    assert kinds["revisit"] > 0
+    assert kinds["response_2xx"] == 0, kinds
 
     # 2. the portal edits one article and takes another down
     edited, removed = (art for art in truth(PORTAL)["articles"][5:7])
@@ -83,6 +90,14 @@ def test_recrawl_adds_nothing_then_finds_one_edit_and_one_removal(
         k: v for k, v in before[removed_id].items() if k != "status"
     }
 
+    # the 304s are server-not-modified revisits; every article still points at its content
+    kinds3 = _job_record_kinds(data_dir, job3)
+    assert kinds3["not_modified"] >= len(before) - 2, kinds3
+    for aid in before:
+        row = store.get_article(aid)
+        capture = read_capture(row["warc_file"], row["warc_offset"])
+        assert capture.status == 200 and row["title"].split()[0].encode() in capture.body
+
     # 3. and once more: nothing new, the gone article stays gone
     fourth = run_crawl(data_dir, samples_url, PORTAL)
     assert fourth.returncode == 0, fourth.stderr
@@ -95,11 +110,27 @@ def _abs(samples_url: str, rel: str) -> str:
     return f"{samples_url}/{PORTAL}/{rel}"
 
 
-def _job_responses(data_dir: Path, job_id: int) -> list[tuple[str, int]]:
+def _job_record_kinds(data_dir: Path, job: dict) -> Counter:
+    from warcio.archiveiterator import ArchiveIterator
+
+    kinds: Counter = Counter()
+    with open(data_dir / job["warc_file"], "rb") as fh:
+        for record in ArchiveIterator(fh):
+            if record.rec_type == "revisit":
+                kinds["revisit"] += 1
+                if record.rec_headers.get_header("WARC-Profile").endswith("server-not-modified"):
+                    kinds["not_modified"] += 1
+            elif record.rec_type == "response":
+                status = record.http_headers.get_statuscode()
+                kinds["response_2xx" if status.startswith("2") else "response_other"] += 1
+    return kinds
+
+
+def _job_responses(data_dir: Path, job: dict) -> list[tuple[str, int]]:
     from warcio.archiveiterator import ArchiveIterator
 
     out = []
-    with open(data_dir / "warc" / PORTAL / f"{job_id}.warc.gz", "rb") as fh:
+    with open(data_dir / job["warc_file"], "rb") as fh:
         for record in ArchiveIterator(fh):
             if record.rec_type == "response":
                 out.append(

@@ -91,7 +91,7 @@ def crawl(
     A re-crawl fetches only articles not archived yet (listings are always read);
     --full revalidates every archived article.  Stop with Ctrl-C or SIGTERM: the job
     is closed as cancelled and the next crawl of the portal resumes it.  Everything
-    goes under $VNARCHIVE_DATA: archive.sqlite, warc/<portal>/<job>.warc.gz and
+    goes under $VNARCHIVE_DATA: archive.sqlite, warc/<portal>/vnarchive-<portal>-<time>-<job>.warc.gz and
     jobs/<portal>/<job>.log.  Then the portal's health is re-checked and any flag
     raised is printed (--no-health skips it; a failing check does not fail the crawl).
 

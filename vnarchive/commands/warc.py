@@ -10,6 +10,7 @@ import click
 # Crawled bytes are hostile: never let them drive the terminal (escape sequences,
 # bells, carriage returns that overwrite lines).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SERIAL = re.compile(r".+-\d{14,20}-(\d+)\.warc\.gz")
 
 
 def _safe(text: str) -> str:
@@ -97,7 +98,8 @@ def list_files(portal: str | None) -> None:
     for directory in dirs:
         for path in sorted(directory.glob("*.warc.gz"), key=lambda p: (len(p.name), p.name)):
             found = True
-            job = path.name.removesuffix(".warc.gz")
+            named = _SERIAL.fullmatch(path.name)  # vnarchive-<portal>-<timestamp>-<job>
+            job = str(int(named.group(1))) if named else path.name.removesuffix(".warc.gz")
             click.echo(f"{directory.name}\tjob {job}\t{path.stat().st_size:>12,} bytes\t{path}")
     if not found:
         click.echo("no WARC files" + (f" for {portal}" if portal else "") + f" under {root}")
