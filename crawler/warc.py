@@ -529,13 +529,23 @@ def _read_record_head(path: Path, offset: int) -> Any:
     try:
         with open(path, "rb") as fh:
             fh.seek(offset)
-            for record in ArchiveIterator(fh):
+            iterator = ArchiveIterator(fh)
+            for record in iterator:
+                _check_starts_here(record, iterator, path, offset)
                 return record
+    except WarcError:
+        raise
     except OSError as exc:
         raise WarcError(f"cannot read {path}: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - warcio raises assorted errors on bad data
         raise WarcError(f"no WARC record at {path}:{offset}: {exc}") from None
     raise WarcError(f"no WARC record at {path}:{offset}")
+
+
+def _check_starts_here(record: Any, iterator: ArchiveIterator, path: Path, offset: int) -> None:
+    """Refuse what warcio found past garbage (or read as an ARC header) at a wrong offset."""
+    if record.format != "warc" or iterator.get_record_offset() != 0:
+        raise WarcError(f"no WARC record starts at {path}:{offset}")
 
 
 def read_capture(stored_path: str, offset: int) -> Capture:
@@ -548,7 +558,9 @@ def read_capture(stored_path: str, offset: int) -> Capture:
     with open(path, "rb") as fh:
         fh.seek(offset)
         try:
-            for record in ArchiveIterator(fh):
+            iterator = ArchiveIterator(fh)
+            for record in iterator:
+                _check_starts_here(record, iterator, path, offset)
                 if record.rec_type not in ("response", "revisit", "resource"):
                     raise WarcError(
                         f"record at {path}:{offset} is a {record.rec_type!r} record, not a response"
