@@ -8,6 +8,7 @@ one data directory: ``$VNARCHIVE_DATA``, default ``data/`` in the repository.
 | data directory | ``VNARCHIVE_DATA`` | ``<repo>/data`` |
 | archive store URL | ``VNARCHIVE_DB_URL`` | ``sqlite:///$VNARCHIVE_DATA/archive.sqlite`` |
 | sample server URL | ``VNARCHIVE_SAMPLES_URL`` | where ``vnarchive samples serve`` is running (``$VNARCHIVE_DATA/samples-server.json``), else ``http://127.0.0.1:8765`` |
+| public URL of the web app (permalinks in exports and citations) | ``VNARCHIVE_PUBLIC_URL`` | ``http://127.0.0.1:8000`` |
 | portal profiles directory | ``VNARCHIVE_PORTALS`` | ``<repo>/data/portals`` |
 | admin-added portal profiles | — | ``$VNARCHIVE_DATA/portals`` (merged over the above) |
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SAMPLES_URL = "http://127.0.0.1:8765"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
 def data_dir() -> Path:
@@ -90,3 +92,9 @@ def samples_url() -> str:
     if configured:
         return configured.rstrip("/")
     return running_samples_server() or DEFAULT_SAMPLES_URL
+
+
+def public_url() -> str:
+    """Where the web app is reached (no trailing slash): the base of permalinks that the
+    command line writes (``vnarchive cite``, ``vnarchive export``'s ``archive_url``)."""
+    return (os.environ.get("VNARCHIVE_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/")

@@ -14,12 +14,12 @@ whatever the size of the export:
 
 Types, per field:
 
-- ``published``: text formats keep the stored ISO value (``YYYY-MM-DD`` when the portal
-  gave only a day, ``YYYY-MM-DDTHH:MM:00+07:00`` otherwise).  Parquet holds
-  ``timestamp[ms, tz=+07:00]``: a day-only date becomes midnight Vietnam time; the
-  optional field ``published_precision`` (``day`` / ``minute``) tells them apart.
-- ``first_seen``, ``last_seen``, ``last_changed``: UTC instants — ISO 8601 with ``Z`` in
-  text formats, ``timestamp[us, tz=UTC]`` in Parquet.
+- ``published``: one type in every format, a timestamp with its time zone: ISO 8601
+  ``YYYY-MM-DDTHH:MM:SS+07:00`` in text formats, ``timestamp[ms, tz=+07:00]`` in Parquet.
+  A day-only date is midnight Vietnam time; ``published_precision`` (``day`` / ``minute``,
+  always exported with ``published``) tells them apart.
+- ``first_seen``, ``last_seen``, ``last_changed``, ``capture_time``: UTC instants — ISO
+  8601 with ``Z`` in text formats, ``timestamp[us, tz=UTC]`` in Parquet.
 
 Where rows come from (:func:`iter_export_batches`): no query and no filter → the
 whole store in ``seq`` order; filters only → a filtered SQL select, ``seq`` order;
@@ -53,6 +53,7 @@ import pyarrow.parquet as pq
 
 from indexer.placeindex import article_places
 from indexer.places import article_place_summary
+from indexer.citation import permalink
 from indexer.store import ArchiveStore
 from indexer.text import fold, normalize
 from indexer.topics import topic_for
@@ -156,13 +157,21 @@ FIELDS: dict[str, FieldSpec] = {
         ),
         FieldSpec(
             "published",
-            "Publication date as printed on the page. Text formats: ISO 8601, "
-            "YYYY-MM-DD when only a day was given, else YYYY-MM-DDTHH:MM:00+07:00. "
-            "Parquet: timestamp in Vietnam time (+07:00); a day-only date is midnight "
-            "(see published_precision). Empty when the page gave no date.",
-            "string",
+            "Publication date and time printed on the page, as a timestamp in Vietnam "
+            "time (+07:00; ISO 8601 YYYY-MM-DDTHH:MM:SS+07:00 in CSV and JSONL). When the "
+            "page gave only a day it is midnight of that day (published_precision: day). "
+            "Empty when the page gave no date.",
+            "datetime",
             "datetime",
             pa.timestamp("ms", tz="+07:00"),
+        ),
+        FieldSpec(
+            "published_precision",
+            "How precise 'published' is: 'day' (the page gave a date only) or 'minute'; "
+            "empty when there is no date.",
+            "string",
+            "string",
+            pa.string(),
         ),
         FieldSpec(
             "title",
@@ -195,9 +204,10 @@ FIELDS: dict[str, FieldSpec] = {
         ),
         FieldSpec(
             "attachments",
-            "Files linked from the article: a list of {url, name} (a JSON array in CSV).",
+            "Files linked from the article: a list of {url, name} objects (a JSON array in "
+            "CSV and JSONL; list<struct<url: string, name: string>> in Parquet).",
             "array",
-            "array",
+            "any",  # no Table Schema type for a Parquet list<struct> (readers give arrays)
             pa.list_(_ATTACHMENT),
         ),
         FieldSpec(
@@ -222,8 +232,25 @@ FIELDS: dict[str, FieldSpec] = {
             _UTC_TS,
         ),
         FieldSpec(
+            "capture_time",
+            "When the capture holding this text was taken (UTC): the instant in archive_url.",
+            "datetime",
+            "datetime",
+            _UTC_TS,
+        ),
+        FieldSpec(
+            "archive_url",
+            "Permalink of this capture in the archive's web app, Wayback style: "
+            "<app>/web/<YYYYMMDDhhmmss>/<url> (the app's address: VNARCHIVE_PUBLIC_URL "
+            "for command-line exports, the serving address for web exports).",
+            "string",
+            "string",
+            pa.string(),
+        ),
+        FieldSpec(
             "warc_file",
-            "WARC file (relative to the WARC directory) holding the raw capture.",
+            "WARC file holding the raw capture, relative to the vnarchive data directory "
+            "($VNARCHIVE_DATA), e.g. warc/<portal>/<job>.warc.gz.",
             "string",
             "string",
             pa.string(),
@@ -254,10 +281,10 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec(
             "places",
             "Administrative units the article names, before and after the 1 July 2025 "
-            "reform: a list of {level, old, new, change, uncertain} (a JSON array in CSV); "
-            "change is unchanged, renamed, merged or split.",
+            "reform: a list of {level, old, new, change, uncertain} (a JSON array in CSV and "
+            "JSONL, a list of structs in Parquet); change is unchanged, renamed, merged or split.",
             "array",
-            "array",
+            "any",  # no Table Schema type for a Parquet list<struct> (readers give arrays)
             pa.list_(_PLACE),
         ),
         FieldSpec(
@@ -274,20 +301,12 @@ FIELDS: dict[str, FieldSpec] = {
             "string",
             pa.string(),
         ),
-        FieldSpec(
-            "published_precision",
-            "How precise 'published' is: 'day' or 'minute' (not exported unless asked for).",
-            "string",
-            "string",
-            pa.string(),
-        ),
     )
 }
 
 # exported only when asked for (--fields)
 OPTIONAL_FIELDS = (
     "status",
-    "published_precision",
     "topic",
     "places",
     "province_now",
@@ -314,6 +333,10 @@ def parse_fields(value: str | Sequence[str] | None) -> tuple[str, ...]:
             f"valid fields: {', '.join(FIELDS)}"
         )
     seen: dict[str, None] = dict.fromkeys(names)  # keep order, drop repeats
+    if "published" in seen and "published_precision" not in seen:
+        # a day-only date and midnight look alike without it: it goes with 'published'
+        at = list(seen).index("published") + 1
+        return (*list(seen)[:at], "published_precision", *list(seen)[at:])
     return tuple(seen)
 
 
@@ -350,6 +373,7 @@ class ExportRequest:
     sort: str | None = None
     fields: tuple[str, ...] = DEFAULT_FIELDS
     excel: bool = False
+    archive_base: str = ""  # the web app's address, base of each row's archive_url
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "query", normalize(self.query or ""))
@@ -436,10 +460,15 @@ def count_export_rows(
     return int(total) if isinstance(total, int) else None
 
 
-def _row_shape(article: dict[str, Any], attachments: list[dict[str, Any]]) -> dict[str, Any]:
+def _row_shape(
+    article: dict[str, Any], attachments: list[dict[str, Any]], archive_base: str = ""
+) -> dict[str, Any]:
     """An export row (every field of FIELDS) from a store row and its attachments."""
     published = article.get("published")
     row = {name: article.get(name) for name in FIELDS}
+    captured = article.get("last_changed")
+    row["capture_time"] = captured
+    row["archive_url"] = permalink(article["url"], captured, archive_base) if captured else None
     row["attachments"] = [{"url": a["url"], "name": a["name"]} for a in attachments]
     row["published_precision"] = (
         None if not published else ("minute" if "T" in published else "day")
@@ -471,7 +500,8 @@ def iter_export_batches(
 
     def with_attachments(articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
         found = store.attachments_for(a["id"] for a in articles)
-        return [_row_shape(a, found.get(a["id"], [])) for a in articles]
+        base = request.archive_base
+        return [_row_shape(a, found.get(a["id"], []), base) for a in articles]
 
     if not request.query:
         filters = _store_filters(store, request)
@@ -511,7 +541,15 @@ def _text_value(name: str, value: Any) -> Any:
     """A field as JSON-ready data (the shape JSONL and CSV hold)."""
     if isinstance(value, datetime):
         return _utc_text(value)
+    if name == "published":
+        return _published_text(value)
     return value
+
+
+def _published_text(value: str | None) -> str | None:
+    """``published`` as an ISO 8601 timestamp with its zone (a day: midnight Vietnam time)."""
+    stamp = _published_ts(value)
+    return stamp.isoformat() if stamp is not None else None
 
 
 def _published_ts(value: str | None) -> datetime | None:
@@ -539,6 +577,10 @@ class Renderer:
     extension: ClassVar[str]
     mediatype: ClassVar[str]
     tabular: ClassVar[bool] = False  # a Frictionless tabular resource (CSV)
+    # whether Frictionless reads the file as a byte stream (so it can check bytes and hash)
+    byte_stream: ClassVar[bool] = True
+    # how readers show a missing value beyond an empty cell (Table Schema missingValues)
+    missing_values: ClassVar[tuple[str, ...]] = ("",)
 
     def __init__(self, sink: IO[bytes], fields: Sequence[str], *, excel: bool = False) -> None:
         self.sink = sink
@@ -616,6 +658,10 @@ class CsvRenderer(Renderer):
             return ""
         if name in ("attachments", "places"):
             value = json.dumps(value, ensure_ascii=False)
+        elif name == "published":
+            value = _published_text(value)
+            if value is None:
+                return ""
         elif isinstance(value, datetime):
             value = _utc_text(value)
         elif not isinstance(value, str):
@@ -652,7 +698,9 @@ class JsonlRenderer(Renderer):
 
     name = "jsonl"
     extension = "jsonl"
-    mediatype = "application/jsonl"
+    # No JSON Lines type is registered with IANA; application/x-ndjson is the one HTTP
+    # tools and servers use for newline-delimited JSON (application/jsonl is a proposal).
+    mediatype = "application/x-ndjson"
 
     def write_rows(self, rows: list[dict[str, Any]]) -> None:
         fields = self.fields
@@ -695,6 +743,8 @@ class ParquetRenderer(Renderer):
     name = "parquet"
     extension = "parquet"
     mediatype = "application/vnd.apache.parquet"
+    byte_stream = False  # read through pyarrow: Frictionless cannot count its bytes
+    missing_values = ("", "nan")  # pandas shows a null int64 as NaN
 
     def __init__(self, sink: IO[bytes], fields: Sequence[str], *, excel: bool = False) -> None:
         super().__init__(sink, fields, excel=excel)
@@ -961,8 +1011,6 @@ def datapackage(result: ExportResult, path: str | Path) -> dict[str, Any]:
             "type": getattr(spec, type_of),
             "description": spec.description,
         }
-        if entry["type"] == "datetime":
-            entry["format"] = "any"
         fields.append(entry)
     resource: dict[str, Any] = {
         "name": _slug(Path(file_name).stem, limit=100) or "articles",
@@ -975,11 +1023,13 @@ def datapackage(result: ExportResult, path: str | Path) -> dict[str, Any]:
         "hash": f"sha256:{result.sha256}",
         "schema": {"fields": fields, "primaryKey": ["id"] if "id" in request.fields else []},
     }
-    if not result.sha256:  # described before it was written (the web app's descriptor)
+    if not result.sha256 or not renderer.byte_stream:
+        # described before it was written (the web app's descriptor), or a file that
+        # Frictionless does not read as bytes: size and hash are under "vnarchive" only
         del resource["bytes"], resource["hash"]
     if renderer.tabular:
         resource["dialect"] = dict(CsvRenderer.DIALECT)
-        resource["schema"]["missingValues"] = [""]
+    resource["schema"]["missingValues"] = list(renderer.missing_values)
     if not resource["schema"]["primaryKey"]:
         del resource["schema"]["primaryKey"]
     meta = result.metadata()
@@ -1001,7 +1051,9 @@ def datapackage(result: ExportResult, path: str | Path) -> dict[str, Any]:
         "description": description,
         "created": meta["exported_at"],
         "resources": [resource],
-        "vnarchive": meta | {"complete": result.complete},
+        "vnarchive": meta
+        | {"complete": result.complete}
+        | ({"bytes": result.bytes, "sha256": result.sha256} if result.sha256 else {}),
     }
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from search_app.articles import article_json, get_article
+from search_app.citing import article_citations
 from search_app.context import AppContext, get_ctx
 from search_app.errors import error_body
 from search_app.portals import portal_rows
@@ -79,10 +80,15 @@ def api_search(
     summary="One article with its attachments and versions",
     responses={404: {"description": "Unknown article id"}},
 )
-def api_article(article_id: str, ctx: Annotated[AppContext, Depends(get_ctx)]) -> dict[str, Any]:
-    """The article's clean fields, attachments (with archive download links) and versions."""
+def api_article(
+    request: Request, article_id: str, ctx: Annotated[AppContext, Depends(get_ctx)]
+) -> dict[str, Any]:
+    """The article's clean fields, attachments (with archive download links), versions,
+    permalink and citations (APA, Chicago, BibTeX)."""
     article = get_article(ctx, article_id)
-    return article_json(article, ctx.store.versions_of(article["id"]))
+    out = article_json(article, ctx.store.versions_of(article["id"]))
+    out["citations"] = article_citations(request, article)
+    return out
 
 
 @router.get("/portals", summary="Every archived portal")

@@ -15,6 +15,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from indexer.placeindex import article_places
+from indexer.citation import permalink
 from indexer.text import fold_lower, normalize
 from indexer.topics import topic_for
 from search_app.context import AppContext
@@ -174,6 +175,9 @@ def article_json(article: dict[str, Any], versions: list[dict[str, Any]]) -> dic
     out["html_url"] = f"/articles/{article['id']}"
     out["places"] = article_places(article)  # old → new (indexer.places)
     out["topic"] = topic_for(article.get("category"))
+    captured = article.get("last_changed")
+    out["capture_time"] = _iso(captured)
+    out["permalink"] = permalink(article["url"], captured) if captured else None
     out["attachments"] = [
         {
             "name": att.get("name"),
@@ -198,6 +202,7 @@ def article_json(article: dict[str, Any], versions: list[dict[str, Any]]) -> dic
             "archived_original": f"/replay/{article['id']}?version={n}"
             if v.get("warc_file")
             else None,
+            "permalink": permalink(article["url"], v["captured_at"]),
         }
         for n, v in enumerate(versions, start=1)
     ]

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import StreamingResponse
 
 from indexer.export import (
@@ -35,6 +35,7 @@ from indexer.export import (
     stream_export,
 )
 from search_app.api import ERROR_RESPONSES, search_args
+from search_app.citing import base_url
 from search_app.context import AppContext, get_ctx
 from search_app.errors import ApiError
 from search_app.i18n import add_strings
@@ -44,11 +45,9 @@ log = logging.getLogger("search_app.export")
 
 router = APIRouter(prefix="/api", tags=["export"])
 
-MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "jsonl": "application/jsonl; charset=utf-8",
-    "parquet": "application/vnd.apache.parquet",
-}
+MEDIA_TYPES = {name: RENDERERS[name].mediatype for name in RENDERERS}  # as the descriptors say
+MEDIA_TYPES["csv"] += "; charset=utf-8"
+MEDIA_TYPES["jsonl"] += "; charset=utf-8"
 
 STRINGS = {
     "export": {"vi": "Tải dữ liệu", "en": "Export"},
@@ -76,7 +75,7 @@ ExcelParam = Annotated[
 
 
 def _export_request(
-    raw: RawSearch, fmt: str, fields: str | None, excel: bool | None
+    raw: RawSearch, fmt: str, fields: str | None, excel: bool | None, archive_base: str = ""
 ) -> ExportRequest:
     """Validate the parameters into an export request (ApiError 400/422 otherwise)."""
     if fmt not in RENDERERS:
@@ -100,6 +99,7 @@ def _export_request(
             sort=search["sort"] if search["q"] else None,
             fields=parse_fields(fields),
             excel=excel,
+            archive_base=archive_base,
         )
     except ExportError as exc:
         raise ApiError(422, "invalid_parameter", str(exc)) from None
@@ -135,6 +135,7 @@ def _logged(chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
     },
 )
 def api_export(
+    http: Request,
     raw: Annotated[RawSearch, Depends(search_args)],
     ctx: Annotated[AppContext, Depends(get_ctx)],
     fmt: FormatParam = "csv",
@@ -142,7 +143,7 @@ def api_export(
     excel: ExcelParam = None,
 ) -> StreamingResponse:
     """Every article matching the search, one row each, as a streamed file download."""
-    request = _export_request(raw, fmt, fields, excel)
+    request = _export_request(raw, fmt, fields, excel, base_url(http))
     try:
         chunks = stream_export(ctx.store, request, fmt, index_dir=ctx.index_dir)
     except ExportError as exc:

@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "index": ("vnarchive.commands.index:index", "Update the search index from the archive."),
     "search": ("vnarchive.commands.search:search", "Search the archive from the command line."),
     "export": ("vnarchive.commands.export:export", "Export articles as CSV, JSONL or Parquet."),
+    "cite": ("vnarchive.commands.cite:cite", "Cite an archived article (APA, Chicago, BibTeX)."),
     "serve": (
         "vnarchive.commands.serve:serve",
         "Start the web app (search, articles, API, admin).",

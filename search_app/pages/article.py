@@ -10,6 +10,7 @@ from urllib.parse import quote, unquote, urlsplit
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
+from indexer.citation import citations
 from indexer.text import fold, normalize
 from search_app.articles import (
     attachment_download_path,
@@ -19,6 +20,7 @@ from search_app.articles import (
     paragraphs,
     query_terms,
 )
+from search_app.citing import cite_source
 from search_app.context import AppContext, get_ctx
 from search_app.errors import ApiError
 from search_app.security import DOWNLOAD_CSP
@@ -85,6 +87,7 @@ def article_page(
         }
         for n, att in enumerate(article.get("attachments") or [], start=1)
     ]
+    source = cite_source(request, article)
     context = {
         "article": article,
         "title_html": title,
@@ -95,6 +98,8 @@ def article_page(
         "diff": version_diff,
         "attachments": attachments,
         "has_capture": bool(article.get("warc_file")),
+        "permalink": source.permalink,
+        "citations": citations(source),
     }
     return render(request, "article.html", context)
 

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from crawler.items import Article, Attachment
+from indexer.citation import capture_stamp
 from indexer.export import (
     DEFAULT_FIELDS,
     FIELDS,
@@ -137,12 +138,24 @@ def _ts(text: str | None) -> datetime | None:
 
 def _check_text_row(row: dict[str, Any], article: dict[str, Any], *, csv_cells: bool) -> None:
     """Compare a CSV/JSONL row with the stored article, field by field."""
+    raw = article["published"]
+    published = None
+    if raw:
+        parsed = datetime.fromisoformat(raw)
+        published = (parsed if parsed.tzinfo else parsed.replace(tzinfo=VN)).isoformat()
+    derived = {
+        "capture_time": article["last_changed"],
+        "archive_url": f"/web/{capture_stamp(article['last_changed'])}/{article['url']}",
+        "published": published,  # one type: a timestamp with its zone
+        "published_precision": None if not raw else "minute" if "T" in raw else "day",
+    }
     for name in DEFAULT_FIELDS:
-        value, stored = row[name], article[name] if name != "attachments" else None
+        value = row[name]
+        stored = derived[name] if name in derived else article.get(name)
         if name == "attachments":
             got = json.loads(value) if csv_cells else value
             assert got == [{"url": a["url"], "name": a["name"]} for a in article["attachments"]]
-        elif name in ("first_seen", "last_seen", "last_changed"):
+        elif name in ("first_seen", "last_seen", "last_changed", "capture_time"):
             assert value.endswith("Z"), value
             assert _ts(value) == stored, name
         elif name == "warc_offset":
@@ -213,6 +226,13 @@ def test_parquet_is_typed_and_round_trips(store: ArchiveStore) -> None:
                     parsed = datetime.fromisoformat(raw)
                     expected_ts = parsed if parsed.tzinfo else parsed.replace(tzinfo=VN)
                 assert row[name] == expected_ts
+            elif name == "published_precision":
+                raw = article["published"]
+                assert row[name] == (None if not raw else "minute" if "T" in raw else "day")
+            elif name == "capture_time":
+                assert row[name] == article["last_changed"]
+            elif name == "archive_url":
+                assert row[name].startswith("/web/") and row[name].endswith(article["url"])
             else:
                 assert row[name] == article[name], name
     meta = json.loads(pq.read_metadata(io.BytesIO(data)).metadata[b"vnarchive"])
@@ -358,13 +378,19 @@ def test_datapackage_descriptor_describes_the_file(store: ArchiveStore, tmp_path
         (resource,) = descriptor["resources"]
         assert resource["path"] == target.name
         assert resource["format"] == fmt
-        assert resource["bytes"] == target.stat().st_size
         import hashlib
 
-        assert resource["hash"] == "sha256:" + hashlib.sha256(target.read_bytes()).hexdigest()
+        digest = hashlib.sha256(target.read_bytes()).hexdigest()
+        assert descriptor["vnarchive"]["bytes"] == target.stat().st_size
+        assert descriptor["vnarchive"]["sha256"] == digest
+        if fmt != "parquet":  # Frictionless checks these on the bytes it reads
+            assert resource["bytes"] == target.stat().st_size
+            assert resource["hash"] == "sha256:" + digest
+        else:  # it reads Parquet through pyarrow and cannot count them
+            assert "bytes" not in resource and "hash" not in resource
         fields = resource["schema"]["fields"]
         assert [f["name"] for f in fields] == list(DEFAULT_FIELDS)
-        allowed = {"string", "integer", "number", "datetime", "date", "array", "object"}
+        allowed = {"string", "integer", "number", "datetime", "date", "array", "object", "any"}
         assert all(f["type"] in allowed and f["description"] for f in fields)
         assert resource["schema"]["primaryKey"] == ["id"]
         meta = descriptor["vnarchive"]
@@ -377,8 +403,20 @@ def test_datapackage_descriptor_describes_the_file(store: ArchiveStore, tmp_path
             with target.open(encoding=resource["encoding"], newline="") as handle:
                 assert sum(1 for _ in csv.DictReader(handle)) == meta["rows"]
         types = {f["name"]: f["type"] for f in fields}
-        assert types["attachments"] == "array" and types["warc_offset"] == "integer"
-        assert types["published"] == ("datetime" if fmt == "parquet" else "string")
+        assert types["attachments"] == ("any" if fmt == "parquet" else "array")
+        assert types["warc_offset"] == "integer"
+        assert types["published"] == "datetime" and types["published_precision"] == "string"
+        assert all("format" not in f for f in fields)  # ISO 8601, Frictionless's default
+        assert (
+            resource["mediatype"]
+            == {
+                "csv": "text/csv",
+                "jsonl": "application/x-ndjson",
+                "parquet": "application/vnd.apache.parquet",
+            }[fmt]
+        )
+        warc = next(f for f in fields if f["name"] == "warc_file")["description"]
+        assert "relative to the vnarchive data directory" in warc
 
 
 def test_descriptor_without_a_file_omits_size_and_hash(store: ArchiveStore) -> None:
@@ -412,9 +450,10 @@ def test_download_names_are_ascii_with_an_rfc5987_twin() -> None:
 
 def test_field_table_is_complete() -> None:
     assert DEFAULT_FIELDS == (
-        "id", "url", "portal", "province", "district", "category", "published", "title",
-        "author", "credit", "summary", "body_text", "attachments", "first_seen", "last_seen",
-        "last_changed", "warc_file", "warc_offset",
+        "id", "url", "portal", "province", "district", "category", "published",
+        "published_precision", "title", "author", "credit", "summary", "body_text",
+        "attachments", "first_seen", "last_seen", "last_changed", "capture_time",
+        "archive_url", "warc_file", "warc_offset",
     )  # fmt: skip
     assert set(DEFAULT_FIELDS) < set(FIELDS)
 

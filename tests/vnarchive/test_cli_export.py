@@ -99,12 +99,19 @@ def test_query_filters_fields_and_excel(data_dir: Path, tmp_path: Path) -> None:
     data = (tmp_path / "ubnd.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    assert rows == [{"title": "Hội nghị", "province": "Đắk Nông", "published": "2023-03-15"}]
+    assert rows == [
+        {
+            "title": "Hội nghị",
+            "province": "Đắk Nông",
+            "published": "2023-03-15T00:00:00+07:00",
+            "published_precision": "day",  # always goes with 'published'
+        }
+    ]
     descriptor = json.loads((tmp_path / "ubnd.csv.datapackage.json").read_text("utf-8"))
     assert descriptor["vnarchive"]["query"] == "uy ban nhan dan"
     assert descriptor["vnarchive"]["filters"] == {"province": "Đắk Nông"}
     assert [f["name"] for f in descriptor["resources"][0]["schema"]["fields"]] == [
-        "title", "province", "published",
+        "title", "province", "published", "published_precision",
     ]  # fmt: skip
 
 

@@ -118,9 +118,10 @@ def export(
     QUERY may be several words without quotes, as for `vnarchive search`.
 
     One row per article.  Fields: id, url, portal, province, district, category,
-    published, title, author, credit, summary, body_text, attachments, first_seen,
-    last_seen, last_changed, warc_file, warc_offset (status and published_precision
-    on request).  Types, descriptor and Excel mode: see indexer/export.py.  Examples:
+    published (a timestamp; a day-only date is midnight +07:00), published_precision
+    (day/minute), title, author, credit, summary, body_text, attachments, first_seen,
+    last_seen, last_changed, capture_time, archive_url (the capture's permalink, under
+    $VNARCHIVE_PUBLIC_URL), warc_file, warc_offset (status on request).  Types, descriptor and Excel mode: see indexer/export.py.  Examples:
 
     \b
       vnarchive export --format parquet -o all.parquet
@@ -162,6 +163,7 @@ def export(
             sort=sort if query_text else None,
             fields=parse_fields(fields),
             excel=excel,
+            archive_base=config.public_url(),
         )
         store = ArchiveStore()
         index_dir = config.index_dir()
