@@ -51,9 +51,9 @@ from typing import IO, Any, ClassVar
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from indexer.citation import permalink
 from indexer.placeindex import article_places
 from indexer.places import article_place_summary
-from indexer.citation import permalink
 from indexer.store import ArchiveStore
 from indexer.text import fold, normalize
 from indexer.topics import topic_for

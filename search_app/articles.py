@@ -14,8 +14,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from indexer.placeindex import article_places
 from indexer.citation import permalink
+from indexer.placeindex import article_places
 from indexer.text import fold_lower, normalize
 from indexer.topics import topic_for
 from search_app.context import AppContext

@@ -60,7 +60,9 @@ def _errors(report) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("fmt", list(RENDERERS))
-@pytest.mark.parametrize("fields", [None, ("id", "title", "published", "attachments")])
+@pytest.mark.parametrize(
+    "fields", [None, ("id", "title", "published", "attachments", "places", "topic", "status")]
+)
 def test_every_format_validates_with_no_error(
     store: ArchiveStore, tmp_path: Path, fmt: str, fields: tuple[str, ...] | None
 ) -> None:
