@@ -529,9 +529,10 @@ def _read_record_head(path: Path, offset: int) -> Any:
     try:
         with open(path, "rb") as fh:
             fh.seek(offset)
-            iterator = ArchiveIterator(fh)
-            for record in iterator:
-                _check_starts_here(record, iterator, path, offset)
+            head = fh.read(2)
+            fh.seek(offset)
+            for record in ArchiveIterator(fh):
+                _check_starts_here(record, head, path, offset)
                 return record
     except WarcError:
         raise
@@ -542,9 +543,9 @@ def _read_record_head(path: Path, offset: int) -> Any:
     raise WarcError(f"no WARC record at {path}:{offset}")
 
 
-def _check_starts_here(record: Any, iterator: ArchiveIterator, path: Path, offset: int) -> None:
-    """Refuse what warcio found past garbage (or read as an ARC header) at a wrong offset."""
-    if record.format != "warc" or iterator.get_record_offset() != 0:
+def _check_starts_here(record: Any, head: bytes, path: Path, offset: int) -> None:
+    """Refuse what warcio reads at a wrong offset (garbage read as an ARC header)."""
+    if record.format != "warc" or head[:2] not in (b"\x1f\x8b", b"WA"):
         raise WarcError(f"no WARC record starts at {path}:{offset}")
 
 
@@ -558,9 +559,10 @@ def read_capture(stored_path: str, offset: int) -> Capture:
     with open(path, "rb") as fh:
         fh.seek(offset)
         try:
-            iterator = ArchiveIterator(fh)
-            for record in iterator:
-                _check_starts_here(record, iterator, path, offset)
+            head = fh.read(2)
+            fh.seek(offset)
+            for record in ArchiveIterator(fh):
+                _check_starts_here(record, head, path, offset)
                 if record.rec_type not in ("response", "revisit", "resource"):
                     raise WarcError(
                         f"record at {path}:{offset} is a {record.rec_type!r} record, not a response"
