@@ -20,7 +20,7 @@ from search_app.errors import ApiError
 from search_app.replay import rewrite_css, sanitize_capture
 from search_app.security import DOWNLOAD_CSP, REPLAY_CSP
 from search_app.templating import render
-from search_app.warcs import CaptureError, capture_index, read_capture
+from search_app.warcs import CaptureError, find_capture, read_capture
 
 router = APIRouter(include_in_schema=False)
 
@@ -88,11 +88,10 @@ def replay(
             "<!doctype html><meta charset=utf-8><p>The archived capture is not an HTML page.</p>",
             headers=headers,
         )
-    index = capture_index(path)
     suffix = f"&version={version}" if version else ""
 
     def lookup(url: str) -> str | None:
-        if url in index:
+        if find_capture(path, url) is not None:
             return f"/replay/{article['id']}/asset?url={quote(url, safe='')}{suffix}"
         return None
 
@@ -111,11 +110,11 @@ def replay_asset(
     """An image, stylesheet or font archived in the same WARC file as the article's capture."""
     article = get_article(ctx, article_id)
     path, _ = _capture_ref(ctx, article, version)
-    offset = capture_index(path).get(url)
-    if offset is None:
+    found = find_capture(path, url)
+    if found is None:
         raise ApiError(404, "not_archived", "this resource was not archived with the page")
     try:
-        capture = read_capture(path, offset, max_bytes=MAX_ASSET_BYTES)
+        capture = read_capture(*found, max_bytes=MAX_ASSET_BYTES)
     except CaptureError as exc:
         raise ApiError(404, "not_archived", str(exc)) from None
     content_type = capture.content_type.split(";")[0].strip().lower()
@@ -124,10 +123,9 @@ def replay_asset(
     body: bytes | str = capture.payload
     if content_type == "text/css":
         suffix = f"&version={version}" if version else ""
-        index = capture_index(path)
 
         def lookup(asset: str) -> str | None:
-            if asset in index:
+            if find_capture(path, asset) is not None:
                 return f"/replay/{article['id']}/asset?url={quote(asset, safe='')}{suffix}"
             return None
 
