@@ -38,6 +38,15 @@ from crawler.profiles import FAMILIES, SELECTOR_KEYS, ProfileError, load_profile
 from indexer.admin_store import AdminStore, PortalBusy, Session
 from search_app import admin_forms, i18n
 from search_app.admin_i18n import ADMIN_STRINGS
+from search_app.api_models import (
+    AdminPortalList,
+    AdminSession,
+    CrawlJobDetail,
+    CrawlJobList,
+    JobCancelled,
+    JobStarted,
+    ScheduleSet,
+)
 from search_app.auth import (
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
@@ -605,13 +614,13 @@ def _json_job(job: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@api.get("/session")
+@api.get("/session", operation_id="getAdminSession", response_model=AdminSession)
 def api_session(session: SessionDep) -> dict[str, Any]:
     """Who is signed in, and the CSRF token to send as ``X-CSRF-Token``."""
     return {"user": session.user, "csrf_token": session.csrf}
 
 
-@api.get("/portals")
+@api.get("/portals", operation_id="listAdminPortals", response_model=AdminPortalList)
 def api_portals(admin: Admin) -> dict[str, Any]:
     """Every portal: health flags, last job, article count, next run."""
     out = []
@@ -633,7 +642,13 @@ def api_portals(admin: Admin) -> dict[str, Any]:
     return {"portals": out}
 
 
-@api.post("/portals/{portal}/run", status_code=202)
+@api.post(
+    "/portals/{portal}/run",
+    status_code=202,
+    operation_id="runPortal",
+    response_model=JobStarted,
+    responses={404: {"description": "No such portal"}, 409: {"description": "Already crawling"}},
+)
 def api_run(
     request: Request,
     portal: str,
@@ -649,7 +664,7 @@ def api_run(
     return JSONResponse({"job": job_id, "url": f"/api/admin/jobs/{job_id}"}, status_code=202)
 
 
-@api.get("/jobs")
+@api.get("/jobs", operation_id="listJobs", response_model=CrawlJobList)
 def api_jobs(
     admin: Admin, portal: str | None = None, status: str | None = None, limit: int = 50
 ) -> dict[str, Any]:
@@ -663,7 +678,12 @@ def api_jobs(
     }
 
 
-@api.get("/jobs/{job_id}")
+@api.get(
+    "/jobs/{job_id}",
+    operation_id="getJob",
+    response_model=CrawlJobDetail,
+    responses={404: {"description": "No such crawl job"}},
+)
 def api_job(job_id: int, admin: Admin, lines: int = 40) -> dict[str, Any]:
     """One crawl job with the tail of its log."""
     admin.reap_dead_jobs()
@@ -673,7 +693,13 @@ def api_job(job_id: int, admin: Admin, lines: int = 40) -> dict[str, Any]:
     return _json_job(job) | {"log_tail": log_tail(job.get("log_path"), max(0, min(lines, 500)))}
 
 
-@api.post("/jobs/{job_id}/cancel", status_code=202)
+@api.post(
+    "/jobs/{job_id}/cancel",
+    status_code=202,
+    operation_id="cancelJob",
+    response_model=JobCancelled,
+    responses={404: {"description": "No such crawl job"}, 409: {"description": "Not running"}},
+)
 def api_cancel(job_id: int, admin: Admin) -> dict[str, Any]:
     """Cancel a queued or running crawl (it stops cleanly and can resume)."""
     try:
@@ -685,7 +711,12 @@ def api_cancel(job_id: int, admin: Admin) -> dict[str, Any]:
     return {"job": job_id, "message": message}
 
 
-@api.put("/schedules/{portal}")
+@api.put(
+    "/schedules/{portal}",
+    operation_id="setSchedule",
+    response_model=ScheduleSet,
+    responses={404: {"description": "No such portal"}},
+)
 def api_schedule(
     portal: str, admin: Admin, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:

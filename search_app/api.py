@@ -2,20 +2,23 @@
 
 ``/api/search`` answers exactly what ``indexer.query.search`` returns (the
 same JSON as ``vnarchive search --json``).  Errors use the one error shape.
+Response bodies are the Pydantic models of :mod:`search_app.api_models`; every
+route has an explicit operation id (the method names of generated clients).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
-from search_app.articles import article_json, get_article
+from search_app.api_models import Article, PortalList, SearchResult, SortOrder
+from search_app.articles import ID_PATTERN, article_json, get_article
 from search_app.citing import article_citations
 from search_app.context import AppContext, get_ctx
 from search_app.errors import error_body
 from search_app.portals import portal_rows
-from search_app.searching import RawSearch, run_search
+from search_app.searching import MAX_FILTER_CHARS, MAX_PAGE, RawSearch, run_search
 
 MAX_PER_PAGE = 100  # indexer.query.MAX_PER_PAGE (imported lazily: Whoosh loads on first search)
 
@@ -35,38 +38,82 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         },
     },
 }
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {
+        "description": "No such article",
+        "content": {"application/json": {"example": error_body("not_found", "article not found")}},
+    },
+}
+TOO_MANY: dict[int | str, dict[str, Any]] = {
+    429: {
+        "description": "Too many exports running at once; retry after Retry-After seconds",
+        "content": {"application/json": {"example": error_body("too_many_requests", "busy")}},
+    },
+}
 
 
 def search_args(
     q: Annotated[str | None, Query(description='Words or "phrases"; diacritics optional')] = None,
-    portal: Annotated[str | None, Query(description="Portal id")] = None,
-    province: Annotated[str | None, Query(description="Province name")] = None,
-    category: Annotated[str | None, Query(description="Category name")] = None,
+    portal: Annotated[
+        str | None, Query(max_length=MAX_FILTER_CHARS, description="Portal id")
+    ] = None,
+    province: Annotated[
+        str | None,
+        Query(max_length=MAX_FILTER_CHARS, description="Province name (old or new)"),
+    ] = None,
+    category: Annotated[
+        str | None, Query(max_length=MAX_FILTER_CHARS, description="Category name")
+    ] = None,
     date_from: Annotated[
-        str | None, Query(alias="from", description="Published on or after (yyyy-mm-dd)")
+        str | None,
+        Query(
+            alias="from",
+            max_length=MAX_FILTER_CHARS,
+            description="Published on or after: yyyy-mm-dd, yyyy-mm, yyyy or dd/mm/yyyy",
+        ),
     ] = None,
     date_to: Annotated[
-        str | None, Query(alias="to", description="Published on or before (yyyy-mm-dd)")
+        str | None,
+        Query(
+            alias="to",
+            max_length=MAX_FILTER_CHARS,
+            description="Published on or before (the same shapes)",
+        ),
     ] = None,
-    sort: Annotated[str | None, Query(description="relevance | newest | oldest")] = None,
-    page: Annotated[int | None, Query(description="Page number, from 1")] = None,
+    sort: Annotated[SortOrder | None, Query(description="Order (default relevance)")] = None,
+    page: Annotated[
+        int | None, Query(ge=1, le=MAX_PAGE, description=f"Page number, 1 to {MAX_PAGE}")
+    ] = None,
     per_page: Annotated[
-        int | None, Query(description=f"Results per page, 1 to {MAX_PER_PAGE}")
+        int | None,
+        Query(ge=1, le=MAX_PER_PAGE, description=f"Results per page, 1 to {MAX_PER_PAGE}"),
     ] = None,
     place: Annotated[
-        str | None, Query(description="A place the article names, by its old or new name")
+        str | None,
+        Query(
+            max_length=MAX_FILTER_CHARS,
+            description="A place the article names, by its old or new name",
+        ),
     ] = None,
     topic: Annotated[
-        str | None, Query(description="Topic (categories mapped across portals)")
+        str | None,
+        Query(max_length=MAX_FILTER_CHARS, description="Topic (categories mapped across portals)"),
     ] = None,
 ) -> RawSearch:
     """The search parameters of a request (shared by the search page and the API)."""
+    order = sort.value if sort is not None else None
     return RawSearch(
-        q, portal, province, category, date_from, date_to, sort, page, per_page, place, topic
+        q, portal, province, category, date_from, date_to, order, page, per_page, place, topic
     )
 
 
-@router.get("/search", summary="Search the archive", responses=ERROR_RESPONSES)
+@router.get(
+    "/search",
+    summary="Search the archive",
+    operation_id="search",
+    response_model=SearchResult,
+    responses=ERROR_RESPONSES,
+)
 def api_search(
     raw: Annotated[RawSearch, Depends(search_args)],
     ctx: Annotated[AppContext, Depends(get_ctx)],
@@ -77,11 +124,21 @@ def api_search(
 
 @router.get(
     "/articles/{article_id}",
-    summary="One article with its attachments and versions",
-    responses={404: {"description": "Unknown article id"}},
+    summary="One article with its attachments, versions and citations",
+    operation_id="getArticle",
+    response_model=Article,
+    responses={**NOT_FOUND, 422: ERROR_RESPONSES[422]},
 )
 def api_article(
-    request: Request, article_id: str, ctx: Annotated[AppContext, Depends(get_ctx)]
+    request: Request,
+    article_id: Annotated[
+        str,
+        Path(
+            description="Article id (hex digits, as search gives); another shape is a 404",
+            json_schema_extra={"pattern": ID_PATTERN},  # documented; get_article answers 404
+        ),
+    ],
+    ctx: Annotated[AppContext, Depends(get_ctx)],
 ) -> dict[str, Any]:
     """The article's clean fields, attachments (with archive download links), versions,
     permalink and citations (APA, Chicago, BibTeX)."""
@@ -91,7 +148,12 @@ def api_article(
     return out
 
 
-@router.get("/portals", summary="Every archived portal")
+@router.get(
+    "/portals",
+    summary="Every archived portal",
+    operation_id="listPortals",
+    response_model=PortalList,
+)
 def api_portals(ctx: Annotated[AppContext, Depends(get_ctx)]) -> dict[str, Any]:
     """Each portal with its article count, date span and last crawl."""
     rows = portal_rows(ctx)

@@ -41,8 +41,26 @@ ROUTERS: list[str] = [
 API_DESCRIPTION = """\
 The JSON API of the vnarchive web app.  Every HTML page has a JSON twin.
 Errors always answer `{"error": {"code": "...", "message": "..."}}` with status
-400 (a query that cannot run), 404 (unknown id) or 422 (invalid parameter).
+400 (a query that cannot run), 404 (unknown id), 422 (invalid parameter) or
+429 (too many exports at once).  The `/api/admin` routes need the session cookie
+of a signed-in admin (401 without it) and, to change anything, the session's
+CSRF token in the `X-CSRF-Token` header (403 without it).
 """
+
+SECURITY_SCHEMES = {
+    "adminSession": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "vnarchive_session",
+        "description": "Session cookie set by signing in at /admin/login",
+    },
+    "csrfToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-CSRF-Token",
+        "description": "The session's CSRF token (GET /api/admin/session gives it)",
+    },
+}
 
 
 def _module_exists(name: str) -> bool:
@@ -54,16 +72,17 @@ def _module_exists(name: str) -> bool:
 
 ERROR_SCHEMA = {
     "type": "object",
+    "description": "The one error shape of every API route",
     "required": ["error"],
+    "properties": {"error": {"$ref": "#/components/schemas/ErrorDetail"}},
+}
+ERROR_DETAIL_SCHEMA = {
+    "type": "object",
+    "description": "What went wrong: a stable code and a message for people",
+    "required": ["code", "message"],
     "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {
-                "code": {"type": "string", "examples": ["invalid_parameter"]},
-                "message": {"type": "string"},
-            },
-        }
+        "code": {"type": "string", "examples": ["invalid_parameter"]},
+        "message": {"type": "string"},
     },
 }
 
@@ -80,9 +99,15 @@ def _openapi_with_error_shape(app: FastAPI) -> Callable[[], dict[str, Any]]:
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)
         schemas["Error"] = ERROR_SCHEMA
+        schemas["ErrorDetail"] = ERROR_DETAIL_SCHEMA
+        spec["components"]["securitySchemes"] = SECURITY_SCHEMES
         ref = {"$ref": "#/components/schemas/Error"}
-        for methods in spec.get("paths", {}).values():
-            for op in methods.values():
+        for path, methods in spec.get("paths", {}).items():
+            for method, op in methods.items():
+                if path.startswith("/api/admin/"):
+                    _document_admin_auth(method, op)
+                if "requestBody" in op:
+                    op["responses"].setdefault("400", {"description": "The body is not valid JSON"})
                 for status, response in op.get("responses", {}).items():
                     if status[:1] in ("4", "5"):
                         if status == "422" and response.get("description") == "Validation Error":
@@ -93,6 +118,16 @@ def _openapi_with_error_shape(app: FastAPI) -> Callable[[], dict[str, Any]]:
         return spec
 
     return openapi
+
+
+def _document_admin_auth(method: str, op: dict[str, Any]) -> None:
+    """An admin operation: the session cookie (and CSRF header to change state), 401/403."""
+    changes = method.lower() not in ("get", "head", "options")
+    op["security"] = [{"adminSession": [], "csrfToken": []} if changes else {"adminSession": []}]
+    responses = op.setdefault("responses", {})
+    responses.setdefault("401", {"description": "Not signed in as an admin"})
+    if changes:
+        responses.setdefault("403", {"description": "Missing or wrong CSRF token"})
 
 
 def create_app(data_dir: str | Path | None = None) -> FastAPI:

@@ -33,7 +33,8 @@ add_strings(
 )
 templates.env.globals["article_places"] = article_places
 
-ID_RE = re.compile(r"^[0-9a-f]{8,32}$")
+ID_PATTERN = r"^[0-9a-f]{8,32}$"
+ID_RE = re.compile(ID_PATTERN)
 MAX_MARK_TERMS = 50
 MAX_DIFF_CHARS = 400_000
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import StreamingResponse
 
 from indexer.export import (
+    FIELDS,
     RENDERERS,
     ExportError,
     ExportRequest,
@@ -34,7 +35,8 @@ from indexer.export import (
     parse_fields,
     stream_export,
 )
-from search_app.api import ERROR_RESPONSES, search_args
+from search_app.api import ERROR_RESPONSES, TOO_MANY, search_args
+from search_app.api_models import DataPackage, ExportFormat
 from search_app.citing import base_url
 from search_app.context import AppContext, get_ctx
 from search_app.errors import ApiError
@@ -64,9 +66,16 @@ def setup(app: FastAPI) -> None:
     add_strings(STRINGS)
 
 
-FormatParam = Annotated[str, Query(alias="format", description="csv | jsonl | parquet")]
+_FIELD_NAME = "(?:" + "|".join(FIELDS) + ")"
+FormatParam = Annotated[ExportFormat, Query(alias="format", description="File format")]
 FieldsParam = Annotated[
-    str | None, Query(description="Fields to export, comma-separated (default: all)")
+    str | None,
+    Query(
+        pattern=rf"^{_FIELD_NAME}(?:,{_FIELD_NAME})*$",
+        max_length=2000,
+        description="Fields to export, comma-separated, in this order (default: every "
+        f"field but the optional ones). Fields: {', '.join(FIELDS)}.",
+    ),
 ]
 ExcelParam = Annotated[
     bool | None,
@@ -125,13 +134,18 @@ def _logged(chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
 @router.get(
     "/export",
     summary="Download the articles of a search as CSV, JSONL or Parquet",
+    operation_id="export",
     response_class=StreamingResponse,
     responses={
         200: {
             "description": "The export file (streamed)",
-            "content": {media: {} for media in MEDIA_TYPES.values()},
+            "content": {
+                media: {"schema": {"type": "string", "format": "binary"}}
+                for media in MEDIA_TYPES.values()
+            },
         },
         **ERROR_RESPONSES,
+        **TOO_MANY,
     },
 )
 def api_export(
@@ -143,6 +157,7 @@ def api_export(
     excel: ExcelParam = None,
 ) -> StreamingResponse:
     """Every article matching the search, one row each, as a streamed file download."""
+    fmt = str(fmt)  # the enum's value
     request = _export_request(raw, fmt, fields, excel, base_url(http))
     try:
         chunks = stream_export(ctx.store, request, fmt, index_dir=ctx.index_dir)
@@ -162,7 +177,9 @@ def api_export(
 @router.get(
     "/export/datapackage",
     summary="The data package descriptor of an export",
-    responses=ERROR_RESPONSES,
+    operation_id="exportDatapackage",
+    response_model=DataPackage,
+    responses={**ERROR_RESPONSES, **TOO_MANY},
 )
 def api_export_datapackage(
     raw: Annotated[RawSearch, Depends(search_args)],
@@ -172,6 +189,7 @@ def api_export_datapackage(
     excel: ExcelParam = None,
 ) -> dict[str, Any]:
     """Fields (type, meaning), query, filters and row count of ``/api/export`` with these parameters."""
+    fmt = str(fmt)  # the enum's value
     request = _export_request(raw, fmt, fields, excel)
     try:
         rows = count_export_rows(ctx.store, request, index_dir=ctx.index_dir)

@@ -16,6 +16,7 @@ from search_app.errors import ApiError
 
 MAX_FILTER_CHARS = 200
 MAX_RESULT_WINDOW = 10_000  # page * per_page beyond this is refused (deep paging is costly)
+MAX_PAGE = 100  # MAX_RESULT_WINDOW / the largest page: any page in 1..100 is in the window
 
 # Parameter names as the URL spells them (the query module says date_from/date_to).
 URL_NAMES = {"date_from": "from", "date_to": "to"}

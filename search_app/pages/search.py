@@ -13,7 +13,7 @@ from search_app.context import AppContext, get_ctx
 from search_app.errors import ApiError
 from search_app.i18n import get_lang, translate
 from search_app.portals import portal_rows
-from search_app.searching import RawSearch, run_search
+from search_app.searching import MAX_PAGE, RawSearch, run_search
 from search_app.templating import render
 from search_app.timeline import facet_counts, timeline_svg
 
@@ -62,7 +62,8 @@ def search_page(
         context["archive_state"] = "index_missing" if portals else "empty_archive"
     if result is not None:
         per_page = int(result.get("per_page") or 20)
-        context["pages"] = max(1, math.ceil(int(result.get("total") or 0) / per_page))
+        pages = math.ceil(int(result.get("total") or 0) / per_page)
+        context["pages"] = max(1, min(pages, MAX_PAGE))  # deeper pages are not served
         context["timeline"] = timeline_svg(
             result.get("facets") or {},
             request,
