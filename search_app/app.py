@@ -32,6 +32,7 @@ ROUTERS: list[str] = [
     "search_app.pages.article",
     "search_app.pages.replay",
     "search_app.pages.permalink",
+    "search_app.pages.feed",
     "search_app.pages.portals",
     "search_app.pages.docs",
     "search_app.admin",

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import math
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from search_app.api import search_args
 from search_app.context import AppContext, get_ctx
 from search_app.errors import ApiError
 from search_app.i18n import get_lang, translate
+from search_app.pages.feed import feed_url
 from search_app.portals import portal_rows
 from search_app.searching import MAX_PAGE, RawSearch, run_search
 from search_app.templating import render
@@ -26,7 +28,15 @@ def search_page(
     raw: Annotated[RawSearch, Depends(search_args)],
     ctx: Annotated[AppContext, Depends(get_ctx)],
 ) -> Any:
-    """Render the search page for the GET parameters (every state is a bookmarkable URL)."""
+    """Render the search page for the GET parameters (every state is a bookmarkable URL).
+
+    A URL with empty parameters (a submitted form's unset filters) is redirected to the
+    same search without them, so the URLs people copy and bookmark stay clean.
+    """
+    items = request.query_params.multi_items()
+    if any(not value.strip() for _key, value in items):
+        kept = [(k, v) for k, v in items if v.strip()]
+        return RedirectResponse("/" + (f"?{urlencode(kept)}" if kept else ""), status_code=303)
     error: ApiError | None = None
     result: dict[str, Any] | None = None
     try:
@@ -39,6 +49,7 @@ def search_page(
         "result": result,
         "pages": 0,
         "timeline": None,
+        "feed_url": feed_url(request),
     }
     portals = portal_rows(ctx)
     labels = {p["portal"]: p["district"] or p["portal"] for p in portals}
