@@ -76,6 +76,13 @@ _GAP_RE = re.compile(r"[ \t\u00a0]{0,3}")
 _LIST_SEP_RE = re.compile(r"\s*(?:,|;|và|cùng|với|\bvà\b)\s*", re.IGNORECASE)
 _CHAIN_SEP_RE = re.compile(r"\s*[,\-–]?\s*")
 _LEVEL_RANK = {"commune": 0, "district": 1, "any": 1, "province": 2}
+# "các huyện, thị xã gồm A, B", "các tỉnh lân cận như A, B", "các xã: A, B": a list whose
+# unit word stands a few words before it
+_PLURAL_RE = re.compile(
+    r"(?i)(?<!\w)(?:các|những)\s+(tỉnh|huyện|quận|thị xã|xã|phường|thị trấn)"
+    r"(?:\s*,\s*(?:huyện|quận|thị xã|thành phố|xã|phường|thị trấn))*"
+    r"(?:\s*:\s*|\s+(?:[^\W\d_]\w*\s+){0,3}?(?:gồm|như|là)\s*:?\s*)"
+)
 
 
 @dataclass
@@ -92,14 +99,20 @@ class Mention:
 
 
 def _name_candidates(text: str, pos: int, allow_digits: bool) -> list[tuple[str, int]]:
-    """Capitalised word runs starting at ``pos``: [(name, end)], one word, two words…"""
+    """Word runs starting at ``pos`` with a capital: [(name, end)], one word, two words…
+
+    After a capitalised first word, words in lowercase may follow (portals write
+    ``xã Nam đà``); the longest run the gazetteer knows wins, so ``huyện Krông Nô tổ chức``
+    still reads ``Krông Nô``.
+    """
     out: list[tuple[str, int]] = []
     words: list[str] = []
+    lower = 0
     i = pos
     while len(words) < MAX_NAME_WORDS:
         gap = _GAP_RE.match(text, i)
         j = gap.end() if gap else i
-        if words and text.startswith("-", j):  # "Bà Rịa - Vũng Tàu"
+        if words and text[j : j + 1] in ("-", "–"):  # "Bà Rịa - Vũng Tàu"
             k = _GAP_RE.match(text, j + 1)
             j = k.end() if k else j + 1
         elif words and j == i:
@@ -108,12 +121,19 @@ def _name_candidates(text: str, pos: int, allow_digits: bool) -> list[tuple[str,
         if not m:
             break
         word = m.group(0)
-        if not (word[0].isupper() or (allow_digits and word.isdigit() and not words)):
-            break
+        capital = word[0].isupper() or (allow_digits and word.isdigit() and not words)
+        if not capital:
+            if not words or lower >= 2 or len(words) >= 3:
+                break
+            lower += 1
         words.append(word)
         i = m.end()
         out.append((" ".join(words).replace(" - ", "-"), i))
     return out
+
+
+def _capitalised(name: str) -> bool:
+    return all(w[0].isupper() or w[0].isdigit() for w in name.replace("-", " ").split())
 
 
 def find_mentions(text: str) -> list[Mention]:
@@ -134,6 +154,13 @@ def find_mentions(text: str) -> list[Mention]:
         names = _name_candidates(text, after, allow_digits=unit_type in ("phường", "quận"))
         if names:
             out.append(Mention(m.start(), after, word, level, unit_type, names))
+    for m in _PLURAL_RE.finditer(text):
+        word = m.group(1)
+        level, unit_type = _UNIT_WORDS[normalize(word.lower())]
+        names = _name_candidates(text, m.end(), allow_digits=False)
+        if names and not any(x.start <= m.end() < x.names[-1][1] for x in out):
+            out.append(Mention(m.end(), m.end(), word, level, unit_type, names, in_list=True))
+    out.sort(key=lambda x: x.start)
     return out
 
 
@@ -142,7 +169,11 @@ def _resolve(
 ) -> tuple[Place | None, int, District | None, str | None]:
     """The longest name the gazetteer knows: (place, end, district, province key)."""
     abbreviated = mention.word.lower() in _ABBREVIATIONS
+    capitalised = [n for n, _ in mention.names if _capitalised(n)]
+    longest = capitalised[-1] if capitalised else ""
     for name, end in reversed(mention.names):
+        # a name unique in the country is taken out of context only when written whole
+        far = name == longest and not mention.in_list and not abbreviated
         written = f"{mention.word} {name}"
         if mention.level in ("province", "any"):
             place = resolve_province(name, written, gaz)
@@ -150,13 +181,15 @@ def _resolve(
                 keys = gaz.province_by_name.get(name_key(name), [])
                 if mention.level == "any":
                     # "thành phố X": a district-level city in context wins over a province
-                    dplace, dist = resolve_district(name, mention.unit_type, written, ctx, gaz)
+                    dplace, dist = resolve_district(
+                        name, mention.unit_type, written, ctx, gaz, far=far
+                    )
                     if dplace is not None and dist is not None and not keys:
                         return dplace, end, dist, dist.province_key
                 return place, end, None, keys[0] if keys else None
         if mention.level in ("district", "any"):
             dctx = ctx if not abbreviated else Context(ctx.provinces[:1], [], ctx.published)
-            dplace, dist = resolve_district(name, mention.unit_type, written, dctx, gaz)
+            dplace, dist = resolve_district(name, mention.unit_type, written, dctx, gaz, far=far)
             if dplace is not None and dist is not None:
                 return dplace, end, dist, dist.province_key
         if mention.level == "commune":
@@ -269,7 +302,7 @@ def find_places_in(
             continue
         place, end = hit
         out.append(place)
-        if place.level in ("district", "commune"):
+        if place.level in ("province", "district", "commune"):
             out.extend(_enumeration(text, end, m, chain_ctx.get(id(m), base), named_provinces, gaz))
     return out
 
@@ -288,6 +321,7 @@ def _enumeration(
         list(ctx.districts),
         ctx.published,
     )
+    misses = 0
     for _ in range(30):
         sep = _LIST_SEP_RE.match(text, pos)
         if not sep or sep.end() == pos:
@@ -299,10 +333,14 @@ def _enumeration(
         if not names:
             break
         m = Mention(nxt, nxt, first.word, first.level, first.unit_type, names, in_list=True)
-        m.word = first.word
         place, end, _, _ = _resolve(m, full, gaz)
         if place is None or place.level != ("commune" if first.level == "commune" else place.level):
-            break
+            misses += 1
+            if misses > 1 or sep.group(0).strip().lower() in ("và", "cùng", "với"):
+                break
+            pos = names[-1][1]  # a name misspelt ("Chư Jút"): the list may go on
+            continue
+        misses = 0
         place.as_written = f"{first.word} {text[nxt:end]}"
         out.append(place)
         pos = end

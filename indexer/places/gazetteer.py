@@ -65,8 +65,15 @@ _TYPE_RE = re.compile(
 
 
 def name_key(name: str) -> str:
-    """The lookup key of a place name: folded, lowercase, only letters and digits."""
-    return re.sub(r"[^a-z0-9]", "", fold_lower(normalize(name)))
+    """The lookup key of a place name: folded, lowercase, only letters and digits.
+
+    ``Đắc``/``Đăk``/``Dak`` are one spelling of ``Đắk`` (portals write all of them).
+    """
+    folded = _DAC.sub("dak", fold_lower(normalize(name)))
+    return re.sub(r"[^a-z0-9]", "", folded)
+
+
+_DAC = re.compile(r"\bdac\b")
 
 
 def split_type(full: str) -> tuple[str, str]:
@@ -295,6 +302,10 @@ def build(data: dict[str, Any], extra: dict[str, Any]) -> Gazetteer:
         new_communes,
         older,
     )
+    for alias in extra.get("alias", []):  # "TP HCM": other names of a province
+        if alias.get("level") == "province":
+            keys = province_by_name.get(name_key(str(alias["means"])), [])
+            province_by_name.setdefault(name_key(str(alias["name"])), []).extend(keys)
     for o in older:  # older province names are looked up like the others
         if o.level == "province":
             keys = province_by_name.get(name_key(_short(o.became)), [])

@@ -182,11 +182,18 @@ def district_place(dist: District, as_written: str, gaz: Gazetteer, note: str = 
 
 
 def resolve_district(
-    name: str, unit_type: str, as_written: str, ctx: Context, gaz: Gazetteer | None = None
+    name: str,
+    unit_type: str,
+    as_written: str,
+    ctx: Context,
+    gaz: Gazetteer | None = None,
+    *,
+    far: bool = True,
 ) -> tuple[Place | None, District | None]:
     """A district by name in its context: (place, district), or (None, None) when unknown.
 
-    Older names (``thị xã Gia Nghĩa``) resolve to the unit they became.
+    Older names (``thị xã Gia Nghĩa``) resolve to the unit they became.  Outside the
+    context, a name only one district in the country has is taken when ``far``.
     """
     gaz = gaz or gazetteer()
     key = name_key(name)
@@ -198,7 +205,7 @@ def resolve_district(
             note = o.note
     found = _in_context(cands, ctx, by_district=False)
     if not found:
-        if len(cands) == 1 and unit_type:  # a district name unique in the country
+        if far and len(cands) == 1 and unit_type:  # a district name unique in the country
             found = cands
         else:
             return None, None
