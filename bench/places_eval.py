@@ -28,6 +28,7 @@ import re
 import sys
 import tarfile
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -57,13 +58,24 @@ def read_page(source: str, path: str, realpages: Path, realsites: Path) -> tuple
         entry = next(e for e in gold if e["file"] == path)
         return (realpages / path).read_bytes(), entry["url"]
     host = source.split("@", 1)[0]
-    with tarfile.open(realsites / f"{source}.tar.gz") as tar:
-        member = tar.extractfile(path)
-        if member is None:
-            raise FileNotFoundError(path)
-        data = member.read()
+    pages = _snapshot(realsites / f"{source}.tar.gz")
+    if path not in pages:
+        raise FileNotFoundError(f"{source}: {path}")
     route = path.removesuffix("index.html")
-    return data, f"http://{host}/{route}"
+    return pages[path], f"http://{host}/{route}"
+
+
+@lru_cache(maxsize=8)
+def _snapshot(tar_path: Path) -> dict[str, bytes]:
+    """Every HTML page of a snapshot, read in one pass (a .tar.gz cannot be sought in)."""
+    out: dict[str, bytes] = {}
+    with tarfile.open(tar_path) as tar:
+        for member in tar:
+            if member.isfile() and member.name.endswith(".html"):
+                fh = tar.extractfile(member)
+                if fh is not None:
+                    out[member.name] = fh.read()
+    return out
 
 
 def article_of(data: bytes, url: str, profiles: dict[str, PortalProfile]) -> Article | None:

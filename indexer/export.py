@@ -432,15 +432,21 @@ def _store_filters(store: ArchiveStore, request: ExportRequest) -> dict[str, Any
     """The request's filters for the store, matching values the way the search does.
 
     The search matches a province or category by its folded key (``dak nong`` finds
-    ``Đắk Nông``): the stored values with the same key are looked up and matched exactly.
+    ``Đắk Nông``), a province also by its name after the 2025 reform (``Lâm Đồng`` finds
+    ``Đắk Nông``): the stored values with such a key are looked up and matched exactly.
     """
+    from indexer.placeindex import province_filter_keys, province_keys
     from indexer.schema import facet_key
 
     filters: dict[str, Any] = request.filters()
-    for name in ("province", "category"):
-        if name in filters:
-            key = facet_key(filters[name])
-            filters[name] = [v for v in store.distinct_values(name) if facet_key(v) == key]
+    if "category" in filters:
+        key = facet_key(filters["category"])
+        filters["category"] = [v for v in store.distinct_values("category") if facet_key(v) == key]
+    if "province" in filters:  # by its name before or after the 2025 reform, as the search
+        wanted = set(province_filter_keys(filters["province"]))
+        filters["province"] = [
+            v for v in store.distinct_values("province") if wanted & set(province_keys(v))
+        ]
     return filters
 
 

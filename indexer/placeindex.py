@@ -35,6 +35,8 @@ __all__ = [
     "matched_place",
     "place_document",
     "place_facet",
+    "province_filter_keys",
+    "province_keys",
 ]
 
 MAX_PLACE_FACETS = 50
@@ -120,9 +122,18 @@ def place_document(article: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def province_keys(province: str | None) -> list[str]:
+    """The keys of a portal's province by every name it has had: old, older and new."""
+    return _province_keys(province)
+
+
 def province_filter_keys(value: str) -> list[str]:
-    """The ``province_any`` keys a province filter value matches (its old and new names)."""
-    return _province_keys(value) or [name_key(value)]
+    """The ``province_any`` key a province filter value looks for: the name as typed.
+
+    An article matches when its province had that name before or after the reform:
+    ``Lâm Đồng`` finds the articles of Đắk Nông's portals, ``Đắk Nông`` only those.
+    """
+    return list(dict.fromkeys(k for k in (name_key(split_type(value)[1]),) if k))
 
 
 def place_filter_keys(value: str) -> list[str]:

@@ -20,18 +20,6 @@ from indexer.text import fold_lower, normalize
 from indexer.topics import topic_for
 from search_app.context import AppContext
 from search_app.errors import ApiError
-from search_app.i18n import add_strings
-from search_app.templating import templates
-
-add_strings(
-    {
-        "places": {
-            "vi": "Địa danh (trước → sau 1/7/2025)",
-            "en": "Places (before → since 1 July 2025)",
-        }
-    }
-)
-templates.env.globals["article_places"] = article_places
 
 ID_PATTERN = r"^[0-9a-f]{8,32}$"
 ID_RE = re.compile(ID_PATTERN)

@@ -8,10 +8,12 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
+from indexer.placeindex import article_places
 from indexer.places import portal_unit
 from indexer.store import articles
 from search_app.context import AppContext
 from search_app.i18n import add_strings
+from search_app.templating import templates
 
 add_strings(
     {
@@ -21,8 +23,21 @@ add_strings(
         "change_renamed": {"vi": "đổi tên", "en": "renamed"},
         "change_merged": {"vi": "sáp nhập", "en": "merged"},
         "change_split": {"vi": "chia tách", "en": "split"},
+        "topic": {"vi": "Chủ đề", "en": "Topic"},
+        "place": {"vi": "Địa danh", "en": "Place"},
+        "place_hint": {"vi": "tên cũ hoặc mới", "en": "old or new name"},
+        "place_matched": {"vi": "Khớp địa danh:", "en": "Place matched:"},
+        "matched_old": {"vi": "tên cũ", "en": "old name"},
+        "matched_new": {"vi": "tên mới", "en": "new name"},
+        "matched_both": {"vi": "tên cũ và mới", "en": "old and new name"},
+        "places": {
+            "vi": "Địa danh (trước → sau 1/7/2025)",
+            "en": "Places (before → since 1 July 2025)",
+        },
     }
 )
+# the article page lists the places an article names (computed for articles archived before)
+templates.env.globals["article_places"] = article_places
 
 
 def portal_rows(ctx: AppContext) -> list[dict[str, Any]]:

@@ -53,10 +53,12 @@ def search_page(
     }
     portals = portal_rows(ctx)
     labels = {p["portal"]: p["district"] or p["portal"] for p in portals}
+    # provinces by their names before and after the 2025 reform (either finds the articles)
+    now_names = {(p.get("now") or {}).get("province_now") for p in portals} - {None}
+    old_names = {p["province"] for p in portals if p["province"]}
     facets: dict[str, list[dict[str, Any]]] = {
         "province": [
-            {"value": name, "count": None, "label": name}
-            for name in sorted({p["province"] for p in portals if p["province"]})
+            {"value": name, "count": None, "label": name} for name in sorted(old_names | now_names)
         ]
     }
     if result is not None:
@@ -67,7 +69,9 @@ def search_page(
                 for value, count in counts.items()
             ]
     context["facets"] = facets
-    browsing = not any((raw.q, raw.portal, raw.province, raw.category, raw.date_from, raw.date_to))
+    browsing = not any(
+        (raw.q, raw.portal, raw.province, raw.category, raw.date_from, raw.date_to, raw.place)
+    )
     if result is not None and browsing and not result.get("total"):
         # nothing at all to show: say why (no article archived, or none indexed yet)
         context["archive_state"] = "index_missing" if portals else "empty_archive"

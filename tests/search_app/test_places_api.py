@@ -22,6 +22,10 @@ def test_search_api_province_matches_the_new_name(client: TestClient, web_archiv
     tuyenhoa = client.get("/api/search", params={"province": "Quảng Trị"}).json()
     assert {r["portal"] for r in tuyenhoa["results"]} == {"quangbinh_tuyenhoa"}
     assert {"place", "topic"} <= set(body["facets"])
+    page = client.get("/", params={"province": "Lâm Đồng", "lang": "en"}).text
+    assert '<option value="Lâm Đồng" selected>' in page  # the new name is offered too
+    assert "Place matched: Tỉnh Đắk Nông → Tỉnh Lâm Đồng <small>(new name)</small>" in page
+    assert 'id="f-topic"' in page and 'id="f-place"' in page
 
 
 def test_article_api_and_page_show_places_old_to_new(tmp_path: Path) -> None:

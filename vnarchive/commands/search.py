@@ -72,6 +72,8 @@ def bound_facets(result: dict, limit: int | None) -> dict:
 @click.command(name="search")
 @click.argument("query", nargs=-1)
 @filter_options
+@click.option("--place", help="Only articles naming this place (its old or new name).")
+@click.option("--topic", help="Only this topic (categories mapped across portals).")
 @click.option(
     "--sort",
     type=click.Choice(["relevance", "newest", "oldest"]),
@@ -104,12 +106,16 @@ def search(
     per_page: int,
     as_json: bool,
     facet_limit: int | None,
+    place: str | None = None,
+    topic: str | None = None,
 ) -> None:
     """Search the archived articles for QUERY (diacritics optional).
 
     \b
     Syntax: words (all must match), "a phrase", -excluded, a OR b,
-    title:word, and filters portal:ID province:P category:C year:YYYY.
+    title:word, and filters portal:ID province:P category:C year:YYYY
+    place:P topic:T.  A province or place matches its name before or after
+    the 1 July 2025 reform (--province "Lâm Đồng" finds Đắk Nông's articles).
     """
     from indexer.query import QueryError, SearchParams
     from indexer.query import search as run_search
@@ -128,6 +134,8 @@ def search(
                 "sort": sort,
                 "page": page,
                 "per_page": per_page,
+                "place": place,
+                "topic": topic,
             }
         )
         result = run_search(params)
@@ -158,6 +166,8 @@ def search(
             click.style(f"{n}. {hit['title']}", bold=True) if color else f"{n}. {hit['title']}"
         )
         click.echo(f"   {hit['id']} · {hit['portal']} · {date} · {hit['url']}")
+        for match in hit.get("place_match") or []:
+            click.echo(f"   matched {match['filter']!r}: {match['name']} ({match['matched']} name)")
         if hit["snippet_html"]:
             click.echo(f"   {_snippet_text(hit['snippet_html'], color)}")
         click.echo("")
