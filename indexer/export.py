@@ -52,7 +52,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from indexer.citation import permalink
-from indexer.placeindex import article_places
+from indexer.placeindex import stored_places
 from indexer.places import article_place_summary
 from indexer.store import ArchiveStore
 from indexer.text import fold, normalize
@@ -479,7 +479,7 @@ def _row_shape(
     row["published_precision"] = (
         None if not published else ("minute" if "T" in published else "day")
     )
-    places = article_places(article)
+    places = stored_places(article) or []  # not computed here: `vnarchive places refresh`
     row["places"] = [
         {
             "level": p.get("level"),

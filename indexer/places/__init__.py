@@ -8,6 +8,7 @@ portal's own unit is :func:`portal_unit`.  ``gazetteer`` holds the units of both
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from indexer.places.finder import find_places_in
@@ -85,10 +86,7 @@ def article_place_summary(
 ) -> dict[str, str | None]:
     """``province_now`` (the portal's province after the reform, else the first named) and
     ``commune_now`` (the new commune most named, certain ones only) of an article."""
-    province_now = None
-    if province:
-        prov = resolve_province(province, province)
-        province_now = prov.province_now if prov else None
+    province_now = _province_now(province) if province else None
     best: dict[str, Any] | None = None
     for p in places or []:
         certain = p.get("level") == "commune" and p.get("commune_now") and not p.get("uncertain")
@@ -99,6 +97,12 @@ def article_place_summary(
             (p.get("province_now") for p in places or [] if p.get("province_now")), None
         )
     return {"province_now": province_now, "commune_now": best.get("commune_now") if best else None}
+
+
+@lru_cache(maxsize=1_024)
+def _province_now(province: str) -> str | None:
+    prov = resolve_province(province, province)
+    return prov.province_now if prov else None
 
 
 def place_terms(places: list[dict[str, Any]] | None) -> list[str]:

@@ -64,6 +64,7 @@ _TYPE_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=65_536)
 def name_key(name: str) -> str:
     """The lookup key of a place name: folded, lowercase, only letters and digits.
 
@@ -76,6 +77,7 @@ def name_key(name: str) -> str:
 _DAC = re.compile(r"\bdac\b")
 
 
+@lru_cache(maxsize=65_536)
 def split_type(full: str) -> tuple[str, str]:
     """``("xã", "Nam Bình")`` from ``"Xã Nam Bình"``; ``("", name)`` when it has no type."""
     text = normalize(full).strip()

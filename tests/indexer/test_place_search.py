@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from archive_helpers import build_archive
 
+from indexer.places import find_article_places
 from indexer.query import SearchParams, search
 
 KN = {"portal": "krongno", "province": "Đắk Nông", "district": "Krông Nô"}
@@ -50,9 +51,20 @@ CORPUS = {
 }
 
 
+def _with_places(doc: dict) -> dict:
+    """The document as the crawl stores it: with its places found in its portal's context."""
+    found = find_article_places(
+        doc["title"], doc["body_text"], province=doc["province"], district=doc["district"]
+    )
+    return doc | {"places": found}
+
+
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
-    docs = [{"url": f"https://{d['portal']}.example.vn/{key}"} | d for key, d in CORPUS.items()]
+    docs = [
+        _with_places({"url": f"https://{d['portal']}.example.vn/{key}"} | d)
+        for key, d in CORPUS.items()
+    ]
     store, index_dir, ids = build_archive(tmp_path_factory.mktemp("places"), docs)
     names = {ids[f"https://{d['portal']}.example.vn/{k}"]: k for k, d in CORPUS.items()}
     return {"index_dir": index_dir, "names": names}
@@ -122,7 +134,7 @@ def test_export_fields_places_province_now_commune_now_topic(tmp_path) -> None:
     from indexer.export import ExportRequest, stream_export
     from indexer.store import ArchiveStore
 
-    docs = [{"url": "https://krongno.example.vn/kn_xa"} | CORPUS["kn_xa"]]
+    docs = [_with_places({"url": "https://krongno.example.vn/kn_xa"} | CORPUS["kn_xa"])]
     store, index_dir, _ = build_archive(tmp_path, docs)
     request = ExportRequest(fields=("id", "places", "province_now", "commune_now", "topic"))
     data = b"".join(stream_export(store, request, "jsonl", index_dir=index_dir))

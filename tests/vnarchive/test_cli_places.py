@@ -35,6 +35,9 @@ def archive(tmp_path, monkeypatch):
 def test_refresh_stores_places_and_search_finds_them_by_new_names(archive) -> None:
     store, article_id = archive
     runner = CliRunner()
+    before = runner.invoke(main, ["index"])  # archived before places: the index says so
+    assert "1 article(s) have no places yet" in before.output
+    assert runner.invoke(main, ["search", "--place", "Đức An"]).output.startswith("No")
     refreshed = runner.invoke(main, ["places", "refresh"])
     assert refreshed.exit_code == 0, refreshed.output
     assert "1 article(s) read, 1 updated" in refreshed.output
@@ -45,7 +48,8 @@ def test_refresh_stores_places_and_search_finds_them_by_new_names(archive) -> No
     assert "0 article(s) read" in again.output  # only articles without places, unless --all
     shown = runner.invoke(main, ["places", "show", article_id])
     assert json.loads(shown.output) == places
-    assert runner.invoke(main, ["index"]).exit_code == 0
+    indexed = runner.invoke(main, ["index"])
+    assert indexed.exit_code == 0 and "have no places yet" not in indexed.output
     found = runner.invoke(main, ["search", "--province", "Lâm Đồng"])
     assert found.exit_code == 0, found.output
     assert article_id in found.output

@@ -81,3 +81,22 @@ def index(rebuild: bool, wait: bool, procs: int | None) -> None:
         f"index {what}: {stats.indexed:,} articles indexed, {stats.removed:,} removed, "
         f"{stats.documents:,} in the index ({stats.rate:,.0f} articles/s, {stats.seconds:.1f} s)"
     )
+    _hint_missing_places(store)
+
+
+def _hint_missing_places(store: object) -> None:
+    """Say how many articles were archived before places existed (they are not searchable
+    by place until `vnarchive places refresh`)."""
+    import sqlalchemy as sa
+
+    from indexer.store import articles
+
+    with store.engine.connect() as conn:  # type: ignore[attr-defined]
+        missing = conn.execute(
+            sa.select(sa.func.count()).select_from(articles).where(articles.c.places.is_(None))
+        ).scalar()
+    if missing:
+        click.echo(
+            f"{missing:,} article(s) have no places yet (archived before places existed): "
+            "run `vnarchive places refresh`, then `vnarchive index`"
+        )
