@@ -194,7 +194,11 @@ class AdminStore:
     # -- users ------------------------------------------------------------------
 
     def add_user(self, name: str, password_hash: str, *, replace: bool = False) -> None:
-        """Add an admin user (or replace its password hash when ``replace``)."""
+        """Add an admin user (or replace its password hash when ``replace``).
+
+        A replaced password ends every session of the user, in the same transaction:
+        whoever logged in with the old password is logged out.
+        """
         with self.writer.begin() as conn:
             exists = conn.execute(sa.select(users.c.name).where(users.c.name == name)).first()
             if exists and not replace:
@@ -203,6 +207,7 @@ class AdminStore:
                 conn.execute(
                     users.update().where(users.c.name == name).values(password_hash=password_hash)
                 )
+                conn.execute(admin_sessions.delete().where(admin_sessions.c.user == name))
             else:
                 conn.execute(
                     users.insert().values(

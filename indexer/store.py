@@ -39,6 +39,7 @@ from sqlalchemy.engine import Connection, Engine
 from indexer.config import db_url
 
 SCHEMA_VERSION = 4
+MAX_ROW_ID = 2**63 - 1  # the largest integer id SQLite and PostgreSQL (BIGINT) can hold
 
 metadata = sa.MetaData()
 
@@ -1068,7 +1069,9 @@ class ArchiveStore:
         self.update_job(job_id, status=status, finished_at=utcnow(), **fields)
 
     def get_job(self, job_id: int) -> dict[str, Any] | None:
-        """One crawl job, or None."""
+        """One crawl job, or None (also for an id no database integer can hold)."""
+        if not 0 < job_id <= MAX_ROW_ID:
+            return None  # a huge id from a URL would raise OverflowError in the driver
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(crawl_jobs).where(crawl_jobs.c.id == job_id)).first()
         return _row(row) if row else None

@@ -62,6 +62,7 @@ from search_app.auth import (
 )
 from search_app.errors import ApiError, not_found
 from search_app.health import check_portal, try_portal
+from search_app.passwords import MAX_PASSWORD_LENGTH
 from search_app.scheduler import (
     CrawlRunner,
     CronError,
@@ -247,6 +248,7 @@ def _login_form(
             "next": safe_next(target or request.query_params.get("next")),
             "no_users": not admin.list_users(),
             "retry": retry,
+            "max_password": MAX_PASSWORD_LENGTH,
         },
         status_code=status_code,
         headers=headers,
@@ -278,13 +280,13 @@ async def login_submit(request: Request) -> Response:
     """Check the CSRF cookie, the rate limit, then the password; start a session."""
     form = await request.form()
     name = str(form.get("name") or "").strip()[:64]
-    password = str(form.get("password") or "")[:1024]
+    password = str(form.get("password") or "")[:MAX_PASSWORD_LENGTH]
     target = safe_next(str(form.get("next") or ""))
     if not tokens_match(request.cookies.get(LOGIN_CSRF_COOKIE), str(form.get(CSRF_FIELD) or "")):
         return _login_form(request, error="login_csrf", status_code=403, target=target)
     limiter = get_rate_limiter(request)
-    keys = (f"ip:{client_ip(request)}", f"user:{name.lower()}")
-    wait = limiter.retry_after(*keys)
+    address = client_ip(request)
+    wait = limiter.retry_after(name, address)
     if wait:
         return _login_form(
             request, error="login_rate_limited", status_code=429, retry=wait, target=target
@@ -292,9 +294,9 @@ async def login_submit(request: Request) -> Response:
     admin = get_admin_store(request)
     result = await run_in_threadpool(login, admin, name, password)
     if result is None:
-        limiter.record_failure(*keys)
+        limiter.record_failure(name, address)
         return _login_form(request, error="login_failed", status_code=401, target=target)
-    limiter.reset(f"user:{name.lower()}")
+    limiter.reset(name, address)
     token, _session = result
     response = _redirect(target)
     set_session_cookie(response, request, token)

@@ -5,7 +5,9 @@ module that is not installed yet (admin, export) is simply skipped.  Every
 module exposes ``router`` (an ``APIRouter``) and may expose ``setup(app)`` to
 register nav links, strings or state.  Errors share one shape
 (``search_app.errors``); every response carries the security headers
-(``search_app.security``).
+(``search_app.security``).  HEAD is answered wherever GET is (``search_app.head``),
+forwarded headers count only from trusted proxies (``search_app.proxies``) and
+slash redirects never use the ``Host`` header (``search_app.redirects``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from fastapi.staticfiles import StaticFiles
 
 from search_app.context import AppContext
 from search_app.errors import install_error_handlers
+from search_app.head import HeadAsGetMiddleware
+from search_app.proxies import TrustedProxyMiddleware
+from search_app.redirects import install_slash_redirects
 from search_app.security import SecurityHeadersMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -144,6 +149,9 @@ def create_app(data_dir: str | Path | None = None) -> FastAPI:
     app.state.ctx = AppContext.from_data_dir(data_dir)
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(HeadAsGetMiddleware)  # HEAD wherever GET is allowed
+    app.add_middleware(TrustedProxyMiddleware)  # forwarded headers from trusted proxies only
+    install_slash_redirects(app)  # relative slash redirects, never from the Host header
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     for name in ROUTERS:
         if not _module_exists(name):

@@ -7,7 +7,10 @@
 - Every session has a CSRF token; every state-changing request must send it back,
   as the ``csrf_token`` form field or the ``X-CSRF-Token`` header.  The login form
   itself is protected by a double-submit cookie.
-- Failed logins are rate-limited per client IP and per user name.
+- Failed logins lock out the pair (user name, client address) with exponential
+  backoff, and a client address that fails for many names; never a user from
+  every address (:class:`LoginThrottle`).
+- A password change or a removed user ends every session of that user.
 
 :func:`admin_guard` is the dependency that the admin router puts in front of every
 route it holds, so a new admin route is protected without anyone remembering to.
@@ -20,7 +23,8 @@ import os
 import secrets
 import threading
 import time
-from collections import deque
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -29,6 +33,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from fastapi import HTTPException, Request
 
 from indexer.admin_store import AdminStore, Session
+from search_app.passwords import password_problem
 
 SESSION_COOKIE = "vnarchive_session"
 LOGIN_CSRF_COOKIE = "vnarchive_login_csrf"
@@ -36,7 +41,6 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SESSION_LIFETIME = timedelta(hours=12)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-MIN_PASSWORD_LENGTH = 8
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
@@ -55,50 +59,100 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def check_new_password(password: str) -> None:
-    """Refuse passwords too short to be worth hashing (ValueError with the reason)."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+def check_new_password(password: str, user: str | None = None) -> None:
+    """Refuse short, overlong and common passwords (ValueError with the reason).
+
+    The rules are :func:`search_app.passwords.password_problem`'s.
+    """
+    problem = password_problem(password, user)
+    if problem:
+        raise ValueError(problem)
 
 
-class LoginRateLimiter:
-    """Counts failed logins per key (client IP, user name) in a sliding time window."""
+class LoginThrottle:
+    """Failed logins counted per (user, address) and per address, with exponential backoff.
 
-    def __init__(self, max_failures: int | None = None, window_seconds: float = 300.0) -> None:
+    After ``max_failures`` failures of one user name from one client address, that
+    pair is locked for ``base_seconds``; each further failure once the lock has
+    passed doubles it, up to ``max_seconds``.  An address that fails
+    ``address_factor`` times as often, whatever the names, is locked the same way
+    (password spraying).  Never is a user locked from every address: an attacker
+    can lock out only themself, and the admin still logs in from their own address.
+    A key with no failure for ``forget_seconds`` is forgotten; at most ``max_keys``
+    keys are kept (the oldest go first), so a flood of names cannot exhaust memory.
+    """
+
+    def __init__(
+        self,
+        max_failures: int | None = None,
+        *,
+        base_seconds: float = 30.0,
+        max_seconds: float = 3600.0,
+        address_factor: int = 4,
+        forget_seconds: float = 86400.0,
+        max_keys: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.max_failures = max_failures or int(os.environ.get("VNARCHIVE_LOGIN_MAX_FAILURES", 5))
-        self.window = window_seconds
-        self._failures: dict[str, deque[float]] = {}
+        self.base = base_seconds
+        self.cap = max_seconds
+        self.address_factor = address_factor
+        self.forget = forget_seconds
+        self.max_keys = max_keys
+        self.clock = clock
+        # key -> [failures, locked_until, last_failure]
+        self._state: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _prune(self, key: str, now: float) -> deque[float]:
-        entries = self._failures.setdefault(key, deque())
-        while entries and now - entries[0] > self.window:
-            entries.popleft()
-        return entries
+    @staticmethod
+    def _keys(user: str, address: str) -> tuple[str, str]:
+        return f"pair:{user.lower()}\x00{address}", f"addr:{address}"
 
-    def retry_after(self, *keys: str) -> int:
-        """Seconds until a login may be tried again for these keys (0: allowed now)."""
-        now = time.monotonic()
+    def _threshold(self, key: str) -> int:
+        return self.max_failures * (self.address_factor if key.startswith("addr:") else 1)
+
+    def _entry(self, key: str, now: float) -> list[float] | None:
+        entry = self._state.get(key)
+        if entry is not None and now - entry[2] > self.forget and now >= entry[1]:
+            del self._state[key]
+            return None
+        return entry
+
+    def retry_after(self, user: str, address: str) -> int:
+        """Seconds until ``user`` may try to log in again from ``address`` (0: now)."""
+        now = self.clock()
         wait = 0.0
         with self._lock:
-            for key in keys:
-                entries = self._prune(key, now)
-                if len(entries) >= self.max_failures:
-                    wait = max(wait, self.window - (now - entries[0]))
+            for key in self._keys(user, address):
+                entry = self._entry(key, now)
+                if entry is not None and entry[1] > now:
+                    wait = max(wait, entry[1] - now)
         return int(wait) + 1 if wait > 0 else 0
 
-    def record_failure(self, *keys: str) -> None:
-        """Count one failed login against every key."""
-        now = time.monotonic()
+    def record_failure(self, user: str, address: str) -> int:
+        """Count one failed login; return the lock it starts in seconds (0: none yet)."""
+        now = self.clock()
+        longest = 0.0
         with self._lock:
-            for key in keys:
-                self._prune(key, now).append(now)
+            for key in self._keys(user, address):
+                entry = self._entry(key, now) or [0.0, 0.0, now]
+                entry[0] += 1
+                entry[2] = now
+                over = int(entry[0]) - self._threshold(key)
+                if over >= 0:
+                    lock = min(self.cap, self.base * 2 ** min(over, 32))
+                    entry[1] = now + lock
+                    longest = max(longest, lock)
+                self._state[key] = entry
+                self._state.move_to_end(key)
+            while len(self._state) > self.max_keys:
+                self._state.popitem(last=False)
+        return int(longest)
 
-    def reset(self, *keys: str) -> None:
-        """Forget the failures of these keys (after a successful login)."""
+    def reset(self, user: str, address: str) -> None:
+        """Forget the failures of this user from this address (after a successful login)."""
         with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+            self._state.pop(self._keys(user, address)[0], None)
 
 
 def get_admin_store(request: Request) -> AdminStore:
@@ -112,17 +166,21 @@ def get_admin_store(request: Request) -> AdminStore:
     return admin
 
 
-def get_rate_limiter(request: Request) -> LoginRateLimiter:
-    """The app's login rate limiter (one per app)."""
+def get_rate_limiter(request: Request) -> LoginThrottle:
+    """The app's login throttle (one per app)."""
     limiter = getattr(request.app.state, "login_limiter", None)
     if limiter is None:
-        limiter = LoginRateLimiter()
+        limiter = LoginThrottle()
         request.app.state.login_limiter = limiter
     return limiter
 
 
 def client_ip(request: Request) -> str:
-    """The client address used for rate limiting."""
+    """The client address used for rate limiting.
+
+    The peer address, or the forwarded one when the peer is a trusted proxy
+    (``search_app.proxies`` has already put it in the request's ``client``).
+    """
     return request.client.host if request.client else "unknown"
 
 

@@ -336,12 +336,19 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """Serve ``app`` with uvicorn in a thread on a free 127.0.0.1 port; yields its base URL."""
+def serve(app, make_config=None) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """Serve ``app`` with uvicorn in a thread on a free 127.0.0.1 port; yields its base URL.
+
+    ``make_config(app, host, port)`` builds the uvicorn configuration (default:
+    uvicorn's defaults), e.g. ``vnarchive.commands.serve.server_config``.
+    """
     import uvicorn
 
     port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    if make_config is None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    else:
+        config = make_config(app, "127.0.0.1", port)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

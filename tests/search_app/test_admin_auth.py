@@ -239,9 +239,3 @@ def test_failed_logins_are_rate_limited(admin_app) -> None:  # type: ignore[no-u
         assert blocked.status_code == 429
         assert int(blocked.headers["retry-after"]) > 0
         assert client.get("/api/admin/session").status_code == 401
-        # another user name from the same address is blocked too (per IP)
-        token = login_token(client)
-        other = client.post(
-            "/admin/login", data={"name": "someone", "password": "x", "csrf_token": token}
-        )
-        assert other.status_code == 429

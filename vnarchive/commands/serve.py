@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
+
+
+def server_config(app: Any, host: str, port: int, log_level: str = "warning") -> Any:
+    """The uvicorn configuration ``vnarchive serve`` runs the app with.
+
+    uvicorn's own proxy-header handling is off: it would trust ``X-Forwarded-For``
+    from 127.0.0.1 by default.  The app reads forwarded headers itself, from the
+    proxies in ``VNARCHIVE_TRUSTED_PROXIES`` only (``search_app.proxies``).
+    """
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        h11_max_incomplete_event_size=65536,
+        proxy_headers=False,
+    )
 
 
 @click.command()
@@ -24,9 +45,7 @@ def serve(host: str, port: int, data_dir: str | None, log_level: str) -> None:
     app = create_app(data_dir)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"vnarchive web app: http://{shown}:{port}/  (API docs: http://{shown}:{port}/docs)")
-    config = uvicorn.Config(
-        app, host=host, port=port, log_level=log_level, h11_max_incomplete_event_size=65536
-    )
+    config = server_config(app, host, port, log_level)
     try:
         uvicorn.Server(config).run()
     except OSError as exc:

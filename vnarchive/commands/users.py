@@ -14,7 +14,7 @@ def users() -> None:
     """Add, list or remove admin users (who may log in to /admin)."""
 
 
-def _read_password(password_stdin: bool) -> str:
+def _read_password(password_stdin: bool, name: str) -> str:
     from search_app.auth import check_new_password
 
     if password_stdin:
@@ -22,7 +22,7 @@ def _read_password(password_stdin: bool) -> str:
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        check_new_password(password)
+        check_new_password(password, name)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     return password
@@ -33,7 +33,11 @@ def _read_password(password_stdin: bool) -> str:
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin (scripts).")
 @click.option("--replace", is_flag=True, help="Set a new password for an existing user.")
 def users_add(name: str, password_stdin: bool, replace: bool) -> None:
-    """Add admin user NAME; asks for the password twice (hidden)."""
+    """Add admin user NAME; asks for the password twice (hidden).
+
+    The password must have 8 to 1,024 characters and not be a common one.  With
+    --replace, the new password ends every session the user had.
+    """
     from indexer.admin_store import AdminStoreError
     from search_app.auth import hash_password
 
@@ -41,14 +45,18 @@ def users_add(name: str, password_stdin: bool, replace: bool) -> None:
     if not name or len(name) > 64 or any(ch.isspace() for ch in name):
         raise click.ClickException("a user name is 1–64 characters without spaces")
     admin = open_admin()
-    if admin.get_user(name) and not replace:
+    existed = admin.get_user(name) is not None
+    if existed and not replace:
         raise click.ClickException(f"user {name!r} already exists (use --replace)")
-    password = _read_password(password_stdin)
+    password = _read_password(password_stdin, name)
     try:
         admin.add_user(name, hash_password(password), replace=replace)
     except AdminStoreError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"user {name} {'updated' if replace else 'added'}")
+    if replace and existed:
+        click.echo(f"user {name} updated; every session of {name} was ended (log in again)")
+    else:
+        click.echo(f"user {name} added")
 
 
 @users.command("list")
