@@ -7,10 +7,11 @@ Routes (HTML; every form carries the session's CSRF token):
 | ``GET/POST /admin/login``, ``POST /admin/logout`` | sign in / out |
 | ``GET /admin`` | overview: alerts, running crawls, recent crawls |
 | ``GET /admin/portals`` | portals with health, last crawl, counts, schedule |
-| ``GET/POST /admin/portals/new``, ``GET/POST /admin/portals/{id}/edit`` | the profile form; ``action=test`` runs "test this portal", ``action=save`` writes the TOML |
+| ``GET/POST /admin/portals/new``, ``GET/POST /admin/portals/{id}/edit`` | the profile form; ``action=test`` starts "test this portal" (a background check), ``action=save`` writes the TOML |
 | ``POST /admin/portals/{id}/enabled`` | enable/disable a portal |
 | ``POST /admin/portals/{id}/run`` | Run now |
-| ``POST /admin/portals/{id}/health`` | re-check health |
+| ``POST /admin/portals/{id}/health`` | re-check health (a background check) |
+| ``GET /admin/checks/{id}`` | a background check: its progress line, then its result |
 | ``GET /admin/schedules``, ``POST /admin/schedules/{id}`` | cron per portal, next runs |
 | ``GET /admin/jobs``, ``GET /admin/jobs/{id}`` | running and past crawls, log tail |
 | ``POST /admin/jobs/{id}/cancel`` | Cancel (SIGTERM: stops cleanly, resumes later) |
@@ -33,6 +34,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Body, Depends, FastAPI, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
 
 from crawler.profiles import FAMILIES, SELECTOR_KEYS, ProfileError, load_profiles
 from indexer.admin_store import AdminStore, PortalBusy, Session
@@ -41,6 +43,9 @@ from search_app.admin_i18n import ADMIN_STRINGS
 from search_app.api_models import (
     AdminPortalList,
     AdminSession,
+    BackgroundCheck,
+    BackgroundCheckList,
+    CheckStarted,
     CrawlJobDetail,
     CrawlJobList,
     JobCancelled,
@@ -60,8 +65,9 @@ from search_app.auth import (
     set_session_cookie,
     tokens_match,
 )
+from search_app.checks import BackgroundChecks, Check, TooManyChecks
 from search_app.errors import ApiError, not_found
-from search_app.health import check_portal, try_portal
+from search_app.health import HealthSettings, check_portal, try_portal
 from search_app.passwords import MAX_PASSWORD_LENGTH
 from search_app.scheduler import (
     CrawlRunner,
@@ -94,6 +100,7 @@ def setup(app: FastAPI) -> None:
     i18n.add_strings({k: v for k, v in ADMIN_STRINGS.items() if k not in i18n.STRINGS})
     add_nav("nav_admin", "/admin")
     app.state.admin_crawls = {}
+    app.state.admin_checks = BackgroundChecks()
 
 
 # -- helpers -------------------------------------------------------------------------
@@ -138,6 +145,33 @@ def _profile(portal: str) -> Any:
         if profile.id == portal:
             return profile
     raise not_found(f"portal {portal!r}")
+
+
+def _checks(request: Request) -> BackgroundChecks:
+    state = request.app.state
+    if getattr(state, "admin_checks", None) is None:
+        state.admin_checks = BackgroundChecks()
+    return state.admin_checks
+
+
+def _start_check(request: Request, kind: str, portal: str, work: Any, **details: Any) -> Check:
+    """Start a background check (429 with Retry-After when too many are running)."""
+    try:
+        return _checks(request).start(kind, portal, work, **details)
+    except TooManyChecks as exc:
+        raise HTTPException(429, str(exc), headers={"Retry-After": "10"}) from None
+
+
+def _start_health_check(request: Request, portal: str) -> Check:
+    """The running health check of ``portal``, or a new one."""
+    profile = _profile(portal)
+    running = _checks(request).running("health", portal)
+    if running is not None:
+        return running
+    admin = get_admin_store(request)
+    return _start_check(
+        request, "health", portal, lambda check: check_portal(admin, profile, progress=check.say)
+    )
 
 
 def _runner(request: Request) -> CrawlRunner:
@@ -322,16 +356,24 @@ def logout(request: Request, admin: Admin) -> Response:
 
 @pages.get("/admin")
 def dashboard(request: Request, session: SessionDep, admin: Admin) -> Response:
-    """Alerts, running crawls and the latest crawls."""
+    """Alerts, background checks with their progress line, running crawls, latest crawls."""
     rows = portal_rows(admin)
     flags = [(r, f) for r in rows for f in r["flags"]]
     active = [_job_view(j) for j in admin.active_jobs()]
     recent = [_job_view(j) for j in admin.store.list_jobs(limit=10)]
+    checks = _checks(request).latest(10)
     return _page(
         request,
         "admin/dashboard.html",
         session,
-        {"portals": rows, "flags": flags, "active": active, "recent": recent},
+        {
+            "portals": rows,
+            "flags": flags,
+            "active": active,
+            "recent": recent,
+            "checks": checks,
+            "refresh": 2 if any(c.active for c in checks) else None,
+        },
     )
 
 
@@ -353,6 +395,7 @@ def _form_page(
     errors: dict[str, str] | None = None,
     message: str | None = None,
     test: Any = None,
+    check: Check | None = None,
     status_code: int = 200,
 ) -> Response:
     return _page(
@@ -365,6 +408,8 @@ def _form_page(
             "errors": errors or {},
             "message": message,
             "test": test,
+            "check": check,
+            "refresh": 2 if check is not None and check.active else None,
             "families": FAMILIES,
             "selector_keys": SELECTOR_KEYS,
             "selectors_open": any(
@@ -424,8 +469,17 @@ async def _submit_portal(
             status_code=409,
         )
     if action == "test":
-        result = await run_in_threadpool(try_portal, profile)
-        return _form_page(request, session, form, editing=editing, test=result)
+        check = _start_check(
+            request,
+            "test",
+            profile.id,
+            lambda check: try_portal(
+                profile, deadline=HealthSettings().deadline, progress=check.say
+            ),
+            form=form,
+            editing=editing,
+        )
+        return _redirect(f"/admin/checks/{check.id}")
     try:
         await run_in_threadpool(admin_forms.save_profile, data)
     except (ProfileError, OSError) as exc:
@@ -491,10 +545,34 @@ def portal_run(
 
 
 @pages.post("/admin/portals/{portal}/health")
-def portal_health(portal: str, _session: SessionDep, admin: Admin) -> Response:
-    """Re-evaluate a portal's health now (probes its start page)."""
-    check_portal(admin, _profile(portal))
-    return _redirect("/admin/portals?notice=health")
+def portal_health(request: Request, portal: str, _session: SessionDep) -> Response:
+    """Re-evaluate a portal's health (probes its start page) as a background check."""
+    check = _start_health_check(request, portal)
+    return _redirect(f"/admin/checks/{check.id}")
+
+
+@pages.get("/admin/checks/{check_id}")
+def check_page(request: Request, check_id: int, session: SessionDep) -> Response:
+    """A background check: its progress line while it runs (the page refreshes), then
+    the flags raised or, for "test this portal", the form with what was extracted."""
+    check = _checks(request).get(check_id)
+    if check is None:
+        raise not_found(f"check {check_id}")
+    if check.kind == "test":
+        return _form_page(
+            request,
+            session,
+            check.form,
+            editing=check.editing,
+            test=None if check.active else check.result,
+            check=check,
+        )
+    return _page(
+        request,
+        "admin/check.html",
+        session,
+        {"check": check, "refresh": 2 if check.active else None},
+    )
 
 
 # -- schedules -----------------------------------------------------------------------
@@ -711,6 +789,39 @@ def api_cancel(job_id: int, admin: Admin) -> dict[str, Any]:
     except ValueError as exc:
         raise ApiError(409, "not_running", str(exc)) from None
     return {"job": job_id, "message": message}
+
+
+@api.post(
+    "/portals/{portal}/health",
+    status_code=202,
+    operation_id="checkPortalHealth",
+    response_model=CheckStarted,
+    responses={404: {"description": "No such portal"}, 429: {"description": "Too many checks"}},
+)
+def api_health(request: Request, portal: str) -> dict[str, Any]:
+    """Re-check a portal's health in the background; follow it at the URL answered."""
+    check = _start_health_check(request, portal)
+    return {"check": check.id, "url": f"/api/admin/checks/{check.id}"}
+
+
+@api.get("/checks", operation_id="listChecks", response_model=BackgroundCheckList)
+def api_checks(request: Request) -> dict[str, Any]:
+    """The latest background checks (health, portal tests), running ones first."""
+    return {"checks": [c.as_json() for c in _checks(request).latest(50)]}
+
+
+@api.get(
+    "/checks/{check_id}",
+    operation_id="getCheck",
+    response_model=BackgroundCheck,
+    responses={404: {"description": "No such check"}},
+)
+def api_check(request: Request, check_id: int) -> dict[str, Any]:
+    """One background check: status, progress line, and its flags or problems."""
+    check = _checks(request).get(check_id)
+    if check is None:
+        raise not_found(f"check {check_id}")
+    return check.as_json()
 
 
 @api.put(

@@ -47,7 +47,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 TOO_MANY: dict[int | str, dict[str, Any]] = {
     429: {
         "description": "Too many exports running at once; retry after Retry-After seconds",
-        "content": {"application/json": {"example": error_body("too_many_requests", "busy")}},
+        "content": {"application/json": {"example": error_body("too_many_exports", "busy")}},
     },
 }
 

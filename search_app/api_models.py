@@ -258,6 +258,35 @@ class JobCancelled(_Open):
     message: str
 
 
+class CheckStarted(_Open):
+    """A background check (health check or portal test) was started, or is running."""
+
+    check: int
+    url: str = Field(description="Where to follow it: /api/admin/checks/{id}")
+
+
+class BackgroundCheck(_Open):
+    """A background check: its progress line while it runs, then its outcome."""
+
+    id: int
+    kind: str = Field(description="health | test")
+    portal: str
+    status: str = Field(description="running | finished | failed")
+    progress: str = Field(description="What it is doing now, e.g. 'reading URL (12,345 bytes)'")
+    started_at: str
+    finished_at: str | None = None
+    error: str | None = None
+    flags: dict[str, str] | None = Field(None, description="health: the flags raised")
+    ok: bool | None = Field(None, description="test: whether extraction worked")
+    problems: list[str] | None = Field(None, description="test: what went wrong")
+
+
+class BackgroundCheckList(_Open):
+    """The latest background checks, running ones first."""
+
+    checks: list[BackgroundCheck]
+
+
 class ScheduleSet(_Open):
     """The schedule that was saved, with its next runs."""
 

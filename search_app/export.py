@@ -11,6 +11,8 @@ RFC 5987 ``filename*`` keeping the diacritics).
 export (fields, query, filters, row count); a Parquet download also carries
 it in its footer (key ``vnarchive``).  Errors before the first byte use the one
 error shape; once streaming has started an error can only cut the download.
+Exports streaming at once are limited per client and in total
+(``search_app.export_limits``: 429 with ``Retry-After``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from indexer.export import (
     FIELDS,
@@ -40,6 +43,7 @@ from search_app.api_models import DataPackage, ExportFormat
 from search_app.citing import base_url
 from search_app.context import AppContext, get_ctx
 from search_app.errors import ApiError
+from search_app.export_limits import ExportSlots
 from search_app.i18n import add_strings
 from search_app.searching import RawSearch, validate
 
@@ -62,8 +66,30 @@ STRINGS = {
 
 
 def setup(app: FastAPI) -> None:
-    """Register the export strings used by the search page."""
+    """Register the export strings used by the search page; the export slots of the app."""
     add_strings(STRINGS)
+    app.state.export_slots = ExportSlots()
+
+
+def _slots(request: Request) -> ExportSlots:
+    slots = getattr(request.app.state, "export_slots", None)
+    if slots is None:
+        slots = request.app.state.export_slots = ExportSlots()
+    return slots
+
+
+class _SlotStreamingResponse(StreamingResponse):
+    """A streamed export that frees its slot however the response ends."""
+
+    def __init__(self, *args: Any, release: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.release()  # last byte sent, client gone, HEAD answered or an error
 
 
 _FIELD_NAME = "(?:" + "|".join(FIELDS) + ")"
@@ -156,22 +182,33 @@ def api_export(
     fields: FieldsParam = None,
     excel: ExcelParam = None,
 ) -> StreamingResponse:
-    """Every article matching the search, one row each, as a streamed file download."""
+    """Every article matching the search, one row each, as a streamed file download.
+
+    429 with ``Retry-After`` when the client or the server streams its limit of exports.
+    """
     fmt = str(fmt)  # the enum's value
     request = _export_request(raw, fmt, fields, excel, base_url(http))
+    release = _slots(http).acquire(http.client.host if http.client else "unknown")
     try:
         chunks = stream_export(ctx.store, request, fmt, index_dir=ctx.index_dir)
     except ExportError as exc:
+        release()
         raise ApiError(422, "invalid_parameter", str(exc)) from None
     except _query_errors() as exc:
+        release()
         raise ApiError(400, "bad_query", str(exc)) from None
+    except BaseException:
+        release()
+        raise
     headers = {
         "Content-Disposition": content_disposition(request, fmt),
         "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff",
     }
     name = export_filename(request, fmt)[0]
-    return StreamingResponse(_logged(chunks, name), media_type=MEDIA_TYPES[fmt], headers=headers)
+    return _SlotStreamingResponse(
+        _logged(chunks, name), media_type=MEDIA_TYPES[fmt], headers=headers, release=release
+    )
 
 
 @router.get(

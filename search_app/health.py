@@ -20,8 +20,11 @@ listing and one article and returns what the extractor found.
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -34,6 +37,23 @@ from indexer.text import fold_lower
 
 USER_AGENT = "vnarchive-health/1 (archive of local government portals)"
 MAX_BYTES = 2 * 1024 * 1024  # crawled content is hostile: never read more than this
+DEADLINE_FACTOR = 3  # a fetch with no deadline given gets 3 × its per-read timeout in all
+
+Progress = Callable[[str], None]
+"""Called with a short line saying what a check is doing now (shown in /admin)."""
+
+
+def _no_progress(_line: str) -> None:
+    return None
+
+
+def default_deadline() -> float:
+    """Seconds a whole health check or portal test may take (``VNARCHIVE_HEALTH_DEADLINE``)."""
+    try:
+        value = float(os.environ.get("VNARCHIVE_HEALTH_DEADLINE") or 30.0)
+    except ValueError:
+        value = 30.0
+    return min(max(value, 1.0), 600.0)
 
 
 @dataclass(frozen=True)
@@ -45,7 +65,8 @@ class HealthSettings:
     layout_min_share: float = 0.3  # at least this share of pages failing…
     layout_min_jump: float = 0.25  # …and this much more than the earlier median
     unreachable_streak: int = 2  # this many latest jobs with no page fetched
-    timeout: float = 10.0
+    timeout: float = 10.0  # per connect/read
+    deadline: float = field(default_factory=default_deadline)  # the whole check, wall clock
 
 
 # Phrases of maintenance / parked / closed pages, folded (no diacritics, lower case).
@@ -122,15 +143,28 @@ def _classify_error(exc: Exception) -> tuple[str, str]:
 
 
 def fetch(
-    url: str, *, timeout: float = 10.0, client: httpx.Client | None = None, max_redirects: int = 10
+    url: str,
+    *,
+    timeout: float = 10.0,
+    client: httpx.Client | None = None,
+    max_redirects: int = 10,
+    deadline: float | None = None,
+    progress: Progress | None = None,
 ) -> Probe:
-    """GET ``url``, reading at most ``MAX_BYTES``; never raises.
+    """GET ``url``, reading at most ``MAX_BYTES`` within ``deadline`` seconds; never raises.
 
-    Redirects are followed by hand and only within the portal's own host (``www.``
-    or not): a redirect to another domain is recorded (``final_url``, ``redirects``)
-    but not fetched — that domain is not the portal, and may not even resolve.
+    ``timeout`` bounds each connect and read; ``deadline`` (default
+    ``DEADLINE_FACTOR × timeout``) bounds the whole fetch, redirects included, on the
+    wall clock: a server that drips a few bytes every second is cut off there and the
+    probe says ``timeout``.  Redirects are followed by hand and only within the
+    portal's own host (``www.`` or not): a redirect to another domain is recorded
+    (``final_url``, ``redirects``) but not fetched — that domain is not the portal,
+    and may not even resolve.
     """
     probe = Probe(url=url)
+    budget = deadline if deadline is not None else DEADLINE_FACTOR * timeout
+    end = time.monotonic() + budget
+    say = progress or _no_progress
     own = client is None
     client = client or httpx.Client(
         follow_redirects=False,
@@ -139,9 +173,19 @@ def fetch(
     )
     home = _bare_host(url)
     current = url
+
+    def left() -> float:
+        remaining = end - time.monotonic()
+        if remaining <= 0:
+            raise _DeadlinePassed
+        return min(timeout, remaining)
+
     try:
         for _ in range(max_redirects + 1):
-            with client.stream("GET", current, follow_redirects=False) as response:
+            say(f"fetching {current[:200]}")
+            with client.stream(
+                "GET", current, follow_redirects=False, timeout=httpx.Timeout(left())
+            ) as response:
                 probe.status = response.status_code
                 probe.final_url = str(response.url)
                 location = response.headers.get("location")
@@ -158,21 +202,36 @@ def fetch(
                     continue
                 chunks: list[bytes] = []
                 size = 0
+                # each read may wait only until the deadline (httpcore reads the
+                # request's timeout before every read of the body)
+                timeouts = response.request.extensions.get("timeout")
                 for chunk in response.iter_bytes():
                     chunks.append(chunk)
                     size += len(chunk)
                     if size >= MAX_BYTES:
                         break
+                    remaining = left()
+                    if isinstance(timeouts, dict):
+                        timeouts["read"] = remaining
+                    say(f"reading {current[:200]} ({size:,} bytes)")
                 raw = b"".join(chunks)[:MAX_BYTES]
                 probe.html = raw.decode(response.encoding or "utf-8", errors="replace")
                 return probe
         probe.error, probe.error_detail = "too_many_redirects", f"more than {max_redirects}"
+    except _DeadlinePassed:
+        probe.error, probe.error_detail = "timeout", f"no complete answer within {budget:g} s"
     except (httpx.HTTPError, OSError, ValueError) as exc:
         probe.error, probe.error_detail = _classify_error(exc)
+        if time.monotonic() >= end and probe.error == "timeout":
+            probe.error_detail = f"no complete answer within {budget:g} s"
     finally:
         if own:
             client.close()
     return probe
+
+
+class _DeadlinePassed(Exception):
+    """The wall-clock deadline of a fetch has passed."""
 
 
 def _bare_host(url: str | None) -> str:
@@ -317,19 +376,23 @@ def check_portal(
     *,
     probe: bool = True,
     settings: HealthSettings | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, str]:
     """Evaluate a portal (a ``PortalProfile``), store its flags and return them.
 
     With ``probe``, the start page is fetched; when it answers normally and the
     portal has articles archived, one listing and one article are extracted too
     (:func:`try_portal`): if that fails, the layout has changed even before a crawl
-    has counted failures.
+    has counted failures.  The whole check takes at most ``settings.deadline``
+    seconds (wall clock); ``progress`` hears what it is doing.
     """
     settings = settings or HealthSettings()
+    say = progress or _no_progress
+    end = time.monotonic() + settings.deadline
     result = None
     if probe:
         start = profile.start_urls[0] if profile.start_urls else profile.base_url
-        result = fetch(start, timeout=settings.timeout)
+        result = fetch(start, timeout=settings.timeout, deadline=settings.deadline, progress=say)
     flags = evaluate(admin, profile.id, base_url=profile.base_url, probe=result, settings=settings)
     if (
         result is not None
@@ -337,7 +400,13 @@ def check_portal(
         and not flags.keys() & {"parked", "redirected", "layout_changed"}
         and admin.store.count_articles(profile.id) > 0
     ):
-        trial = try_portal(profile, timeout=settings.timeout)
+        say("extracting one listing and one article")
+        trial = try_portal(
+            profile,
+            timeout=settings.timeout,
+            deadline=max(0.0, end - time.monotonic()),
+            progress=say,
+        )
         if trial.extraction_problems:
             flags["layout_changed"] = (
                 "extraction fails on the live site: " + "; ".join(trial.extraction_problems)[:400]
@@ -389,20 +458,38 @@ def _extract(html: str, url: str, profile: Any) -> Any:
     return extract(html, url, family=profile.family, profile=profile)
 
 
-def try_portal(profile: Any, *, timeout: float = 10.0, max_items: int = 10) -> TryResult:
-    """Fetch the first start URL and one article listed on it; report the extracted fields."""
+def try_portal(
+    profile: Any,
+    *,
+    timeout: float = 10.0,
+    max_items: int = 10,
+    deadline: float | None = None,
+    progress: Progress | None = None,
+) -> TryResult:
+    """Fetch the first start URL and one article listed on it; report the extracted fields.
+
+    Both fetches together take at most ``deadline`` seconds (default
+    ``DEADLINE_FACTOR × timeout``); ``progress`` hears what it is doing.
+    """
     start = profile.start_urls[0] if profile.start_urls else profile.base_url
     result = TryResult(listing_url=start)
+    say = progress or _no_progress
+    end = time.monotonic() + (deadline if deadline is not None else DEADLINE_FACTOR * timeout)
+
+    def left() -> float:
+        return max(0.0, end - time.monotonic())
+
     with httpx.Client(
         follow_redirects=False,
         timeout=timeout,
         headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.5"},
     ) as client:
-        result.listing = fetch(start, client=client)
+        result.listing = fetch(start, client=client, timeout=timeout, deadline=left(), progress=say)
         if not result.listing.ok:
             result.problems.append(f"listing {start}: {_failure(result.listing)}")
             return result
         listing_url = result.listing.final_url or start
+        say(f"extracting {listing_url[:200]}")
         try:
             page = _extract(result.listing.html, listing_url, profile)
         except Exception as exc:  # crawled content is hostile; report, never crash the form
@@ -424,10 +511,13 @@ def try_portal(profile: Any, *, timeout: float = 10.0, max_items: int = 10) -> T
             ]
             result.next_page = page.next_page
             result.article_url = urljoin(listing_url, page.items[0].url)
-            result.article = fetch(result.article_url, client=client)
+            result.article = fetch(
+                result.article_url, client=client, timeout=timeout, deadline=left(), progress=say
+            )
             if not result.article.ok:
                 result.problems.append(f"article {result.article_url}: {_failure(result.article)}")
                 return result
+            say(f"extracting {result.article_url[:200]}")
             try:
                 article = _extract(
                     result.article.html, result.article.final_url or result.article_url, profile

@@ -5,20 +5,21 @@ everything that could run or reach the network: scripts, event handlers,
 ``javascript:`` URLs, frames, objects, forms' targets, ``<base>``, meta
 refreshes; links lose their ``href`` (the original target stays in ``title``);
 images, stylesheets and fonts point at the same capture's records through
-``asset_url`` when archived there, and are left out otherwise.  It is served
-with :data:`search_app.security.REPLAY_CSP` inside a sandboxed iframe, so even
+``asset_url`` when archived there, and are left out otherwise; CSS (``<style>``,
+``style=``, archived stylesheets) goes through :mod:`search_app.replay_css`.  It is
+served with :data:`search_app.security.REPLAY_CSP` inside a sandboxed iframe, so even
 what slipped through could neither run nor reach the live site.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from urllib.parse import urljoin, urlsplit
 
 from bs4 import Comment, Tag
 
 from crawler.pages.document import PageError, decode_html, parse_html
+from search_app.replay_css import AssetLookup, rewrite_css
+from search_app.replay_css import absolute_http as _absolute
 
 # Elements removed with their content.
 DROP_TAGS = {
@@ -64,47 +65,7 @@ URL_ATTRS = {
     "dynsrc",
     "imagesrcset",
 }
-_CSS_URL = re.compile(r"""url\(\s*(?P<q>['"]?)(?P<url>.*?)(?P=q)\s*\)""", re.I | re.S)
-_CSS_IMPORT = re.compile(r"""@import\s+(?:url\()?\s*(['"]?)([^'");]+)\1\s*\)?[^;]*;""", re.I)
-_CSS_EXPRESSION = re.compile(r"expression\s*\(|behavior\s*:|-moz-binding|javascript:", re.I)
 _IMAGE_DATA = re.compile(r"^data:image/(png|gif|jpeg|jpg|webp|bmp);", re.I)
-
-AssetLookup = Callable[[str], str | None]
-"""Maps an absolute URL to our URL for its archived copy, or None when not archived."""
-
-
-def _absolute(base: str, value: str) -> str | None:
-    value = (value or "").strip()
-    if not value or value.startswith("#"):
-        return None
-    try:
-        url = urljoin(base, value)
-        scheme = urlsplit(url).scheme.lower()
-    except ValueError:
-        return None
-    return url if scheme in ("http", "https") else None
-
-
-def rewrite_css(css: str, base: str, lookup: AssetLookup) -> str:
-    """CSS with every ``url()``/``@import`` pointing at the archive, or removed."""
-    if _CSS_EXPRESSION.search(css):
-        css = _CSS_EXPRESSION.sub("/*removed*/", css)
-
-    def _import(match: re.Match[str]) -> str:
-        url = _absolute(base, match.group(2))
-        target = lookup(url) if url else None
-        return f'@import url("{target}");' if target else ""
-
-    def _url(match: re.Match[str]) -> str:
-        raw = match.group("url").strip()
-        if _IMAGE_DATA.match(raw):
-            return match.group(0)
-        url = _absolute(base, raw)
-        target = lookup(url) if url else None
-        return f'url("{target}")' if target else "none"
-
-    css = _CSS_IMPORT.sub(_import, css)
-    return _CSS_URL.sub(_url, css)
 
 
 def sanitize_capture(html: bytes | str, page_url: str, lookup: AssetLookup) -> str:

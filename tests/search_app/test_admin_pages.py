@@ -41,6 +41,21 @@ def portal_form(samples_url: str, **changes: str) -> dict[str, str]:
     return form
 
 
+def portal_test_page(client: TestClient, data: dict[str, str]) -> str:
+    """Submit the form with action=test; follow the background check to its result page."""
+    started = client.post("/admin/portals/new?lang=en", data=data, follow_redirects=False)
+    assert started.status_code == 303, started.text
+    location = started.headers["location"]
+    assert location.startswith("/admin/checks/")
+
+    def done() -> str | None:
+        page = client.get(location + "?lang=en")
+        assert page.status_code == 200
+        return page.text if 'id="test-result"' in page.text else None
+
+    return wait_for(done, 60, "the portal test")
+
+
 def test_an_invalid_profile_names_the_field(signed_in) -> None:  # type: ignore[no-untyped-def]
     client, csrf, _admin, samples_url = signed_in
     cases = {
@@ -62,10 +77,10 @@ def test_an_invalid_profile_names_the_field(signed_in) -> None:  # type: ignore[
 def test_test_this_portal_then_save(signed_in, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     client, csrf, admin, samples_url = signed_in
     data = portal_form(samples_url) | {"csrf_token": csrf, "action": "test"}
-    tested = client.post("/admin/portals/new?lang=en", data=data)
-    assert tested.status_code == 200
-    assert 'id="test-result"' in tested.text and "test-result ok" in tested.text
-    assert 'data-field="title"' in tested.text and 'data-field="published"' in tested.text
+    tested = portal_test_page(client, data)
+    assert "test-result ok" in tested
+    assert 'data-field="title"' in tested and 'data-field="published"' in tested
+    assert 'value="Bản sao cổng Krông Xanh"' in tested  # the form is shown again, filled
     assert not (tmp_path / "portals" / "copy-sp2010.toml").exists()  # tested, not saved
     saved = client.post(
         "/admin/portals/new", data=data | {"action": "save"}, follow_redirects=False
@@ -98,9 +113,8 @@ def test_a_broken_portal_fails_its_test(signed_in) -> None:  # type: ignore[no-u
         samples_url,
         start_urls=f"{samples_url}/sample-sp2010/no-such-listing/",
     ) | {"csrf_token": csrf, "action": "test"}
-    tested = client.post("/admin/portals/new?lang=en", data=data)
-    assert tested.status_code == 200
-    assert "test-result problems" in tested.text and "HTTP 404" in tested.text
+    tested = portal_test_page(client, data)
+    assert "test-result problems" in tested and "HTTP 404" in tested
 
 
 def test_disable_and_enable_a_portal(signed_in, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -97,12 +97,12 @@ def test_huge_integer_path_parameters_are_404(admin_app) -> None:  # type: ignor
             params = dependant.path_params if dependant is not None else []
             ints = [p.name for p in params if p.field_info.annotation is int]
             if ints:
-                int_routes.append((path, methods))
+                int_routes.append((path, methods, ints))
         assert {"/api/admin/jobs/{job_id}", "/admin/jobs/{job_id}/cancel"} <= {
-            p for p, _m in int_routes
+            p for p, _m, _i in int_routes
         }
-        for path, methods in int_routes:
-            url = _fill(path, {"job_id": HUGE, "number": HUGE, "article_id": "x" * 16})
+        for path, methods, ints in int_routes:
+            url = _fill(path, dict.fromkeys(ints, HUGE) | {"article_id": "x" * 16})
             for method in sorted(methods - {"HEAD"}):
                 response = client.request(
                     method, url, headers={"X-CSRF-Token": csrf, "accept": "application/json"}

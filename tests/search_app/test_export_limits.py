@@ -1,0 +1,90 @@
+"""Exports streaming at once are limited per client and in total (429 with Retry-After).
+
+A real server (uvicorn, as ``vnarchive serve`` runs it) over an archive of 2,000
+articles of ~3,000 characters: a client that reads only the headers of its CSV
+keeps that export streaming (the server waits for the socket), so exports stay in
+flight for as long as the test holds them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+import pytest
+from admin_helpers import fresh_app, wait_for
+
+from vnarchive.commands.serve import server_config
+
+MEMORY_TEST = Path(__file__).resolve().parents[1] / "indexer" / "test_export_memory.py"
+
+
+def _fill_store(db_url: str, rows: int) -> None:
+    """The bulk-filled archive of the export memory test (loaded by path)."""
+    spec = importlib.util.spec_from_file_location("_export_memory_fill", MEMORY_TEST)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module._fill(db_url, rows)
+
+
+def _open_export(http: httpx.Client, stack: ExitStack, address: str) -> httpx.Response:
+    """Start an export as client ``address`` (via the trusted proxy); read only its headers."""
+    response = stack.enter_context(
+        http.stream(
+            "GET", "/api/export?format=csv&excel=false", headers={"X-Forwarded-For": address}
+        )
+    )
+    return response
+
+
+def test_concurrent_exports_are_limited_per_client_and_in_total(
+    tmp_path, monkeypatch, serve_app
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("VNARCHIVE_DATA", str(tmp_path))
+    monkeypatch.setenv("VNARCHIVE_TRUSTED_PROXIES", "127.0.0.1")
+    monkeypatch.setenv("VNARCHIVE_EXPORTS_PER_CLIENT", "1")
+    monkeypatch.setenv("VNARCHIVE_EXPORTS_MAX", "2")
+    _fill_store(f"sqlite:///{tmp_path / 'archive.sqlite'}", 2000)
+    app = fresh_app(tmp_path)
+    with serve_app(app, server_config) as base, httpx.Client(base_url=base, timeout=60) as http:
+        with ExitStack() as held:
+            first = _open_export(http, held, "203.0.113.1")
+            assert first.status_code == 200
+            # the same client again: refused while its first export streams
+            again = _open_export(http, held, "203.0.113.1")
+            assert again.status_code == 429
+            assert int(again.headers["retry-after"]) > 0
+            again.read()
+            assert again.json()["error"]["code"] == "too_many_exports"
+            assert "your address" in again.json()["error"]["message"]
+            second = _open_export(http, held, "203.0.113.2")
+            assert second.status_code == 200
+            # a third client: the server is at its total
+            third = _open_export(http, held, "203.0.113.3")
+            assert third.status_code == 429 and int(third.headers["retry-after"]) > 0
+            third.read()
+            assert "limit" in third.json()["error"]["message"]
+            assert app.state.export_slots.running == 2
+            # searches and other pages still answer meanwhile
+            assert http.get("/api/search", params={"q": "huyện"}).status_code in (200, 400)
+            assert http.get("/api/portals").status_code == 200
+        # the clients went away: their slots are free again
+        wait_for(lambda: app.state.export_slots.running == 0, 30, "the slots to be freed")
+        done = http.get(
+            "/api/export?format=csv&excel=false", headers={"X-Forwarded-For": "203.0.113.3"}
+        )
+        assert done.status_code == 200
+        assert done.text.count("\n") > 2000  # the whole export, header and rows
+        assert app.state.export_slots.running == 0
+        head = http.head("/api/export?format=jsonl", headers={"X-Forwarded-For": "203.0.113.4"})
+        assert head.status_code == 200 and head.content == b""
+        wait_for(lambda: app.state.export_slots.running == 0, 30, "the HEAD's slot to be freed")
+
+
+@pytest.mark.parametrize("name", ["VNARCHIVE_EXPORTS_PER_CLIENT", "VNARCHIVE_EXPORTS_MAX"])
+def test_export_limit_settings_are_documented(name: str) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"`{name}`" in readme
