@@ -549,6 +549,14 @@ class CrawlScheduler:
                 signal.signal(sig, handler)
             self.shutdown()
 
+    def _crawl_ended(self, run: RunningCrawl) -> bool:
+        """Whether the crawl of ``run`` has closed its job as finished or failed."""
+        try:
+            job = self.admin.store.get_job(run.job_id)
+        except Exception:  # the store is unreachable: give the slot back, as before
+            return False
+        return bool(job) and job["status"] in ("finished", "failed")
+
     def shutdown(self, *, stop_crawls: bool = True) -> None:
         """Stop firing; ask running crawls to stop cleanly and give back their slot."""
         self._stopping.set()
@@ -561,8 +569,9 @@ class CrawlScheduler:
             for run in running:
                 with contextlib.suppress(ProcessLookupError):
                     run.process.send_signal(signal.SIGTERM)
-                # Give the slot back: the restarted scheduler runs it again (and resumes).
-                if run.trigger == "schedule":
+                # Give the slot back: the restarted scheduler runs it again (and resumes);
+                # not when the crawl had already ended and only its health check was left.
+                if run.trigger == "schedule" and not self._crawl_ended(run):
                     self.admin.restore_schedule_run(
                         run.portal, self._previous_last_run.get(run.portal)
                     )

@@ -72,6 +72,18 @@ def test_missed_run_is_computed_once() -> None:
     assert missed_run({"cron": "0 2 * * *", "updated_at": now, "last_run": None}, now) is None
 
 
+def _indexed_articles() -> int:
+    """Documents in the search index now (0 before the first update)."""
+    from indexer.config import index_dir
+    from indexer.writer import open_index
+
+    index = open_index(index_dir())
+    if index is None:
+        return 0
+    with index.searcher() as searcher:
+        return searcher.doc_count()
+
+
 def test_scheduled_crawls_run_recorded_indexed_at_most_n_at_once(admin: AdminStore) -> None:
     cron = missed_daily_cron()
     for portal in ("sample-sp2010", "sample-wordpress"):
@@ -80,7 +92,16 @@ def test_scheduled_crawls_run_recorded_indexed_at_most_n_at_once(admin: AdminSto
     scheduler.start()
     try:
         jobs = wait_for(closed(admin, 2), what="two scheduled crawls")
-        wait_for(lambda: scheduler.indexer.runs >= 1 and not scheduler.indexer.busy(), what="index")
+        # each crawl asks for an index update once its run (health check included) ends
+        wait_for(
+            lambda: (
+                not scheduler.running()
+                and scheduler.indexer.runs >= 1
+                and not scheduler.indexer.busy()
+                and _indexed_articles() == admin.store.count_articles()
+            ),
+            what="index",
+        )
         time.sleep(1.5)  # a few more polls: nothing else may start
         assert len(admin.store.list_jobs(limit=50)) == 2
     finally:
