@@ -127,17 +127,22 @@ def test_trusted_proxy_setting_is_parsed_strictly() -> None:
         parse_trusted("localhost")
 
 
-def _failed_logins(base: str, forwarded: list[str]) -> list[int]:
+def _failed_logins(base: str, forwarded: list[str], names: list[str] | None = None) -> list[int]:
+    """Failed logins, one per forwarded address (as ``names[i]``, default ``admin``)."""
     import httpx
 
     statuses = []
     with httpx.Client(base_url=base) as http:
-        for address in forwarded:
+        for i, address in enumerate(forwarded):
             page = http.get("/admin/login")
             token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
             response = http.post(
                 "/admin/login",
-                data={"name": "admin", "password": "wrong-password", "csrf_token": token},
+                data={
+                    "name": names[i] if names else "admin",
+                    "password": "wrong-password",
+                    "csrf_token": token,
+                },
                 headers={"X-Forwarded-For": address},
             )
             statuses.append(response.status_code)
@@ -149,11 +154,14 @@ def test_forwarded_for_from_localhost_is_not_trusted_by_default(
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("VNARCHIVE_DATA", str(tmp_path))
     monkeypatch.delenv("VNARCHIVE_TRUSTED_PROXIES", raising=False)
+    monkeypatch.setenv("VNARCHIVE_LOGIN_MAX_FAILURES", "2")  # an address: 4 × 2 failures
     add_user(tmp_path)
-    # rotating X-Forwarded-For does not escape the lockout of this address
+    # one address sprays names while rotating X-Forwarded-For: still one address
+    rotated = [f"203.0.113.{i}" for i in range(1, 10)]
+    names = [f"user{i}" for i in range(9)]
     with serve_app(fresh_app(tmp_path), server_config) as base:
-        statuses = _failed_logins(base, [f"203.0.113.{i}" for i in range(1, 8)])
-    assert statuses[:5] == [401] * 5 and statuses[5:] == [429, 429], statuses
+        statuses = _failed_logins(base, rotated, names)
+    assert statuses[:8] == [401] * 8 and statuses[8] == 429, statuses
 
 
 def test_forwarded_for_is_read_from_a_trusted_proxy(tmp_path, monkeypatch, serve_app) -> None:  # type: ignore[no-untyped-def]
