@@ -48,7 +48,9 @@ API_DESCRIPTION = """\
 The JSON API of the vnarchive web app.  Every HTML page has a JSON twin.
 Errors always answer `{"error": {"code": "...", "message": "..."}}` with status
 400 (a query that cannot run), 404 (unknown id), 422 (invalid parameter) or
-429 (too many exports at once).  The `/api/admin` routes need the session cookie
+429 (too many exports at once).
+
+The `/api/admin` routes need the session cookie
 of a signed-in admin (401 without it) and, to change anything, the session's
 CSRF token in the `X-CSRF-Token` header (403 without it).
 """

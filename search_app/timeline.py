@@ -96,13 +96,27 @@ def _label(kind: str, key: str) -> str:
     return f"{key[5:7]}/{key[:4]}" if kind == "month" else key
 
 
+def y_ticks(peak: int, most: int = 5) -> list[int]:
+    """Round tick values from 0 to at least ``peak`` (1, 2 or 5 times a power of ten apart)."""
+    if peak <= 0:
+        return [0]
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            size = step * factor
+            if -(-peak // size) + 1 <= most:
+                return list(range(0, -(-peak // size) * size + 1, size))
+        step *= 10
+
+
 def render_svg(
     kind: str, bars: list[tuple[str, int]], link: Any = None, title: str = "Timeline"
 ) -> Markup:
     """The SVG chart of ``bars``; ``link(date_from, date_to)`` gives each bar's href."""
     if not bars or not any(count for _, count in bars):
         return Markup("")
-    peak = max(count for _, count in bars)
+    ticks = y_ticks(max(count for _, count in bars))
+    peak = ticks[-1]  # the axis runs to the top tick, a round number
     plot_w = WIDTH - PAD_LEFT - 4
     plot_h = HEIGHT - PAD_BOTTOM - PAD_TOP
     step = plot_w / len(bars)
@@ -112,20 +126,36 @@ def render_svg(
         f'viewBox="0 0 {WIDTH} {HEIGHT}" preserveAspectRatio="none" '
         f'aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
-        f'<text class="axis" x="{PAD_LEFT - 4}" y="{PAD_TOP + 8}" text-anchor="end">{peak}</text>',
-        f'<text class="axis" x="{PAD_LEFT - 4}" y="{PAD_TOP + plot_h}" text-anchor="end">0</text>',
-        f'<line class="base" x1="{PAD_LEFT}" y1="{PAD_TOP + plot_h}" x2="{WIDTH - 4}" '
-        f'y2="{PAD_TOP + plot_h}"/>',
     ]
+    for tick in ticks:  # y axis: round values with a light grid line each
+        y = PAD_TOP + plot_h - plot_h * tick / peak
+        parts.append(
+            f'<text class="axis tick" x="{PAD_LEFT - 4}" y="{y + 3:.1f}" '
+            f'text-anchor="end">{tick}</text>'
+            + (
+                f'<line class="grid" x1="{PAD_LEFT}" y1="{y:.1f}" x2="{WIDTH - 4}" y2="{y:.1f}"/>'
+                if tick
+                else ""
+            )
+        )
+    parts.append(
+        f'<line class="base" x1="{PAD_LEFT}" y1="{PAD_TOP + plot_h}" x2="{WIDTH - 4}" '
+        f'y2="{PAD_TOP + plot_h}"/>'
+    )
     label_every = max(1, round(len(bars) / 8))
     for i, (key, count) in enumerate(bars):
         x = PAD_LEFT + i * step + (step - bar_w) / 2
         h = plot_h * count / peak if peak else 0
         y = PAD_TOP + plot_h - h
         label = _label(kind, key)
+        # the value shows above the bar on hover (CSS), and as its tooltip
+        value_y = max(PAD_TOP + 9, y - 3)
         bar = (
-            f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-            f'data-key="{escape(key)}" data-count="{count}"><title>{escape(label)}: {count}</title></rect>'
+            f'<g class="point"><rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" '
+            f'height="{h:.1f}" data-key="{escape(key)}" data-count="{count}">'
+            f"<title>{escape(label)}: {count}</title></rect>"
+            f'<text class="value" x="{x + bar_w / 2:.1f}" y="{value_y:.1f}" '
+            f'text-anchor="middle">{escape(label)}: {count}</text></g>'
         )
         if link is not None and count:
             href = link(*_range_of(kind, key))

@@ -6,10 +6,12 @@ nothing from outside and no JavaScript, so it works offline and under our CSP.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup, escape
 
 from search_app.templating import render
 
@@ -37,7 +39,7 @@ def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
                     "required": p.get("required", False),
                     "description": p.get("description")
                     or (p.get("schema") or {}).get("description", ""),
-                    "type": _type_name(p.get("schema") or {}),
+                    "type": _type_name(p.get("schema") or {}, spec),
                 }
                 for p in op.get("parameters", [])
             ]
@@ -50,7 +52,7 @@ def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
                     "method": method.upper(),
                     "path": path,
                     "summary": op.get("summary", ""),
-                    "description": op.get("description", ""),
+                    "description": prose_html(op.get("description", "")),
                     "params": params,
                     "responses": responses,
                     "example": EXAMPLES.get(path),
@@ -59,10 +61,39 @@ def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _type_name(schema: dict[str, Any]) -> str:
+_CODE = re.compile(r"``?([^`]+?)``?")
+
+
+def prose_html(text: str | None) -> Markup:
+    """Our own descriptions (spec and docstrings) as HTML: paragraphs, `code` spans.
+
+    The text is escaped first; only ``<p>`` and ``<code>`` are added.
+    """
+    blocks = [b for b in re.split(r"\n\s*\n", text or "") if b.strip()]
+    out = []
+    for block in blocks:
+        html = _CODE.sub(
+            lambda m: f"<code>{m.group(1)}</code>", str(escape(" ".join(block.split())))
+        )
+        out.append(f"<p>{html}</p>")
+    return Markup("\n".join(out))
+
+
+def _type_name(schema: dict[str, Any], spec: dict[str, Any] | None = None) -> str:
     if "anyOf" in schema:
-        return " | ".join(_type_name(s) for s in schema["anyOf"] if s.get("type") != "null")
-    return str(schema.get("type", ""))
+        return " | ".join(_type_name(s, spec) for s in schema["anyOf"] if s.get("type") != "null")
+    if "$ref" in schema and spec is not None:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        target = spec.get("components", {}).get("schemas", {}).get(name, {})
+        return _type_name(target, spec) if target else name
+    name = str(schema.get("type", ""))
+    if "enum" in schema:
+        return " | ".join(str(v) for v in schema["enum"])
+    if "minimum" in schema or "maximum" in schema:
+        name += f" ({schema.get('minimum', '')}–{schema.get('maximum', '')})"
+    elif "maxLength" in schema:
+        name += f" (≤ {schema['maxLength']} chars)"
+    return name
 
 
 @router.get("/docs", response_class=HTMLResponse)
@@ -72,5 +103,9 @@ def docs_page(request: Request) -> Any:
     return render(
         request,
         "docs.html",
-        {"spec": spec, "operations": _operations(spec)},
+        {
+            "spec": spec,
+            "operations": _operations(spec),
+            "description_html": prose_html(spec.get("info", {}).get("description")),
+        },
     )

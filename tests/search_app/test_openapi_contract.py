@@ -226,3 +226,15 @@ def test_a_generated_client_searches_and_reads_an_article(
     assert missing.status_code == 404
     assert isinstance(missing.parsed, models.Error)
     assert missing.parsed.error.code == "not_found"
+
+
+def test_the_docs_page_renders_the_description_as_html(client) -> None:  # type: ignore[no-untyped-def]
+    html = client.get("/docs").text
+    description = html.split('id="api-description">', 1)[1].split("</div>", 1)[0]
+    assert "`" not in description
+    assert "<code>{&#34;error&#34;: {&#34;code&#34;: &#34;...&#34;" in description
+    assert description.count("<p>") >= 2
+    assert "<code>X-CSRF-Token</code>" in description
+    # operation descriptions too (docstrings with ``code``)
+    assert "``" not in html
+    assert "relevance | newest | oldest" in html  # the sort enum, from its $ref
