@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from crawler.items import Article
 from indexer.store import WarcRef
+from indexer.words import ArticleWords
 
 __all__ = ["ArticleCapture", "AttachmentCapture"]
 
@@ -27,6 +28,7 @@ class ArticleCapture:
     # set by the pipelines
     duplicate_in_job: bool = False
     problems: list[str] = field(default_factory=list)
+    words: ArticleWords | None = None  # the word segmentation (SegmentPipeline)
 
 
 @dataclass

@@ -146,6 +146,7 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 200,
     "crawler.pipelines.PlacesPipeline": 250,
     "crawler.pipelines.DedupePipeline": 300,
+    "crawler.pipelines.SegmentPipeline": 350,
     "crawler.pipelines.StorePipeline": 400,
 }
 EXTENSIONS = {

@@ -16,6 +16,10 @@ Two analyzers, one per copy of a text field:
 ``bigram``  each pair of neighbouring syllables as one token (``cán bộ``), exact or
             folded: phrase and adjacency matching on long bodies become plain term
             lookups instead of Whoosh's slow position checks.
+``words``   the multi-syllable words (compounds) of the article as underthesea
+            segmented it (``indexer.words``), one token each (``bộ trưởng``), exact
+            or folded.  Its input is the stored segmentation (``Bộ_trưởng Bộ Nội_vụ``),
+            not the text: the index never runs the segmentation model.
 
 Tokens keep their position and the character offsets of the *given* text (the
 analyzer never rewrites the text it is handed, so ``text[start:end]`` is always
@@ -34,19 +38,23 @@ from typing import Any
 from whoosh.analysis import Filter, Token, Tokenizer
 
 from indexer.text import fold, normalize
+from indexer.words import compounds
 
 __all__ = [
     "APOSTROPHES",
     "BigramFilter",
     "FoldFilter",
     "VietnameseTokenizer",
+    "WordTokenizer",
     "bigram_analyzer",
+    "compound_key",
     "exact_analyzer",
     "fold_token",
     "folded_analyzer",
     "bigram_key",
     "syllable_key",
     "syllables",
+    "word_analyzer",
 ]
 
 #: Every character used as an apostrophe inside names such as ``Đắk R’lấp``.
@@ -209,3 +217,56 @@ def bigram_analyzer(*, folded: bool = False) -> Any:
     if folded:
         return VietnameseTokenizer() | FoldFilter() | BigramFilter()
     return VietnameseTokenizer() | BigramFilter()
+
+
+@lru_cache(maxsize=262_144)
+def compound_key(token: str) -> str:
+    """The index token of one segmented compound (``Bộ_trưởng`` → ``bộ trưởng``), or ""."""
+    keys = [key for key, _, _ in syllables(token.replace("_", " "))]
+    return " ".join(keys) if len(keys) > 1 else ""
+
+
+class WordTokenizer(VietnameseTokenizer):
+    """The compounds of a stored segmentation (``indexer.words``), one token each."""
+
+    def __call__(  # noqa: PLR0913 — Whoosh's tokenizer protocol
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:  # a query term, already a key
+            token.original = token.text = value
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos
+            yield token
+            return
+        pos = start_pos
+        for word in compounds(value):
+            key = compound_key(word)
+            if not key:
+                continue
+            token.text = key
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = word
+            if positions:
+                token.pos = pos
+            pos += 1
+            yield token
+
+
+def word_analyzer(*, folded: bool = False) -> Any:
+    """The analyzer of a word copy of a text field (its value: the stored segmentation)."""
+    return WordTokenizer() | FoldFilter() if folded else WordTokenizer()

@@ -374,6 +374,7 @@ class ExportRequest:
     fields: tuple[str, ...] = DEFAULT_FIELDS
     excel: bool = False
     archive_base: str = ""  # the web app's address, base of each row's archive_url
+    exact: bool = False  # strict accents (indexer.query.SearchParams.exact)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "query", normalize(self.query or ""))
@@ -407,6 +408,7 @@ def _search_params(request: ExportRequest, **extra: Any) -> Any:
         category=request.category,
         date_from=request.date_from,
         date_to=request.date_to,
+        exact=request.exact,
         **({"sort": request.sort} if request.sort else {}),
         **extra,
     )
@@ -844,6 +846,7 @@ class ExportResult:
             "sort": self.request.sort,
             "fields": list(self.request.fields),
             "excel": self.request.excel,
+            "exact_accents": self.request.exact,
             "rows": self.rows,
         }
 

@@ -41,7 +41,6 @@ parameter at fault).
 
 from __future__ import annotations
 
-import html
 import itertools
 import logging
 import re
@@ -60,6 +59,7 @@ from whoosh.searching import Searcher
 
 from indexer import config
 from indexer.analysis import bigram_key, fold_token, syllables
+from indexer.highlight import Highlighter
 from indexer.placeindex import (
     matched_place,
     place_facet,
@@ -69,6 +69,7 @@ from indexer.placeindex import (
 from indexer.schema import facet_key
 from indexer.searchcache import IndexCache, bits_from_ids, docnums, index_cache
 from indexer.text import normalize
+from indexer.wordmatch import compound_bonus, compound_docs, query_runs
 from indexer.writer import open_index
 
 __all__ = [
@@ -79,6 +80,7 @@ __all__ = [
     "SearchParams",
     "highlight_html",
     "highlight_terms",
+    "highlighter",
     "iter_matching_ids",
     "parse_query",
     "search",
@@ -94,7 +96,6 @@ SORTS = ("relevance", "newest", "oldest")
 TITLE_BOOST = 3.0
 BODY_BOOST = 1.0
 ADJACENCY_BOOST = 4.0
-SNIPPET_CHARS = 240
 _TIE_MARGIN = 20  # extra hits fetched so equal scores can be re-ordered newest first
 # At most this many matches of a tier are scored (Whoosh scores in pure Python, ~25 µs a
 # document); a larger match set is narrowed to its best candidates first (see _pool).
@@ -130,6 +131,7 @@ class SearchParams:
     topic: str | None = None  # indexer.topics
     page: int = 1
     per_page: int = 20
+    exact: bool = False  # strict accents: only words with exactly the typed diacritics
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> SearchParams:
@@ -158,6 +160,7 @@ class SearchParams:
             per_page=_as_int(get("per_page"), "per_page", 20),
             place=get("place"),
             topic=get("topic"),
+            exact=as_flag(get("exact"), "exact"),
         )
         return params.validated()
 
@@ -199,7 +202,24 @@ class SearchParams:
             sort=sort,
             page=page,
             per_page=per_page,
+            exact=as_flag(self.exact, "exact"),
         )
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
+
+
+def as_flag(value: Any, name: str) -> bool:
+    """A yes/no parameter (``exact=1``, ``true``, ``on``…); raises :class:`QueryError`."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise QueryError(f"{name} must be 1 or 0 (true or false), not {value!r}", field=name)
 
 
 def _clean(value: str | None) -> str | None:
@@ -585,9 +605,10 @@ class _Matcher:
     read from disk once, not once per query.
     """
 
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher, *, strict: bool = False) -> None:
         self.searcher = searcher
         self.cache = _cache(searcher)
+        self.strict = strict  # exclusions match exact words too
 
     def everything(self) -> int:
         return self.cache.live
@@ -636,7 +657,7 @@ class _Matcher:
     def negative(self, node: Clause | Node) -> int:
         """What an exclusion removes: exact words if typed with diacritics, else any folded match."""
         if isinstance(node, Clause):
-            return self.clause(node, exact=node.accented)
+            return self.clause(node, exact=node.accented or self.strict)
         if node.op == "not":
             return self.everything() & ~self.negative(node.children[0])
         sets = [self.negative(c) for c in node.children]
@@ -700,25 +721,72 @@ class _Plan:
     exact_docs: int  # bitset of the matches with the exact words (accented queries only)
     rank_full: wq.Query | None  # scoring on the folded copy (None: no positive words)
     rank_exact: wq.Query | None
+    strict: bool = False  # only the exact words match (``SearchParams.exact``)
+    compound_exact: int = 0  # matches holding a query run as a word, exact / folded
+    compound_folded: int = 0
 
     @property
     def total(self) -> int:
         """How many documents match."""
         return self.docs.bit_count()
 
+    def tiers(self) -> list[tuple[wq.Query, int, bool]]:
+        """(scoring query, documents, exact) in rank order: exact words first, then
+        folded; within each, the matches holding the query's compounds as words first."""
+        if self.rank_full is None:
+            return []
+        if self.strict and self.rank_exact is not None:
+            plain = [(self.rank_exact, self.docs, True)]
+        elif self.rank_exact is not None and self.exact_docs:
+            plain = [
+                (self.rank_exact, self.exact_docs, True),
+                (self.rank_full, self.docs & ~self.exact_docs, False),
+            ]
+        else:
+            plain = [(self.rank_full, self.docs, False)]
+        out: list[tuple[wq.Query, int, bool]] = []
+        for query, allowed, exact in plain:
+            words = allowed & (self.compound_exact if exact else self.compound_folded)
+            if words:
+                out.append((query, words, exact))
+                out.append((query, allowed & ~words, exact))
+            else:
+                out.append((query, allowed, exact))
+        return out
+
+
+def _with_bonus(query: wq.Query | None, bonus: list[wq.Query]) -> wq.Query | None:
+    if query is None or not bonus:
+        return query
+    return wq.AndMaybe(query, wq.Or(bonus))
+
 
 def _plan(searcher: Searcher, params: SearchParams) -> _Plan:
     parsed = parse_query(params.q)
-    matcher = _Matcher(searcher)
-    found = matcher.node(parsed.root, exact=False)
+    strict = params.exact
+    matcher = _Matcher(searcher, strict=strict)
+    found = matcher.node(parsed.root, exact=strict)
     docs = matcher.filters(params, parsed, matcher.everything() if found is None else found)
     exact_docs = 0
     rank_exact = None
-    if parsed.accented:
-        exact = matcher.node(parsed.root, exact=True)
+    if parsed.accented or strict:
+        exact = found if strict else matcher.node(parsed.root, exact=True)
         exact_docs = docs & exact if exact is not None else 0
         rank_exact = _rank_query(parsed.root, exact=True)
-    return _Plan(parsed, docs, exact_docs, _rank_query(parsed.root, exact=False), rank_exact)
+    rank_full = _rank_query(parsed.root, exact=False)
+    plan = _Plan(parsed, docs, exact_docs, rank_full, rank_exact, strict=strict)
+    runs = query_runs(parsed.root) if docs and rank_full is not None else []
+    if runs:
+        boosts = {"title": TITLE_BOOST, "body": BODY_BOOST}
+        if rank_exact is not None:
+            plan.compound_exact = docs & compound_docs(matcher.term, runs, exact=True)
+            bonus = compound_bonus(matcher.term, runs, True, boosts)
+            plan.rank_exact = _with_bonus(rank_exact, bonus)
+        if not strict:
+            plan.compound_folded = docs & compound_docs(matcher.term, runs, exact=False)
+            bonus = compound_bonus(matcher.term, runs, False, boosts)
+            plan.rank_full = _with_bonus(rank_full, bonus)
+    return plan
 
 
 # -- the searcher and its per-generation caches ---------------------------------------
@@ -981,12 +1049,7 @@ def _ranked(
     if sort in ("newest", "oldest") or plan.rank_full is None:
         return [(d, 0.0) for d in _by_date(searcher, plan.docs, sort, limit)]
     newest = _columns(searcher)["newest"]
-    tiers: list[tuple[wq.Query, int, bool]] = []
-    if plan.rank_exact is not None and plan.exact_docs:
-        tiers.append((plan.rank_exact, plan.exact_docs, True))
-        tiers.append((plan.rank_full, plan.docs & ~plan.exact_docs, False))
-    else:
-        tiers.append((plan.rank_full, plan.docs, False))
+    tiers = plan.tiers()
     out: list[tuple[int, float]] = []
     for query, allowed, exact in tiers:
         want = None if limit is None else limit - len(out)
@@ -1004,7 +1067,7 @@ def _ranked(
     return out
 
 
-def _hit_dict(searcher: Searcher, docnum: int, score: float, terms: set[str]) -> dict[str, Any]:
+def _hit_dict(searcher: Searcher, docnum: int, score: float, marks: Highlighter) -> dict[str, Any]:
     stored = searcher.stored_fields(docnum)
     return {
         "id": stored.get("id"),
@@ -1018,7 +1081,7 @@ def _hit_dict(searcher: Searcher, docnum: int, score: float, terms: set[str]) ->
         "province_now": stored.get("province_now") or None,
         "published": stored.get("published") or None,
         "score": round(score, 4),
-        "snippet_html": _snippet(stored.get("body") or "", terms),
+        "snippet_html": marks.snippet(stored.get("body") or ""),
     }
 
 
@@ -1057,8 +1120,8 @@ def search(params: SearchParams, index_dir: Path | str | None = None) -> dict[st
         plan = _plan(searcher, params)
         offset = (params.page - 1) * params.per_page
         ranked = _ranked(searcher, plan, params.sort, offset + params.per_page)
-        terms = set(highlight_terms_parsed(plan.parsed))
-        results = [_hit_dict(searcher, d, s, terms) for d, s in ranked[offset:]]
+        marks = Highlighter.for_query(plan.parsed, strict=params.exact)
+        results = [_hit_dict(searcher, d, s, marks) for d, s in ranked[offset:]]
         provinces = _filter_values(params, plan.parsed, "province")
         places = _filter_values(params, plan.parsed, "place")
         if provinces or places:
@@ -1121,43 +1184,98 @@ def _edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
+def _accented_forms(searcher: Searcher, folded: str) -> list[str]:
+    """The words of the index (exact body/title vocabulary) that fold to ``folded``,
+    most frequent first (``tuyen`` → ``tuyên``, ``tuyến``, ``tuyển``…)."""
+    cache = _cache(searcher)
+    forms = getattr(cache, "_vn_accent_forms", None)
+    if forms is None:
+        forms = {}
+        reader = searcher.reader()
+        for fieldname in ("title", "body"):
+            for word in reader.field_terms(fieldname):
+                forms.setdefault(fold_token(word), set()).add(word)
+        cache._vn_accent_forms = forms  # type: ignore[attr-defined]
+    reader = searcher.reader()
+    found = forms.get(folded, set())
+    return sorted(found, key=lambda w: (-reader.doc_frequency("body", w), w))
+
+
+def _suggestions(searcher: Searcher, term: str, exact: bool) -> list[str]:
+    """Up to three words of the index for an unknown query word: with strict accents first
+    the same letters with other diacritics, then the closest spellings (most frequent first)."""
+    reader = searcher.reader()
+    fieldname = "body" if exact else "body_f"
+    out: list[str] = []
+    if exact:
+        out += [w for w in _accented_forms(searcher, fold_token(term)) if w != term][:3]
+    found = searcher.corrector(fieldname).suggest(term, limit=10, maxdist=2, prefix=1)
+    ranked = sorted(
+        found, key=lambda w: (_edit_distance(term, w), -reader.doc_frequency(fieldname, w))
+    )
+    out += [w for w in ranked if w not in out]
+    return out[:3]
+
+
 def _did_you_mean(searcher: Searcher, params: SearchParams, parsed: ParsedQuery) -> str | None:
     """A corrected query string that has results, or None.
 
-    Each query word the index does not know gets up to three spellings it does
-    know (closest first, then the most frequent); the first combination with
-    results wins.
+    Each query word the index does not know (with strict accents: not with exactly
+    these diacritics) gets up to three words it does know (see :func:`_suggestions`),
+    typed as the user typed: with diacritics from the exact vocabulary, without from
+    the folded one; the first combination with results wins.
     """
     reader = searcher.reader()
     slots: list[tuple[int, int, list[str]]] = []
+    known: list[tuple[int, int, list[str]]] = []  # strict accents: other diacritics of known words
     for clause in parsed.clauses():
-        exact = clause.accented
-        fieldname = "body" if exact else "body_f"
-        corrector = searcher.corrector(fieldname)
+        exact = clause.accented or params.exact
         for key, span in zip(clause.keys, clause.spans, strict=False):
             term = key if exact else fold_token(key)
-            if reader.doc_frequency(fieldname, term) or reader.doc_frequency(
+            if reader.doc_frequency("body" if exact else "body_f", term) or reader.doc_frequency(
                 "title" if exact else "title_f", term
             ):
+                if params.exact:
+                    others = [w for w in _accented_forms(searcher, fold_token(term)) if w != term]
+                    known.append((span[0], span[1], [term, *others[:2]]))
                 continue
-            found = corrector.suggest(term, limit=10, maxdist=2, prefix=1)
-            ranked = sorted(
-                found, key=lambda w: (_edit_distance(term, w), -reader.doc_frequency(fieldname, w))
-            )
-            if ranked:
-                slots.append((span[0], span[1], ranked[:3]))
+            found = _suggestions(searcher, term, exact)
+            if found:
+                slots.append((span[0], span[1], found))
     if not slots or len(slots) > 4:
+        return None
+    for candidate in (slots, sorted(slots + known)) if known else (slots,):
+        corrected = _first_with_results(searcher, params, candidate)
+        if corrected:
+            return corrected
+    return None
+
+
+def _first_with_results(
+    searcher: Searcher, params: SearchParams, slots: list[tuple[int, int, list[str]]]
+) -> str | None:
+    """The first combination of the slots' words that finds something (at most 27 tried)."""
+    if len(slots) > 6:
         return None
     for choice in itertools.islice(itertools.product(*(c for _, _, c in slots)), 27):
         out = params.q
         for (start, end, _), word in sorted(zip(slots, choice, strict=True), reverse=True):
-            out = out[:start] + word + out[end:]
-        if _plan(searcher, replace(params, q=out, page=1)).docs:
+            out = out[:start] + _typed_like(out[start:end], word) + out[end:]
+        if out != params.q and _plan(searcher, replace(params, q=out, page=1)).docs:
             return out
     return None
 
 
-# -- highlighting --------------------------------------------------------------------
+def _typed_like(typed: str, word: str) -> str:
+    """``word`` with the capitalisation of what was typed (``Tuyen`` → ``Tuyên``)."""
+    if typed.isupper() and len(typed) > 1:
+        return word.upper()
+    if typed[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+# -- highlighting (indexer.highlight) ---------------------------------------------------
 
 
 def highlight_terms_parsed(parsed: ParsedQuery) -> list[str]:
@@ -1170,70 +1288,15 @@ def highlight_terms_parsed(parsed: ParsedQuery) -> list[str]:
 
 
 def highlight_terms(q: str) -> list[str]:
-    """The folded syllables to mark for query ``q`` (match a token by its folded form)."""
+    """The folded syllables of query ``q`` (what its highlighting compares words with)."""
     return highlight_terms_parsed(parse_query(q))
 
 
-def _marked(text: str, tokens: list[tuple[str, int, int]], terms: set[str]) -> str:
-    """Escape ``text`` and wrap runs of matching tokens (``Tuyên Hóa``) in one ``<mark>``."""
-    runs: list[list[int]] = []
-    for key, start, end in tokens:
-        if key not in terms:
-            continue
-        if runs and not text[runs[-1][1] : start].strip():
-            runs[-1][1] = end
-        else:
-            runs.append([start, end])
-    out: list[str] = []
-    last = 0
-    for start, end in runs:
-        out.append(html.escape(text[last:start]))
-        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
-        last = end
-    out.append(html.escape(text[last:]))
-    return "".join(out)
+def highlighter(q: str | None, *, exact: bool = False) -> Highlighter:
+    """The :class:`~indexer.highlight.Highlighter` of query ``q`` (``exact``: strict accents)."""
+    return Highlighter.for_query(parse_query(q or ""), strict=exact)
 
 
-def highlight_html(text: str, q: str) -> str:
-    """``text`` as HTML-safe text with the query's words wrapped in ``<mark>``."""
-    terms = set(highlight_terms(q))
-    text = text or ""
-    return _marked(text, syllables(text, folded=True), terms)
-
-
-_SNIPPET_SCAN = 60_000
-
-
-def _snippet(body: str, terms: set[str]) -> str:
-    """An HTML-safe extract of ``body`` around the densest cluster of query words."""
-    text = body[:_SNIPPET_SCAN]
-    if not text:
-        return ""
-    tokens = syllables(text, folded=True)
-    hits = [i for i, (key, _, _) in enumerate(tokens) if key in terms][:300]
-    if not hits:
-        end = text.rfind(" ", 0, SNIPPET_CHARS) if len(text) > SNIPPET_CHARS else len(text)
-        end = end if end > 0 else min(len(text), SNIPPET_CHARS)
-        return html.escape(text[:end]) + (" …" if end < len(body) else "")
-    # the window of ~40 tokens holding the most distinct query words wins
-    best, best_score = hits[0], -1
-    for n, i in enumerate(hits):
-        inside = hits[n : bisect_left(hits, i + 40, n)]  # the hits of the 40 tokens from i
-        score = len({tokens[j][0] for j in inside}) * 100 + len(inside)
-        if score > best_score:
-            best, best_score = i, score
-    first = max(0, best - 8)
-    start = tokens[first][1]
-    end = start + SNIPPET_CHARS
-    if end < len(text):
-        cut = text.rfind(" ", tokens[best][2], end)
-        end = cut if cut > 0 else end
-    end = min(end, len(text))
-    window_tokens = [t for t in tokens if t[1] >= start and t[2] <= end]
-    prefix = "… " if start > 0 else ""
-    suffix = " …" if end < len(body) else ""
-    return (
-        prefix
-        + _marked(text[start:end], [(k, s - start, e - start) for k, s, e in window_tokens], terms)
-        + suffix
-    )
+def highlight_html(text: str, q: str, *, exact: bool = False) -> str:
+    """``text`` as HTML-safe text with what query ``q`` found in it wrapped in ``<mark>``."""
+    return highlighter(q, exact=exact).mark(text)

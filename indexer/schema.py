@@ -14,6 +14,11 @@ keyword fields: ``portal``, ``province_key``/``district_key``/``category_key``
 (``YYYYMMDD``) and ``year``; places and topics: see :mod:`indexer.placeindex`.  ``newest``/``oldest`` are sort keys (articles
 without a date sort last either way).
 
+``title_w``/``body_w`` hold the article's compounds as underthesea segmented
+them (``indexer.words``, stored with the article), ``title_wf``/``body_wf`` the
+same folded: a query's syllables found there as one word are a real compound
+(``Bộ trưởng``), not an accidental adjacency (``cán bộ | trưởng thôn``).
+
 ``SCHEMA_VERSION`` changes whenever a field changes; the writer rebuilds an
 index built with another version.
 """
@@ -26,12 +31,12 @@ from typing import Any
 
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
-from indexer.analysis import bigram_analyzer, exact_analyzer, folded_analyzer
+from indexer.analysis import bigram_analyzer, exact_analyzer, folded_analyzer, word_analyzer
 from indexer.placeindex import index_fields as place_fields
 from indexer.placeindex import place_document
 from indexer.text import fold_lower, normalize
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 MAX_BODY_CHARS = 300_000  # crawled text is hostile: bound what one article puts in the index
 MAX_TITLE_CHARS = 1_000
 _NO_DATE_OLDEST = 999_999_999_999
@@ -62,6 +67,10 @@ def build_schema() -> Schema:
         body=TEXT(analyzer=exact_analyzer(), stored=True, phrase=False),
         body_f=TEXT(analyzer=folded_analyzer(), phrase=False),
         body_bi_f=TEXT(analyzer=bigram_analyzer(folded=True), phrase=False),
+        title_w=TEXT(analyzer=word_analyzer(), phrase=False),
+        title_wf=TEXT(analyzer=word_analyzer(folded=True), phrase=False),
+        body_w=TEXT(analyzer=word_analyzer(), phrase=False),
+        body_wf=TEXT(analyzer=word_analyzer(folded=True), phrase=False),
         **place_fields(),  # places old → new and topics (indexer.placeindex)
     )
 
@@ -81,12 +90,16 @@ def date_keys(published: str | None) -> tuple[int, int, str] | None:
     return pubday, pubday * 10_000 + int(hour or 0) * 100 + int(minute or 0), year
 
 
+def _summary_indexed(summary: str, body: str) -> bool:
+    return bool(summary) and summary not in body[: len(summary) + 200]
+
+
 def indexed_body(article: dict[str, Any], attachment_names: Iterable[str] = ()) -> str:
     """The searchable text of an article: summary (unless the body starts with it), body, files."""
     body = normalize(article.get("body_text") or "", multiline=True)
     summary = normalize(article.get("summary") or "")
     parts = []
-    if summary and summary not in body[: len(summary) + 200]:
+    if _summary_indexed(summary, body):
         parts.append(summary)
     if body:
         parts.append(body)
@@ -94,6 +107,18 @@ def indexed_body(article: dict[str, Any], attachment_names: Iterable[str] = ()) 
     if names:
         parts.append("Tệp đính kèm: " + "; ".join(names))
     return "\n\n".join(parts)[:MAX_BODY_CHARS]
+
+
+def indexed_words(article: dict[str, Any]) -> dict[str, str]:
+    """The stored segmentations the word fields read: ``{"title": …, "body": …}``.
+
+    The body's is the summary's (when the summary is indexed) and the body's.
+    """
+    body_words = article.get("body_words") or ""
+    summary = article.get("summary") or ""  # stored texts are normalised already
+    if article.get("summary_words") and _summary_indexed(summary, article.get("body_text") or ""):
+        body_words = f"{article.get('summary_words') or ''}\n{body_words}"
+    return {"title": article.get("title_words") or "", "body": body_words}
 
 
 def article_document(
@@ -116,6 +141,10 @@ def article_document(
         "body_f": body,
         "body_bi_f": body,
     }
+    words = indexed_words(article)
+    for name, value in words.items():
+        if value:
+            doc[f"{name}_w"] = doc[f"{name}_wf"] = value
     for name in ("province", "district", "category"):
         value = normalize(article.get(name) or "")
         if value:

@@ -37,8 +37,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from indexer.config import db_url
+from indexer.words import ArticleWords
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 MAX_ROW_ID = 2**63 - 1  # the largest integer id SQLite and PostgreSQL (BIGINT) can hold
 
 metadata = sa.MetaData()
@@ -86,6 +87,11 @@ articles = sa.Table(
     # schema 4: the places the article names, old -> new (JSON list of indexer.places.Place
     # dicts); NULL: not computed yet (``vnarchive places refresh`` fills it)
     sa.Column("places", sa.Text),
+    # schema 5: the word segmentation of title, summary and body (indexer.words: underthesea's
+    # text format, ``Cán_bộ trưởng_thôn``), made once per version; NULL: not segmented yet
+    sa.Column("title_words", sa.Text),
+    sa.Column("summary_words", sa.Text),
+    sa.Column("body_words", sa.Text),
 )
 
 versions = sa.Table(
@@ -203,6 +209,13 @@ MIGRATIONS: dict[int, list[str]] = {
     2: ["ALTER TABLE crawl_jobs ADD COLUMN error_urls TEXT NOT NULL DEFAULT '[]'"],
     # 3 -> 4: the places an article names (indexer.places); NULL until computed
     3: ["ALTER TABLE articles ADD COLUMN places TEXT"],
+    # 4 -> 5: the stored word segmentation of each article (indexer.words); NULL until
+    # segmented (the indexer segments such rows once and stores the result).
+    4: [
+        "ALTER TABLE articles ADD COLUMN title_words TEXT",
+        "ALTER TABLE articles ADD COLUMN summary_words TEXT",
+        "ALTER TABLE articles ADD COLUMN body_words TEXT",
+    ],
 }
 
 UpsertOutcome = Literal["new", "changed", "unchanged", "duplicate"]
@@ -210,7 +223,11 @@ UpsertOutcome = Literal["new", "changed", "unchanged", "duplicate"]
 # The statements of the crawl's hot path, built once: building a Core statement per
 # call costs more than running it on SQLite (a crawl writes one article at a time).
 _SEL_ARTICLE_STATE = sa.select(
-    articles.c.id, articles.c.content_hash, articles.c.status, articles.c.warc_file
+    articles.c.id,
+    articles.c.content_hash,
+    articles.c.status,
+    articles.c.warc_file,
+    articles.c.body_words.is_not(None).label("segmented"),
 ).where(articles.c.id == sa.bindparam("aid"))
 _SEL_ALIAS = sa.select(article_urls.c.article_id).where(
     article_urls.c.url.in_([sa.bindparam("u1"), sa.bindparam("u2")])
@@ -247,6 +264,18 @@ def lock_schema(conn: Connection) -> None:
     """
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+
+
+WORD_COLUMNS = ("title_words", "summary_words", "body_words")
+
+
+def _words_columns(words: ArticleWords) -> dict[str, str]:
+    """The store columns of an article's segmentation."""
+    return {
+        "title_words": words.title,
+        "summary_words": words.summary,
+        "body_words": words.body,
+    }
 
 
 class StoreError(RuntimeError):
@@ -420,6 +449,7 @@ class ArchiveStore:
         etag: str | None = None,
         last_modified: str | None = None,
         seen_at: datetime | None = None,
+        words: ArticleWords | None = None,
     ) -> tuple[UpsertOutcome, str]:
         """Store one extracted article (a ``crawler.items.Article``); return (outcome, id).
 
@@ -428,19 +458,15 @@ class ArchiveStore:
         text stays in ``versions``).  ``unchanged``: only ``last_seen`` moves.
         ``duplicate``: the same text is already archived under another canonical URL
         of the same portal; the URL is linked to that article, nothing else is stored.
-        Everything happens in one transaction.
+        Everything happens in one transaction.  ``words``: the article's segmentation
+        (``indexer.words.segment_article``), stored with a new or changed text (and
+        with an unchanged one stored without it).
         """
         now = seen_at or utcnow()
         canonical = article.canonical_url or article.url
-        article_id = article_id_for(canonical)
         with self.writer.begin() as conn:
-            existing = conn.execute(_SEL_ARTICLE_STATE, {"aid": article_id}).first()
-            if existing is None:
-                alias = conn.execute(_SEL_ALIAS, {"u1": canonical, "u2": article.url}).scalar()
-                if alias is not None:
-                    existing = conn.execute(_SEL_ARTICLE_STATE, {"aid": alias}).first()
-                    if existing is not None:
-                        article_id = existing.id
+            existing = self._existing(conn, article)
+            article_id = existing.id if existing is not None else article_id_for(canonical)
             if existing is None and article.body_text:
                 twin = conn.execute(
                     _SEL_TWIN,
@@ -482,6 +508,8 @@ class ArchiveStore:
             places = getattr(article, "places", None)
             if places is not None:
                 fields["places"] = json.dumps(places, ensure_ascii=False)
+            # a new text without its segmentation must not keep the old text's
+            fields.update(_words_columns(words) if words else dict.fromkeys(WORD_COLUMNS))
             if warc is not None:
                 fields.update(
                     warc_file=warc.file,
@@ -519,6 +547,8 @@ class ArchiveStore:
                         warc_length=warc.length,
                         warc_record_id=warc.record_id,
                     )
+                if words is not None and not existing.segmented:
+                    update.update(_words_columns(words))
                 if etag or last_modified:
                     update.update(etag=etag, last_modified=last_modified)
                 if existing.status != "live":
@@ -563,6 +593,41 @@ class ArchiveStore:
                         },
                     )
         return outcome, article_id
+
+    @staticmethod
+    def _existing(conn: Connection, article: Any) -> sa.Row[Any] | None:
+        """The stored state (id, content_hash, status, segmented) of the article that
+        ``article`` would update: same canonical URL, or one of its URLs seen before."""
+        canonical = article.canonical_url or article.url
+        existing = conn.execute(_SEL_ARTICLE_STATE, {"aid": article_id_for(canonical)}).first()
+        if existing is None:
+            alias = conn.execute(_SEL_ALIAS, {"u1": canonical, "u2": article.url}).scalar()
+            if alias is not None:
+                existing = conn.execute(_SEL_ARTICLE_STATE, {"aid": alias}).first()
+        return existing
+
+    def needs_words(self, article: Any) -> bool:
+        """Whether storing ``article`` would store a text not segmented yet (new or changed
+        text, or a stored one without segmentation): the crawl segments only then."""
+        with self.engine.connect() as conn:
+            existing = self._existing(conn, article)
+        return (
+            existing is None
+            or existing.content_hash != article.content_hash
+            or not existing.segmented
+        )
+
+    def set_words(self, words_by_id: dict[str, ArticleWords]) -> None:
+        """Store the segmentation of articles that had none (one transaction; ``seq`` is
+        not bumped: the text did not change, and the indexer that calls this indexes
+        the rows it segments)."""
+        with self.writer.begin() as conn:
+            for article_id, words in words_by_id.items():
+                conn.execute(
+                    articles.update()
+                    .where(articles.c.id == article_id)
+                    .values(_words_columns(words))
+                )
 
     @staticmethod
     def _link_url(conn: Connection, url: str, article_id: str, kind: str) -> None:

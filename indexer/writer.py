@@ -12,6 +12,9 @@ leave the index (never the store).  ``rebuild=True`` re-indexes everything.
 - Safe for readers: Whoosh commits a new index generation atomically; a reader
   keeps the generation it opened.  A rebuild writes new segments and swaps them in
   with one commit (``CLEAR``), so searches keep working during it.
+- Never segments twice: the word fields read the segmentation stored with each
+  article (``indexer.words``).  A row stored without one (before schema 4, or
+  by a tool that did not segment) is segmented here once and the result stored.
 - One writer: a file lock; a second indexer gets :class:`IndexBusy` (or waits
   with ``wait=True``).
 """
@@ -34,6 +37,7 @@ from whoosh.writing import CLEAR, SegmentWriter
 from indexer import config
 from indexer.schema import SCHEMA_VERSION, article_document, build_schema
 from indexer.store import ArchiveStore, articles
+from indexer.words import segment_article
 
 __all__ = ["IndexBusy", "IndexStats", "index_state", "open_index", "update_index"]
 
@@ -59,6 +63,7 @@ class IndexStats:
     indexed: int = 0  # new or changed articles written
     removed: int = 0  # gone articles taken out
     seen: int = 0  # store rows examined
+    segmented: int = 0  # rows that had no stored segmentation (segmented once, stored)
     documents: int = 0  # documents in the index afterwards
     rebuilt: bool = False
     seconds: float = 0.0
@@ -137,6 +142,24 @@ def _indexable(row: dict[str, Any]) -> bool:
     return row.get("status") == "live" and not row.get("duplicate_of")
 
 
+def _segment_missing(store: ArchiveStore, batch: list[dict[str, Any]]) -> int:
+    """Segment the indexable rows stored without a segmentation, store it; how many."""
+    missing = {
+        row["id"]: segment_article(row)
+        for row in batch
+        if _indexable(row) and row.get("body_words") is None
+    }
+    if missing:
+        store.set_words(missing)
+        for row in batch:
+            words = missing.get(row["id"])
+            if words is not None:
+                row.update(
+                    title_words=words.title, summary_words=words.summary, body_words=words.body
+                )
+    return len(missing)
+
+
 def _batches(store: ArchiveStore, since: int, live_only: bool) -> Iterator[list[dict[str, Any]]]:
     batch: list[dict[str, Any]] = []
     rows = store.iter_articles(since_seq=since, status="live" if live_only else None)
@@ -195,6 +218,7 @@ def update_index(
         watermark = since
         try:
             for batch in _batches(store, since, live_only=full):
+                stats.segmented += _segment_missing(store, batch)
                 names = store.attachments_for([r["id"] for r in batch if _indexable(r)])
                 if not full:  # changed articles are replaced, gone ones removed
                     with writer.searcher() as searcher:

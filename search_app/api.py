@@ -99,11 +99,29 @@ def search_args(
         str | None,
         Query(max_length=MAX_FILTER_CHARS, description="Topic (categories mapped across portals)"),
     ] = None,
+    exact: Annotated[
+        bool | None,
+        Query(
+            description="Strict accents: 1 (true) matches only words with exactly the typed "
+            "diacritics (tuyên, not tuyển or tuyen)"
+        ),
+    ] = None,
 ) -> RawSearch:
     """The search parameters of a request (shared by the search page and the API)."""
     order = sort.value if sort is not None else None
     return RawSearch(
-        q, portal, province, category, date_from, date_to, order, page, per_page, place, topic
+        q,
+        portal,
+        province,
+        category,
+        date_from,
+        date_to,
+        order,
+        page,
+        per_page,
+        place,
+        topic,
+        exact,
     )
 
 

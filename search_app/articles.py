@@ -16,18 +16,13 @@ from markupsafe import Markup, escape
 
 from indexer.citation import permalink
 from indexer.placeindex import article_places
-from indexer.text import fold_lower, normalize
 from indexer.topics import topic_for
 from search_app.context import AppContext
 from search_app.errors import ApiError
 
 ID_PATTERN = r"^[0-9a-f]{8,32}$"
 ID_RE = re.compile(ID_PATTERN)
-MAX_MARK_TERMS = 50
 MAX_DIFF_CHARS = 400_000
-_WORD = re.compile(r"\w+", re.UNICODE)
-_QUERY_NOISE = re.compile(r"\b(AND|OR|NOT|ANDNOT)\b|[\w]+:(?=\S)")
-_STOP = {"va", "cua", "la", "cac", "co", "the", "of"}
 
 
 def get_article(ctx: AppContext, article_id: str) -> dict[str, Any]:
@@ -40,46 +35,27 @@ def get_article(ctx: AppContext, article_id: str) -> dict[str, Any]:
     return article
 
 
-def query_terms(q: str | None) -> set[str]:
-    """The folded, lowercased words of a search query (operators, fields and signs dropped)."""
-    if not q:
-        return set()
-    text = _QUERY_NOISE.sub(" ", normalize(q[:1000]))
-    terms: set[str] = set()
-    for match in _WORD.finditer(text):
-        start = match.start()
-        if start > 0 and text[start - 1] == "-":
-            continue  # an excluded word is not marked
-        word = fold_lower(match.group(0))
-        if word and word not in _STOP:
-            terms.add(word)
-        if len(terms) >= MAX_MARK_TERMS:
-            break
-    return terms
+class QueryMarks:
+    """Marks what a search query found in an article's texts (``indexer.highlight``).
 
-
-def mark_terms(text: str, terms: set[str]) -> Markup:
-    """``text`` escaped, with every word whose folded form is in ``terms`` in ``<mark>``.
-
-    Neighbouring marked words (separated by spaces only) share one ``<mark>``.
+    The lone words of a query are marked only when the article holds none of its
+    neighbouring words side by side (decided once over the whole article, so its
+    title and paragraphs agree).  ``exact``: strict accents.
     """
-    if not terms:
-        return escape(text)
-    spans: list[list[int]] = []
-    for match in _WORD.finditer(text):
-        if fold_lower(match.group(0)) in terms:
-            if spans and not text[spans[-1][1] : match.start()].strip():
-                spans[-1][1] = match.end()
-            else:
-                spans.append([match.start(), match.end()])
-    out: list[str] = []
-    pos = 0
-    for start, end in spans:
-        out.append(str(escape(text[pos:start])))
-        out.append(f"<mark>{escape(text[start:end])}</mark>")
-        pos = end
-    out.append(str(escape(text[pos:])))
-    return Markup("".join(out))
+
+    def __init__(self, q: str | None, texts: list[str], *, exact: bool = False) -> None:
+        from indexer.query import highlighter  # lazily: the search engine loads on use
+
+        self.marks = highlighter((q or "")[:1000], exact=exact) if q else None
+        self.lone = (
+            not self.marks.chains_found("\n\n".join(texts)) if self.marks is not None else False
+        )
+
+    def __call__(self, text: str) -> Markup:
+        """``text`` escaped, what the query found in ``<mark>``."""
+        if self.marks is None:
+            return escape(text)
+        return Markup(self.marks.mark(text, lone=self.lone))
 
 
 def paragraphs(text: str | None) -> list[str]:

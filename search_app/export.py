@@ -135,6 +135,7 @@ def _export_request(
             fields=parse_fields(fields),
             excel=excel,
             archive_base=archive_base,
+            exact=search["exact"],
         )
     except ExportError as exc:
         raise ApiError(422, "invalid_parameter", str(exc)) from None

@@ -38,6 +38,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "vi": 'Có thể gõ không dấu. Dùng "…" để tìm cụm từ chính xác, dấu - để loại trừ.',
         "en": 'Diacritics are optional. Use "…" for an exact phrase, - to exclude a word.',
     },
+    "exact_accents": {
+        "vi": "Đúng dấu như đã gõ (tuyên ≠ tuyển ≠ tuyen)",
+        "en": "Exact diacritics as typed (tuyên ≠ tuyển ≠ tuyen)",
+    },
     "filters": {"vi": "Bộ lọc", "en": "Filters"},
     "province": {"vi": "Tỉnh/thành", "en": "Province"},
     "portal": {"vi": "Cổng thông tin", "en": "Portal"},

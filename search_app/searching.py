@@ -37,6 +37,7 @@ class RawSearch:
     per_page: int | None = None
     place: str | None = None
     topic: str | None = None
+    exact: bool | None = None  # strict accents (``exact=1``)
 
 
 def _query_error(exc: Exception) -> ApiError:
@@ -90,6 +91,7 @@ def validate(raw: RawSearch) -> dict[str, Any]:
             per_page=per_page,
             place=raw.place,
             topic=raw.topic,
+            exact=raw.exact,
         ).validated()
     except query.QueryError as exc:
         raise _query_error(exc) from None

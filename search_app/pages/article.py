@@ -13,12 +13,11 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from indexer.citation import citations
 from indexer.text import fold, normalize
 from search_app.articles import (
+    QueryMarks,
     attachment_download_path,
     diff_html,
     get_article,
-    mark_terms,
     paragraphs,
-    query_terms,
 )
 from search_app.citing import cite_source
 from search_app.context import AppContext, get_ctx
@@ -54,18 +53,21 @@ def article_page(
     article_id: str,
     ctx: Annotated[AppContext, Depends(get_ctx)],
     q: Annotated[str | None, Query(max_length=2000)] = None,
+    exact: Annotated[str | None, Query(max_length=10)] = None,
     diff: Annotated[int | None, Query(ge=1, le=100_000)] = None,
 ) -> Any:
     """Render one article: text (query words marked), attachments, versions, archived original."""
     article = get_article(ctx, article_id)
     versions = ctx.store.versions_of(article["id"])
-    terms = query_terms(q)
-    body = [mark_terms(p, terms) for p in paragraphs(article.get("body_text"))]
-    title = mark_terms(article.get("title") or "", terms)
     # Most portals repeat their lead (sapo) as the body's first paragraph: show it once.
     summary = (article.get("summary") or "").strip()
     if summary and (article.get("body_text") or "").startswith(summary):
         summary = ""
+    strict = (exact or "").strip().lower() in ("1", "true", "yes", "on")
+    texts = [article.get("title") or "", summary, article.get("body_text") or ""]
+    mark = QueryMarks(q, texts, exact=strict)
+    body = [mark(p) for p in paragraphs(article.get("body_text"))]
+    title = mark(article.get("title") or "")
     version_diff = None
     if len(versions) > 1:
         newer = diff if diff is not None and 2 <= diff <= len(versions) else len(versions)
@@ -91,9 +93,10 @@ def article_page(
     context = {
         "article": article,
         "title_html": title,
-        "summary_html": mark_terms(summary, terms) if summary else None,
+        "summary_html": mark(summary) if summary else None,
         "body": body,
         "q": q,
+        "exact": strict,
         "versions": versions,
         "diff": version_diff,
         "attachments": attachments,

@@ -50,6 +50,7 @@ def search_page(
         "pages": 0,
         "timeline": None,
         "feed_url": feed_url(request),
+        "exact": bool(raw.exact),
     }
     portals = portal_rows(ctx)
     labels = {p["portal"]: p["district"] or p["portal"] for p in portals}

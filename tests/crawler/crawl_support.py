@@ -202,6 +202,8 @@ SNAPSHOT_FIELDS = (
     "content_hash",
     "status",
     "duplicate_of",
+    "title_words",  # the word segmentation, made once per version (indexer.words)
+    "body_words",
 )
 
 

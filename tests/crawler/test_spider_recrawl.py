@@ -43,6 +43,9 @@ def test_recrawl_adds_nothing_then_finds_one_edit_and_one_removal(
     store = ArchiveStore(store_url)
     before = snapshot(store, PORTAL)
     assert len(before) == len(truth(PORTAL)["articles"])
+    # every article was segmented into words by the crawl and stored with it
+    assert all(row["title_words"] and row["body_words"] is not None for row in before.values())
+    assert any("_" in row["body_words"] for row in before.values())
 
     # 1. the same crawl again: listings are read, no article is fetched, nothing is added
     second = run_crawl(data_dir, samples_url, PORTAL)
@@ -83,6 +86,10 @@ def test_recrawl_adds_nothing_then_finds_one_edit_and_one_removal(
     assert after[edited_id]["versions"][0] == before[edited_id]["versions"][0]
     assert after[edited_id]["body_text"].startswith(edited["body_text"])
     assert after[edited_id]["body_text"] != edited["body_text"]
+    # the new version was segmented again; its words read the new text
+    assert after[edited_id]["body_words"] != before[edited_id]["body_words"]
+    new_words = after[edited_id]["body_words"].replace("_", " ").split()
+    assert new_words[-3:] == after[edited_id]["body_text"].replace(".", " .").split()[-3:]
     # the removal: marked gone, its text kept
     assert after[removed_id]["status"] == "gone"
     assert after[removed_id]["body_text"] == before[removed_id]["body_text"]

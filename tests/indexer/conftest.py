@@ -2,7 +2,8 @@
 
 ``build_archive(root, docs)`` loads article dicts into a fresh store under
 ``root`` and indexes them.  ``sample_archive`` (session) does it once for the
-ground truth of the bundled sample portals, for the relevance test set.
+ground truth of the bundled sample portals and the hand-written compound traps
+(``compound_traps.py``), for the relevance test set.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def load_docs(store: ArchiveStore, docs: Iterable[dict[str, Any]]) -> dict[str, 
     for doc in docs:
         doc = dict(doc)
         doc.pop("truth_id", None)
+        doc.pop("trap_key", None)
         province, district = doc.pop("province", None), doc.pop("district", None)
         _outcome, article_id = store.upsert_article(
             make_article(**doc), province=province, district=district
@@ -94,9 +96,13 @@ def truth_articles() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="session")
 def sample_archive(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The sample portals' ground truth in a store and an index (built once per session)."""
+    """The sample portals' ground truth and the compound traps (``compound_traps``) in a
+    store and an index (built once per session)."""
+    from compound_traps import trap_documents
+
     docs = truth_articles()
     if not docs:
         pytest.skip("the sample portals' ground truth (crawler/samples/truth) is not there yet")
+    docs += trap_documents()
     store, index_dir, ids = build_archive(tmp_path_factory.mktemp("sample_archive"), docs)
     return {"store": store, "index_dir": index_dir, "ids": ids, "docs": docs}

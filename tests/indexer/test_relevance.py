@@ -12,6 +12,13 @@ Checks per query:
   adjacent, or with their exact diacritics), when enough articles do;
 - ``must``: named articles appear in the top ``k``;
 - ``never``: articles that must not appear at all.
+
+The compound traps (``compound_traps.py``, hand-written articles judged by hand) add
+a case per compound: every article holding the query's syllables as one word ranks
+above every article where they only stand side by side (``bộ trưởng`` before ``cán
+bộ | trưởng thôn``); and queries crossing a compound boundary still find the
+articles holding them side by side.  MRR and P@10 of the whole set are measured
+(``set_metrics``) and may not fall below what they were before words were indexed.
 """
 
 from __future__ import annotations
@@ -23,6 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from compound_traps import ARTICLES as TRAP_ARTICLES
+from compound_traps import CROSSING
+from compound_traps import QUERIES as TRAP_QUERIES
 
 from indexer.query import SearchParams, iter_matching_ids, search
 from indexer.text import fold, normalize
@@ -47,6 +57,9 @@ class Doc:
     def __init__(self, raw: dict[str, Any], article_id: str) -> None:
         self.raw = raw
         self.id = article_id
+        trap = TRAPS.get(raw.get("trap_key") or "")
+        self.real_words = set(trap.real) if trap else set()  # judged by hand
+        self.trap_words = set(trap.trap) if trap else set()
         names = [a.name for a in raw["attachments"]]
         text = " \n ".join([raw["title"], raw.get("summary") or "", raw["body_text"], *names])
         self.exact = words(text, folded=False)
@@ -84,6 +97,7 @@ class Case:
     k: int = 10
     never: Callable[[Doc], bool] | None = None  # these must not appear at all
     exact_first: str | None = None  # all articles with these exact words rank first
+    compound: str | None = None  # trap articles holding it as a word rank above the others
 
 
 def in_period(doc: Doc, start: str, end: str) -> bool:
@@ -94,6 +108,7 @@ def title_is(text: str) -> Callable[[Doc], bool]:
     return lambda d: normalize(text) in normalize(d.raw["title"])
 
 
+TRAPS = {a.key: a for a in TRAP_ARTICLES}
 PLACE_TH = "Tuyên Hóa"
 CASES = [
     # -- diacritics optional, old tone placement, NFD, case, đ ------------------------------
@@ -328,6 +343,35 @@ CASES = [
         'province:"Quảng Bình" lũ',
         total=lambda d: d.raw["province"] == "Quảng Bình" and d.has("lu"),
     ),
+    # -- compound traps: the word ranks above the accidental neighbours ------------------------
+    *[
+        Case(
+            f"compound-{fold(q).replace(' ', '-')}",
+            q,
+            total=lambda d, q=q: d.has(q),
+            compound=q,
+        )
+        for q in TRAP_QUERIES
+    ],
+    *[
+        Case(
+            f"compound-folded-{fold(q).replace(' ', '-')}",
+            fold(q),
+            total=lambda d, q=q: d.has(fold(q)),
+            compound=q,
+        )
+        for q in ("bộ trưởng", "hòa bình", "công an", "sinh hoạt")
+    ],
+    # -- queries crossing a compound boundary: found, side by side first -------------------------
+    *[
+        Case(
+            f"crossing-{fold(q).lower().replace(' ', '-')}",
+            q,
+            total=lambda d, q=q: d.has(q),
+            top=lambda d, q=q: d.phrase(q, exact=True),
+        )
+        for q in CROSSING
+    ],
 ]
 
 
@@ -341,9 +385,49 @@ def expected_ids(oracle: list[Doc], predicate: Callable[[Doc], bool]) -> set[str
     return {d.id for d in oracle if predicate(d)}
 
 
+def relevant_ids(case: Case, oracle: list[Doc]) -> set[str]:
+    """The articles judged relevant to a case, for MRR and P@10."""
+    if case.compound is not None:
+        return {d.id for d in oracle if case.compound in d.real_words}
+    for predicate in (case.top, case.must):
+        if predicate is not None:
+            return expected_ids(oracle, predicate)
+    if case.exact_first is not None:
+        return expected_ids(oracle, lambda d: d.has(case.exact_first or "", exact=True))
+    return expected_ids(oracle, case.total) if case.total else set()
+
+
+def set_metrics(index_dir: Any, oracle: list[Doc], cases: list[Case] = CASES) -> dict[str, Any]:
+    """MRR (over the whole ranking) and P@10 of the set, overall and per group of cases."""
+    groups: dict[str, list[tuple[float, float]]] = {}
+    for case in cases:
+        wanted = relevant_ids(case, oracle)
+        if not wanted:
+            continue
+        ranking = list(iter_matching_ids(SearchParams(q=case.q, **case.params), index_dir))
+        first = next((n for n, i in enumerate(ranking, 1) if i in wanted), None)
+        rr = 1 / first if first else 0.0
+        p10 = len(set(ranking[:10]) & wanted) / 10
+        group = (
+            case.name.split("-")[0] if case.name.startswith(("compound", "crossing")) else "base"
+        )
+        groups.setdefault(group, []).append((rr, p10))
+        groups.setdefault("all", []).append((rr, p10))
+    return {
+        name: {
+            "cases": len(values),
+            "mrr": sum(v[0] for v in values) / len(values),
+            "p10": sum(v[1] for v in values) / len(values),
+        }
+        for name, values in groups.items()
+    }
+
+
 def test_the_set_is_large_enough() -> None:
     assert len(CASES) >= 40
     assert len({c.name for c in CASES}) == len(CASES)
+    assert len([c for c in CASES if c.compound]) >= 20
+    assert len([c for c in CASES if c.name.startswith("crossing-")]) >= 10
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -374,6 +458,13 @@ def test_relevance(case: Case, sample_archive, oracle) -> None:
     if case.never is not None:
         every = set(iter_matching_ids(SearchParams(q=case.q, **case.params), index_dir))
         assert not every & expected_ids(oracle, case.never)
+    if case.compound is not None:
+        ordered = list(iter_matching_ids(SearchParams(q=case.q, **case.params), index_dir))
+        rank = {article_id: n for n, article_id in enumerate(ordered)}
+        real = [rank[d.id] for d in oracle if case.compound in d.real_words]
+        traps = [rank[d.id] for d in oracle if case.compound in d.trap_words]
+        assert real and traps, f"{case.name}: the trap set has no real article or no trap"
+        assert max(real) < min(traps), (case.name, real, traps)
     if case.exact_first is not None:
         ordered = list(iter_matching_ids(SearchParams(q=case.q, **case.params), index_dir))
         exact = expected_ids(oracle, lambda d: d.has(case.exact_first, exact=True))
@@ -411,3 +502,18 @@ def test_newest_first_with_a_filter(sample_archive, oracle) -> None:
         reverse=True,
     )
     assert [h["published"] for h in result["results"]] == dates[:10]
+
+
+# MRR and P@10 of this whole set on the search before words were indexed (commit 2b68910,
+# measured with bench/relevance_eval.py); compound traps then scored MRR 0.440.
+BEFORE_WORDS = {"mrr": 0.827, "p10": 0.523}
+
+
+def test_mrr_and_p10_of_the_whole_set_are_not_lower_than_before_words(
+    sample_archive, oracle
+) -> None:
+    metrics = set_metrics(sample_archive["index_dir"], oracle)
+    assert metrics["all"]["cases"] == len([c for c in CASES if relevant_ids(c, oracle)])
+    assert metrics["all"]["mrr"] >= BEFORE_WORDS["mrr"], metrics
+    assert metrics["all"]["p10"] >= BEFORE_WORDS["p10"], metrics
+    assert metrics["compound"]["mrr"] > 0.440, metrics

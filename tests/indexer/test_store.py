@@ -43,7 +43,7 @@ def store(tmp_path: Path) -> ArchiveStore:
 
 
 def test_fresh_store_is_at_current_schema_version(store: ArchiveStore) -> None:
-    assert SCHEMA_VERSION == 4
+    assert SCHEMA_VERSION == 5
     assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
     columns = {c["name"] for c in sa.inspect(store.engine).get_columns("crawl_jobs")}
     assert {"articles_gone", "error_reasons", "stop_reason", "log_path", "pid"} <= columns
@@ -58,6 +58,9 @@ def _create_v1_store(path: Path) -> None:
         ("crawl_jobs", "articles_gone"),
         ("crawl_jobs", "error_urls"),  # schema 3
         ("articles", "places"),  # schema 4
+        ("articles", "title_words"),  # schema 5
+        ("articles", "summary_words"),
+        ("articles", "body_words"),
     }
     md1 = sa.MetaData()
     for table in store_mod.metadata.sorted_tables:
@@ -103,6 +106,9 @@ def test_migration_from_schema_1_keeps_data_and_adds_columns(tmp_path: Path) -> 
     assert "articles_gone" in {c["name"] for c in inspector.get_columns("crawl_jobs")}
     assert "warc_length" in {c["name"] for c in inspector.get_columns("versions")}
     assert "warc_length" in {c["name"] for c in inspector.get_columns("attachments")}
+    assert {"title_words", "summary_words", "body_words"} <= {
+        c["name"] for c in inspector.get_columns("articles")
+    }
     job = store.list_jobs(portal="p")[0]
     assert (job["pages"], job["articles_new"], job["articles_gone"]) == (7, 5, 0)
     assert job["error_urls"] == []

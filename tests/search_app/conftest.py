@@ -271,6 +271,26 @@ def build_archive(data_dir: Path) -> WebArchive:
     )
     result.ids["versioned"] = versioned_id
     count += 1
+    # the strict-accents pair: the same letters with and without diacritics, and words
+    # that fold like "tuyen"/"hoa" without being "Tuyên Hóa" (tuyển, xã hội hóa, Cộng hòa)
+    result.ids["accented"] = add(
+        103,
+        "quangbinh_tuyenhoa",
+        "Huyện Tuyên Hóa hoàn thành giao quân năm 2024",
+        "Huyện Tuyên Hóa tổ chức lễ giao nhận quân. Công tác tuyển quân đạt chỉ tiêu.\n\n"
+        "Các xã đẩy mạnh xã hội hóa công tác hậu phương quân đội, vì nước Cộng hòa.",
+        "2024-02-20",
+        "Tin tức",
+    )
+    result.ids["unaccented"] = add(
+        104,
+        "quangbinh_tuyenhoa",
+        "Tin van tat: Tuyen Hoa don Bang cong nhan",
+        "Huyen Tuyen Hoa don Bang cong nhan dat chuan (ban tin go khong dau).",
+        "2012-05-04",
+        "Tin tức",
+    )
+    count += 2
     # the hostile article: XSS in title, body, attachment name and captured page
     xss_url = "http://krongno.sample/uploads/xss.pdf"
     xss_id = add(

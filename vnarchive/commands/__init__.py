@@ -31,6 +31,16 @@ def filter_options(func: F) -> F:
     return func
 
 
+def exact_accents_option(func: F) -> F:
+    """``--exact-accents``: only words with exactly the typed diacritics match (search, export)."""
+    return click.option(
+        "--exact-accents",
+        "exact_accents",
+        is_flag=True,
+        help="Only words with exactly the typed diacritics match (tuyên, not tuyển or tuyen).",
+    )(func)
+
+
 def check_portal_filter(portal: str | None) -> None:
     """Refuse a ``--portal`` id that is neither archived nor profiled (a typo), naming the known.
 

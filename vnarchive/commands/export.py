@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from vnarchive.commands import filter_options
+from vnarchive.commands import exact_accents_option, filter_options
 
 FORMATS = ("csv", "jsonl", "parquet")
 
@@ -76,6 +76,7 @@ def _size(n: int) -> str:
     help="Output format (default: from the -o file extension).",
 )
 @filter_options
+@exact_accents_option
 @click.option(
     "--sort",
     type=click.Choice(["relevance", "newest", "oldest"]),
@@ -106,6 +107,7 @@ def export(
     category: str | None,
     date_from: str | None,
     date_to: str | None,
+    exact_accents: bool,
     sort: str | None,
     fields: str | None,
     excel: bool,
@@ -164,6 +166,7 @@ def export(
             fields=parse_fields(fields),
             excel=excel,
             archive_base=config.public_url(),
+            exact=exact_accents,
         )
         store = ArchiveStore()
         index_dir = config.index_dir()

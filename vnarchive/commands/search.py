@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from vnarchive.commands import filter_options
+from vnarchive.commands import exact_accents_option, filter_options
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 _TAG = re.compile(r"<[^>]+>")
@@ -74,6 +74,7 @@ def bound_facets(result: dict, limit: int | None) -> dict:
 @filter_options
 @click.option("--place", help="Only articles naming this place (its old or new name).")
 @click.option("--topic", help="Only this topic (categories mapped across portals).")
+@exact_accents_option
 @click.option(
     "--sort",
     type=click.Choice(["relevance", "newest", "oldest"]),
@@ -101,6 +102,7 @@ def search(
     category: str | None,
     date_from: str | None,
     date_to: str | None,
+    exact_accents: bool,
     sort: str,
     page: int,
     per_page: int,
@@ -116,6 +118,7 @@ def search(
     title:word, and filters portal:ID province:P category:C year:YYYY
     place:P topic:T.  A province or place matches its name before or after
     the 1 July 2025 reform (--province "Lâm Đồng" finds Đắk Nông's articles).
+    --exact-accents: only words with exactly the typed diacritics match.
     """
     from indexer.query import QueryError, SearchParams
     from indexer.query import search as run_search
@@ -136,6 +139,7 @@ def search(
                 "per_page": per_page,
                 "place": place,
                 "topic": topic,
+                "exact": exact_accents,
             }
         )
         result = run_search(params)
