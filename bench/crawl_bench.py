@@ -12,8 +12,13 @@ a local server, then, with politeness delays off, times (median of ``--runs``):
    store (``-a urls_file=…``): the ceiling of Scrapy + server + WARC;
 3. extraction alone: ``crawler.pages.extract`` on the archived article pages, in
    this process (no network): what parsing costs;
-4. underthesea ``text_normalize`` alone on the same article texts: the NLP ceiling
-   (word segmentation never runs in the crawl; this shows where it would stand).
+4. underthesea ``text_normalize`` alone on the same article texts: the NLP ceiling;
+5. word segmentation (``indexer.words.segment_article``, underthesea ``word_tokenize``,
+   which the crawl's SegmentPipeline runs once per new or changed article) on the same
+   articles: milliseconds per article without the sentence cache (every sentence
+   segmented: what a portal of distinct texts costs) and with it (as a crawl runs; the
+   sample portals repeat sentences), and its share of a crawl at the default politeness
+   delay (``VNARCHIVE_DOWNLOAD_DELAY``, 1 s per request to a host), where it hides.
 
 Prints a table of pages/s and articles/s and the ratios to watch.  Never run by the
 tests (no timed assertions anywhere).
@@ -213,6 +218,26 @@ def main() -> None:
             for text in texts:
                 text_normalize(text)
             nlp_times.append(time.perf_counter() - start)
+
+        # 5. word segmentation, as SegmentPipeline runs it
+        from indexer import words as words_mod
+
+        rows = list(store.iter_articles())
+        seg_cold: list[float] = []
+        seg_cached: list[float] = []
+        for _ in range(args.runs):
+            words_mod._segment_sentence.cache_clear()
+            start = time.process_time()
+            for row in rows:
+                words_mod.segment_article(row)
+            seg_cached.append(time.process_time() - start)
+            uncached = words_mod._segment_sentence.__wrapped__
+            start = time.process_time()
+            for row in rows:
+                for name in ("title", "summary", "body_text"):
+                    for sentence in words_mod._sentences((row.get(name) or "")[:300_000]):
+                        uncached(sentence)
+            seg_cold.append(time.process_time() - start)
     finally:
         server.shutdown()
         server.server_close()
@@ -225,6 +250,10 @@ def main() -> None:
     fetch = statistics.median(fetch_times)
     ext = statistics.median(extract_times)
     nlp = statistics.median(nlp_times)
+    cold_ms = statistics.median(seg_cold) / max(1, len(rows)) * 1000
+    cached_ms = statistics.median(seg_cached) / max(1, len(rows)) * 1000
+    delay = float(os.environ.get("VNARCHIVE_DOWNLOAD_DELAY") or 1.0)
+    polite_ms = pages / max(1, articles) * delay * 1000  # wall time per article at the delay
     rows = [
         ("full crawl (fetch+WARC+extract+store)", pages, articles, full),
         ("fetch only (same URLs, WARC, no extract/store)", fetch_pages, None, fetch),
@@ -247,7 +276,13 @@ def main() -> None:
         f"(pages/s)\n"
         f"full crawl / NLP ceiling:        {(articles / full) / (len(texts) / nlp):.3f} "
         f"(articles/s; text_normalize runs at {chars / nlp / 1e6:.2f} M chars/s)\n"
-        f"extraction share of a full crawl: {ext / full:.0%} of its wall time"
+        f"extraction share of a full crawl: {ext / full:.0%} of its wall time\n"
+        f"word segmentation: {cold_ms:.1f} ms CPU per article without the sentence cache, "
+        f"{cached_ms:.1f} ms with it (as the crawl runs it); "
+        f"{cold_ms * len(rows) / 1000 / full:.0%} of the full crawl's wall time without delays;\n"
+        f"  at the default delay ({delay:g} s a request, {pages / max(1, articles):.1f} requests "
+        f"an article: {polite_ms:,.0f} ms an article) it is {cold_ms / polite_ms:.1%} of a "
+        f"crawl's time (uncached), {cached_ms / polite_ms:.1%} (cached)"
     )
 
 

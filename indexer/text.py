@@ -11,7 +11,13 @@ What it does, in order:
 3. one tone-mark placement: syllable-final ``oa``, ``oe``, ``uy`` carry the
    mark on the first vowel (``hoà`` → ``hòa``, ``thuỷ`` → ``thủy``), the form
    used by today's official texts; ``quý`` is left alone (``qu`` is a consonant);
-4. whitespace: non-breaking and exotic spaces become plain spaces, zero-width
+4. underthesea's text-normalisation rules where they fit (measured: CONTRIBUTING.md,
+   ``bench/normalize_eval.py``): its character map (``Ð``/``ð``, the Icelandic eth
+   that some portals type for ``Đ``/``đ``) and those of its token rules that only move a
+   misplaced tone mark (``qùa`` → ``quà``, ``cuả`` → ``của``, ``baì`` → ``bài``).  Not its
+   spelling rules (``nghành`` → ``ngành``: an archive keeps the portal's spelling) and not
+   its tokenisation (it puts spaces around punctuation);
+5. whitespace: non-breaking and exotic spaces become plain spaces, zero-width
    characters and soft hyphens are dropped, runs of spaces collapse; with
    ``multiline=True`` line breaks are kept and paragraphs are separated by
    exactly one blank line.
@@ -20,8 +26,13 @@ What it does, in order:
 from __future__ import annotations
 
 import html
+import importlib.util
+import logging
+import pickle
 import re
 import unicodedata
+from functools import lru_cache
+from pathlib import Path
 
 __all__ = ["normalize", "fold", "fold_lower", "content_hash"]
 
@@ -47,6 +58,83 @@ def _move_tone(match: re.Match[str]) -> str:
     return unicodedata.normalize("NFC", first + tone) + base
 
 
+_log = logging.getLogger(__name__)
+_RULES = "pipeline/text_normalize/tn_rules_*.bin"
+
+
+def _same_letters_and_tones(a: str, b: str) -> bool:
+    def split(word: str) -> tuple[str, list[str]]:
+        nfd = unicodedata.normalize("NFD", word)
+        return "".join(c for c in nfd if c not in _TONES), sorted(c for c in nfd if c in _TONES)
+
+    return split(a) == split(b)
+
+
+def _load_rules() -> dict[str, dict[str, str]]:
+    """underthesea's normalisation tables, read from its package without importing it
+    (importing underthesea costs seconds; its table loads in milliseconds)."""
+    spec = importlib.util.find_spec("underthesea")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        for path in sorted(Path(folder).glob(_RULES), reverse=True):  # newest rules first
+            with path.open("rb") as fh:  # the installed package's own data file
+                return pickle.load(fh)  # noqa: S301
+    from underthesea.pipeline.text_normalize import text_normalizer  # layout changed: import
+
+    return {"character": text_normalizer.character_map, "token": text_normalizer.token_map}
+
+
+@lru_cache(maxsize=1)
+def underthesea_rules() -> tuple[dict[str, str], dict[str, str]]:
+    """(character map, tone-mark word map) of underthesea's rules that ``normalize`` uses.
+
+    Only the word rules that move a tone mark (same letters, same marks) and agree with
+    the tone placement below; an empty pair when underthesea's tables cannot be read.
+    """
+    try:
+        rules = _load_rules()
+    except Exception as exc:  # noqa: BLE001 — normalising must never fail on this
+        _log.warning("underthesea's normalisation rules are unavailable: %s", exc)
+        return {}, {}
+    characters = {k: v for k, v in rules["character"].items() if k != v}
+    words = {
+        bad: good
+        for bad, good in rules["token"].items()
+        if bad != good
+        and _same_letters_and_tones(bad, good)
+        and _OLD_RE.sub(_move_tone, good) == good
+    }
+    return characters, words
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """A regex matching exactly ``words``, as a trie (a flat alternation of thousands of
+    words is tried word by word at every position; a trie is walked once)."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict]) -> str:
+        branches = [re.escape(c) + build(child) for c, child in sorted(node.items()) if c]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
+@lru_cache(maxsize=1)
+def _word_rules() -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    words = underthesea_rules()[1]
+    if not words:
+        return None, words
+    return re.compile(rf"(?<![^\W\d_])(?:{_trie_pattern(list(words))})(?![^\W\d_])"), words
+
+
 def normalize(text: str | None, *, multiline: bool = False) -> str:
     """Return ``text`` in vnarchive's one canonical form (see module docstring)."""
     if not text:
@@ -59,6 +147,13 @@ def normalize(text: str | None, *, multiline: bool = False) -> str:
         if _ZERO_WIDTH.search(text):
             text = _ZERO_WIDTH.sub("", text)
         text = unicodedata.normalize("NFC", text)
+        characters, _words = underthesea_rules()
+        for bad, good in characters.items():
+            if bad in text:
+                text = text.replace(bad, good)
+        pattern, words = _word_rules()
+        if pattern is not None:
+            text = pattern.sub(lambda m: words[m.group(0)], text)
         text = _OLD_RE.sub(_move_tone, text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
     text = text.replace("\u2029", "\n\n")
