@@ -44,6 +44,8 @@ class ScopeMiddleware:
         scope = getattr(self.crawler.spider, "scope", None)
         if scope is None or scope.is_robots(request.url):
             return None
+        if request.meta.get("kind") == "requisite" and scope.same_host(request.url):
+            return None  # a page's style or image: same host, outside the path prefix too
         ok, reason = scope.accept(request.url)
         if not ok:
             self.crawler.stats.inc_value(f"vnarchive/filtered/{reason}")

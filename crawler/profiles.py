@@ -12,6 +12,7 @@ page object reads it), when to crawl it and how politely.  Format::
     start_urls = ["http://krongno.daknong.gov.vn/tin-tuc-su-kien/"]
     sample = false
     enabled = true
+    requisites = true               # capture each article page's same-host styles and images
     schedule = "0 2 * * *"          # cron, 5 fields
     sitemaps = []                   # optional
     [pagination]                    # optional
@@ -73,6 +74,7 @@ DEFAULT_DOWNLOAD_DELAY = 1.0
 DEFAULT_CONCURRENCY = 2
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _TOP_KEYS = {
+    "requisites",
     "id",
     "name",
     "province",
@@ -120,6 +122,7 @@ class PortalProfile:
     selectors: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     download_delay: float = DEFAULT_DOWNLOAD_DELAY
     concurrency: int = DEFAULT_CONCURRENCY
+    requisites: bool = True  # capture article pages' same-host styles and images
     path: str | None = None  # the TOML file it came from
 
     @property
@@ -300,6 +303,7 @@ def profile_from_dict(data: dict[str, Any], *, source: str | Path | None = None)
         selectors=dict(selectors),
         download_delay=float(delay),
         concurrency=concurrency,
+        requisites=_bool(source, data, "requisites", True),
         path=str(source) if source is not None else None,
     )
 

@@ -83,6 +83,10 @@ DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # a page larger than this is dropped (reaso
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 VNARCHIVE_ATTACHMENTS = True  # download PDF/DOC/XLS attachments into the WARC
 VNARCHIVE_ATTACHMENT_MAXSIZE = 32 * 1024 * 1024
+# Page requisites of article pages (same-host stylesheets and images, profile switch
+# ``requisites``): at most this many per page, each at most this many bytes; only in the WARC.
+VNARCHIVE_REQUISITES_PER_PAGE = 30
+VNARCHIVE_REQUISITE_MAXSIZE = 5 * 1024 * 1024
 
 # -- scope and traps ------------------------------------------------------------
 # Link hops from a start URL (pagination is not a hop): listing → article → …

@@ -171,6 +171,8 @@ class PortalSpider(scrapy.Spider):
         spider.max_failures = settings.getint("VNARCHIVE_MAX_CONSECUTIVE_FAILURES", 20)
         spider.attachments = settings.getbool("VNARCHIVE_ATTACHMENTS", True)
         spider.attachment_maxsize = settings.getint("VNARCHIVE_ATTACHMENT_MAXSIZE", 0)
+        spider.requisites_per_page = settings.getint("VNARCHIVE_REQUISITES_PER_PAGE", 30)
+        spider.requisite_maxsize = settings.getint("VNARCHIVE_REQUISITE_MAXSIZE", 5 * 1024 * 1024)
         # The profile's politeness applies unless a run overrides it (-s) or politeness
         # is switched off altogether (benchmarks, tests on 127.0.0.1).
         if not settings.frozen:
@@ -618,6 +620,52 @@ class PortalSpider(scrapy.Spider):
             )
             if req is not None:
                 yield req
+        yield from self._requisite_requests(response)
+
+    # -- page requisites (styles and images of article pages, WARC only) ---------
+
+    def _requisite_requests(self, response: Response) -> Iterator[Request]:
+        """Requests for an article page's same-host stylesheets and images (bounded).
+
+        They are written to the WARC by the capture middleware and kept nowhere else
+        (not in the articles table), so a replay looks like the page did.  Off with the
+        profile's ``requisites = false``; at most ``VNARCHIVE_REQUISITES_PER_PAGE`` per
+        page, each at most ``VNARCHIVE_REQUISITE_MAXSIZE`` bytes, each URL once a crawl.
+        """
+        if not getattr(self.profile, "requisites", True) or not hasattr(response, "xpath"):
+            return
+        links = response.xpath(
+            "//link[contains(concat(' ', translate(@rel, 'STYLEHS', 'stylehs'), ' '),"
+            " ' stylesheet ')]/@href | //img/@src"
+        ).getall()
+        count = 0
+        for link in links:
+            if count >= getattr(self, "requisites_per_page", 30):
+                self.crawler.stats.inc_value("vnarchive/requisites/over_limit")
+                break
+            url = urljoin(response.url, link.strip()).split("#", 1)[0]
+            if not url.startswith(("http://", "https://")) or not self.scope.same_host(url):
+                continue
+            if url in self.seen:
+                continue
+            self.seen.add(url)
+            count += 1
+            yield Request(
+                url,
+                callback=self.parse_requisite,
+                errback=self.on_requisite_error,
+                priority=1,
+                dont_filter=True,
+                meta={"kind": "requisite", "download_maxsize": self.requisite_maxsize},
+            )
+
+    def parse_requisite(self, response: Response) -> None:
+        """A requisite fetched: it is in the WARC already; count it."""
+        self.crawler.stats.inc_value(f"vnarchive/requisites/http_{response.status}")
+
+    def on_requisite_error(self, failure: Failure) -> None:
+        """A requisite that could not be fetched: counted in the stats, not a crawl error."""
+        self.crawler.stats.inc_value("vnarchive/requisites/failed")
 
     def parse_attachment(self, response: Response) -> Iterator[Any]:
         """An attachment downloaded: record its capture on the article."""

@@ -100,6 +100,7 @@ def test_good_profile_and_substitution(tmp_path: Path, monkeypatch: pytest.Monke
             "start_urls",
         ),
         (("enabled = true", 'enabled = "yes"'), "enabled"),
+        (("enabled = true", 'enabled = true\nrequisites = "yes"'), "requisites"),
         (("concurrency = 4", "concurrency = 0"), "politeness.concurrency"),
         (("download_delay = 0.0", 'download_delay = "slow"'), "politeness.download_delay"),
         (('pattern = "tin-tuc-su-kien/page/{n}/"', 'pattern = "page/2/"'), "pagination.pattern"),
@@ -194,3 +195,9 @@ def test_get_profile_and_url_lookup(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert profile_for_url("http://127.0.0.1:9999/demo/a-b/", tmp_path).id == "demo"
     assert profile_for_url("http://127.0.0.1:9998/demo/", tmp_path) is None
     assert profile_for_url("http://krongno.daknong.gov.vn/x/", SHIPPED).id == "krongno"
+
+
+def test_requisites_switch_defaults_on(tmp_path: Path) -> None:
+    assert load_profile(_write(tmp_path, GOOD)).requisites is True
+    off = GOOD.replace("enabled = true", "enabled = true\nrequisites = false")
+    assert load_profile(_write(tmp_path, off, "off.toml")).requisites is False

@@ -1,4 +1,5 @@
-"""pywb, the standard replay tool, as a real client of our WARC files.
+"""pywb, the standard replay tool, as a real client of our WARC files (one test: the
+crawls behind it are the expensive part).
 
 Crawl a sample portal, change one article through the sample server's control API,
 re-crawl it (``--full``: unchanged articles answer 304 and become revisit records), put
@@ -7,12 +8,14 @@ both WARC files into one pywb collection with ``wb-manager add`` and replay thro
 
 * every unchanged article's latest capture is a revisit, and pywb replays it as its
   200 content;
-* the changed article has two captures, and each replays with its own text.
+* the changed article has two captures, and each replays with its own text;
+* the page requisites (images) replay in pywb and in our app, the same bytes.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -158,3 +161,24 @@ def test_pywb_replays_latest_captures_and_both_versions(pywb_collection: dict) -
         assert status == 200
         assert body == read_capture(version["warc_file"], version["warc_offset"]).body
     assert versions[0]["body_text"] != versions[1]["body_text"]
+
+    # page requisites: the article pages' images were captured (same host, in the WARC
+    # only, not as articles), and pywb and our own replay both serve them
+    from fastapi.testclient import TestClient
+
+    from search_app.app import create_app
+
+    rows = [r for r in store.iter_articles(portal=PORTAL) if r["images"]]
+    assert rows, "the sample portal has articles with images"
+    assert store.count_articles(PORTAL) == len(truth(PORTAL)["articles"])  # none added
+    client = TestClient(create_app(data_dir=Path(os.environ["VNARCHIVE_DATA"])))
+    for row in rows[:5]:
+        image = row["images"][0]
+        status, from_pywb = _get(f"{base}/2100id_/{image}")
+        assert status == 200 and len(from_pywb) > 100, (image, status)
+        page = client.get(f"/replay/{row['id']}")
+        asset = f"/replay/{row['id']}/asset?url={quote(image, safe='')}"
+        assert asset.replace("&", "&amp;") in page.text or asset in page.text
+        ours = client.get(asset)
+        assert ours.status_code == 200 and ours.headers["content-type"].startswith("image/")
+        assert ours.content == from_pywb
