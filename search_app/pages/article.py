@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Annotated, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
+from markupsafe import Markup
 
 from indexer.citation import citations
 from indexer.text import fold, normalize
@@ -22,11 +24,33 @@ from search_app.articles import (
 from search_app.citing import cite_source
 from search_app.context import AppContext, get_ctx
 from search_app.errors import ApiError
+from search_app.figures import Figure, article_figures
 from search_app.security import DOWNLOAD_CSP
 from search_app.templating import render
 from search_app.warcs import CaptureError, capture_content_type, stream_payload
 
 router = APIRouter(include_in_schema=False)
+
+
+def body_blocks(
+    paras: list[str], figures: list[Figure], mark: Callable[[str], Markup]
+) -> list[dict[str, Any]]:
+    """The clean text as paragraphs (query words marked) with the archived images in place.
+
+    A paragraph that is an image's caption is shown once, as the caption.
+    """
+    by_index: dict[int, list[Figure]] = {}
+    for figure in figures:
+        by_index.setdefault(figure.before, []).append(figure)
+    blocks: list[dict[str, Any]] = []
+    for n in range(len(paras) + 1):
+        here = by_index.get(n, [])
+        for figure in here:
+            blocks.append({"figure": figure, "caption": mark(figure.caption)})
+        if n < len(paras) and not any(f.replaces_caption for f in here):
+            blocks.append({"p": mark(paras[n])})
+    return blocks
+
 
 # Content types served as themselves; anything else is sent as application/octet-stream.
 SAFE_DOWNLOAD_TYPES = {
@@ -66,7 +90,7 @@ def article_page(
     strict = (exact or "").strip().lower() in ("1", "true", "yes", "on")
     texts = [article.get("title") or "", summary, article.get("body_text") or ""]
     mark = QueryMarks(q, texts, exact=strict)
-    body = [mark(p) for p in paragraphs(article.get("body_text"))]
+    body = body_blocks(paragraphs(article.get("body_text")), article_figures(ctx, article), mark)
     title = mark(article.get("title") or "")
     version_diff = None
     if len(versions) > 1:
