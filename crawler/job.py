@@ -41,7 +41,7 @@ from crawler.warc import (
 from indexer import config
 from indexer.store import ArchiveStore, utcnow
 
-__all__ = ["CrawlJob", "JobBusy", "JobError", "JobOptions"]
+__all__ = ["CrawlJob", "JobBusy", "JobError", "JobOptions", "record_failed_start"]
 
 logger = logging.getLogger(__name__)
 
@@ -376,6 +376,34 @@ class CrawlJob:
             if self.warc is not None:
                 self.warc.close()
             self._lock_fh.close()
+
+
+def record_failed_start(portal: str | None, job_id: Any, trigger: Any, message: str) -> int | None:
+    """Close as ``failed`` the job of a crawl that could not even start; return its id.
+
+    A crawl attached to a pre-claimed row (``job_id``, as the scheduler and the Scrapyd
+    dispatcher start them) fails that row; one started without (``scrapy crawl`` or a
+    bare ``schedule.json``) gets a new failed row, so the admin sees it.  When the store
+    itself cannot be opened (no usable data directory and no ``VNARCHIVE_DB_URL``) there
+    is nowhere to write: returns None, the crawl's own error is all there is.
+    """
+    try:
+        store = ArchiveStore()
+        if job_id not in (None, ""):
+            row = store.get_job(int(job_id))
+            if row is None or row["status"] not in RESUMABLE + ("queued",):
+                return None
+            jid = int(row["id"])
+        elif portal:
+            trig = str(trigger) if trigger in ("manual", "schedule") else "manual"
+            jid = store.start_job(str(portal)[:64], trigger=trig, pid=os.getpid())
+        else:
+            return None
+        store.finish_job(jid, "failed", stop_reason=f"the crawl could not start: {message}")
+        return jid
+    except Exception as exc:  # noqa: BLE001 - the crawl's own error is the one to report
+        logger.error("could not record the failed start in the archive store: %s", exc)
+        return None
 
 
 def _read_state(path: Path) -> dict[str, Any] | None:

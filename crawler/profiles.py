@@ -399,7 +399,13 @@ def get_profile(portal_id: str, directory: str | Path | None = None) -> PortalPr
             raise error
     known = ", ".join(p.id for p in profiles) or "none"
     broken = f"; {len(errors)} broken profile(s) skipped, see `vnarchive portals check`"
-    raise KeyError(f"no portal {portal_id!r} (known: {known}{broken if errors else ''})")
+    missing = ""
+    if directory is None:
+        try:
+            config.check_portals_dir()
+        except config.ConfigError as exc:
+            missing = f": {exc}"
+    raise KeyError(f"no portal {portal_id!r} (known: {known}{broken if errors else ''}){missing}")
 
 
 def profile_for_url(url: str, directory: str | Path | None = None) -> PortalProfile | None:

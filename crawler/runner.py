@@ -99,12 +99,13 @@ def run_crawl(
     from crawler.profiles import ProfileError, get_profile
     from crawler.spiders.portal import PortalSpider, parse_options
 
+    config.apply_settings(overrides or {})  # -s VNARCHIVE_DATA=… and friends
     try:
         get_profile(portal_id)
         parse_options(full=full, since=since, max_pages=max_pages, job_id=job_id, trigger=trigger)
     except KeyError as exc:
         return CrawlOutcome(EXIT_USAGE, None, str(exc.args[0]))
-    except (ProfileError, ValueError) as exc:
+    except (ProfileError, ValueError, config.ConfigError) as exc:
         return CrawlOutcome(EXIT_USAGE, None, str(exc))
     if job_id is not None:
         from indexer.store import ArchiveStore

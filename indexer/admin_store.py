@@ -36,6 +36,9 @@ ACTIVE_STATUSES = ("queued", "running")
 RESUMABLE_STATUSES = ("cancelled", "interrupted")  # a new crawl picks these jobs up again
 HEALTH_FLAGS = ("stale", "layout_changed", "redirected", "unreachable", "parked")
 
+CLAIM_LOCK_KEY = 0x766E_6172_0003  # "vnar" 3: PostgreSQL advisory lock of claim_job
+_PG_CLAIM_LOCK = sa.text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=CLAIM_LOCK_KEY)
+
 admin_metadata = sa.MetaData()
 
 admin_sessions = sa.Table(
@@ -350,7 +353,12 @@ class AdminStore:
             rows = conn.execute(
                 sa.select(
                     crawl_jobs.c.id, crawl_jobs.c.pid, crawl_jobs.c.status, crawl_jobs.c.started_at
-                ).where(crawl_jobs.c.status.in_(ACTIVE_STATUSES))
+                ).where(
+                    crawl_jobs.c.status.in_(ACTIVE_STATUSES),
+                    # a crawl on a Scrapyd node has a pid on another machine: the
+                    # dispatcher asks its node instead (search_app.cluster)
+                    crawl_jobs.c.node.is_(None),
+                )
             ).all()
         dead = []
         for row in rows:
@@ -394,6 +402,10 @@ class AdminStore:
         self.reap_dead_jobs()
         owner = pid if pid is not None else os.getpid()
         with self.writer.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # READ COMMITTED would let two machines both see "no active job" and both
+                # insert one: claims of every portal are serialised by one advisory lock.
+                conn.execute(_PG_CLAIM_LOCK)
             active = conn.execute(
                 sa.select(crawl_jobs)
                 .where(crawl_jobs.c.portal == portal, crawl_jobs.c.status.in_(ACTIVE_STATUSES))
@@ -413,7 +425,14 @@ class AdminStore:
                     .where(crawl_jobs.c.id == latest.id)
                     # "running", not "queued": the crawl attached with --job-id then
                     # resumes it (skips what this job already archived).
-                    .values(status="running", pid=owner, finished_at=None, stop_reason=None)
+                    .values(
+                        status="running",
+                        pid=owner,
+                        finished_at=None,
+                        stop_reason=None,
+                        node=None,
+                        scrapyd_job=None,
+                    )
                 )
                 return int(latest.id)
             result = conn.execute(
@@ -428,6 +447,27 @@ class AdminStore:
                 )
             )
             return int(result.inserted_primary_key[0])
+
+    def attach_node(self, job_id: int, node: str, scrapyd_job: str | None = None) -> None:
+        """Record where a dispatched crawl runs: its Scrapyd node (URL) and Scrapyd job id."""
+        with self.writer.begin() as conn:
+            conn.execute(
+                crawl_jobs.update()
+                .where(crawl_jobs.c.id == job_id)
+                .values(node=node, scrapyd_job=scrapyd_job)
+            )
+
+    def node_jobs(self, node: str | None = None) -> list[dict[str, Any]]:
+        """Active jobs dispatched to Scrapyd nodes (to one node with ``node``), oldest first."""
+        query = (
+            sa.select(crawl_jobs)
+            .where(crawl_jobs.c.status.in_(ACTIVE_STATUSES), crawl_jobs.c.node.is_not(None))
+            .order_by(crawl_jobs.c.id)
+        )
+        if node:
+            query = query.where(crawl_jobs.c.node == node)
+        with self.engine.connect() as conn:
+            return [_row(r) for r in conn.execute(query)]
 
     def finish_if_active(self, job_id: int, status: str, **fields: Any) -> bool:
         """Close a job only if it is still queued/running (the crawl did not close it)."""

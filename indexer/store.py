@@ -39,7 +39,7 @@ from sqlalchemy.engine import Connection, Engine
 from indexer.config import db_url
 from indexer.words import ArticleWords
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 MAX_ROW_ID = 2**63 - 1  # the largest integer id SQLite and PostgreSQL (BIGINT) can hold
 
 metadata = sa.MetaData()
@@ -162,6 +162,10 @@ crawl_jobs = sa.Table(
     sa.Column("articles_gone", sa.Integer, nullable=False, default=0),  # schema 2
     # schema 3: the first failing URLs, JSON [{"url", "reason"}] (at most MAX_ERROR_URLS)
     sa.Column("error_urls", sa.Text, nullable=False, default="[]"),
+    # schema 6: where a dispatched crawl runs — the Scrapyd node's URL and Scrapyd's job
+    # id (both NULL for a crawl run as a local process, whose ``pid`` is on this machine)
+    sa.Column("node", sa.Text),
+    sa.Column("scrapyd_job", sa.String(64)),
 )
 
 schedules = sa.Table(
@@ -215,6 +219,11 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE articles ADD COLUMN title_words TEXT",
         "ALTER TABLE articles ADD COLUMN summary_words TEXT",
         "ALTER TABLE articles ADD COLUMN body_words TEXT",
+    ],
+    # 5 -> 6: the Scrapyd node and job id of a crawl dispatched to a cluster.
+    5: [
+        "ALTER TABLE crawl_jobs ADD COLUMN node TEXT",
+        "ALTER TABLE crawl_jobs ADD COLUMN scrapyd_job VARCHAR(64)",
     ],
 }
 

@@ -66,6 +66,7 @@ from search_app.auth import (
     tokens_match,
 )
 from search_app.checks import BackgroundChecks, Check, TooManyChecks
+from search_app.cluster import NoNodeUp, node_states
 from search_app.errors import ApiError, not_found
 from search_app.health import HealthSettings, check_portal, try_portal
 from search_app.passwords import MAX_PASSWORD_LENGTH
@@ -78,6 +79,7 @@ from search_app.scheduler import (
     effective_schedules,
     job_duration,
     log_tail,
+    make_runner,
     next_runs,
 )
 from search_app.templating import add_nav, render
@@ -177,7 +179,8 @@ def _start_health_check(request: Request, portal: str) -> Check:
 def _runner(request: Request) -> CrawlRunner:
     state = request.app.state
     if getattr(state, "admin_runner", None) is None:
-        state.admin_runner = CrawlRunner(get_admin_store(request))
+        # Scrapyd nodes when VNARCHIVE_SCRAPYD_URLS is set, else a local process
+        state.admin_runner = make_runner(get_admin_store(request))
         state.admin_indexer = IndexUpdater(get_admin_store(request))
     return state.admin_runner
 
@@ -189,13 +192,17 @@ def start_crawl(request: Request, portal: str, max_pages: int | None) -> int:
     """
     runner = _runner(request)
     indexer: IndexUpdater = request.app.state.admin_indexer
-    run: RunningCrawl = runner.start(portal, trigger="manual", max_pages=max_pages)
+    try:
+        run: RunningCrawl = runner.start(portal, trigger="manual", max_pages=max_pages)
+    except NoNodeUp as exc:
+        raise ApiError(503, "no_crawl_node", str(exc)) from None
     crawls = request.app.state.__dict__.setdefault("admin_crawls", {})
 
     def supervise() -> None:
         try:
             runner.wait(run)
-            indexer.request()
+            if not runner.remote:  # on a cluster the scheduler updates the index, once
+                indexer.request()
         except Exception:
             log.exception("supervising crawl job %s failed", run.job_id)
         finally:
@@ -359,6 +366,7 @@ def dashboard(request: Request, session: SessionDep, admin: Admin) -> Response:
     """Alerts, background checks with their progress line, running crawls, latest crawls."""
     rows = portal_rows(admin)
     flags = [(r, f) for r in rows for f in r["flags"]]
+    nodes = node_states(admin)  # Scrapyd nodes (VNARCHIVE_SCRAPYD_URLS), probed now
     active = [_job_view(j) for j in admin.active_jobs()]
     recent = [_job_view(j) for j in admin.store.list_jobs(limit=10)]
     checks = _checks(request).latest(10)
@@ -372,6 +380,7 @@ def dashboard(request: Request, session: SessionDep, admin: Admin) -> Response:
             "active": active,
             "recent": recent,
             "checks": checks,
+            "nodes": nodes,
             "refresh": 2 if any(c.active for c in checks) else None,
         },
     )

@@ -56,6 +56,10 @@ DEFAULT_CRON = "0 2 * * *"  # nightly, 02:00 Vietnam time
 EXIT_CANCELLED = 3  # `vnarchive crawl` exit status of a cancelled crawl
 
 
+class NoCrawlNode(RuntimeError):
+    """No machine can run a crawl now (no Scrapyd node answers); try again later."""
+
+
 class CronError(ValueError):
     """A cron expression or time zone that cannot be used (the message says why)."""
 
@@ -226,6 +230,13 @@ def cancel_job(admin: AdminStore, job_id: int) -> str:
         raise LookupError(f"no crawl job {job_id}")
     if job["status"] not in ("queued", "running"):
         raise ValueError(f"job {job_id} is already {job['status']}")
+    if job.get("node"):  # dispatched to a Scrapyd node: cancel.json there
+        from search_app.cluster import ScrapydCluster, ScrapydError
+
+        try:
+            return ScrapydCluster(admin, [job["node"]]).cancel(job)
+        except ScrapydError as exc:
+            raise ValueError(str(exc)) from None
     pid = job.get("pid")
     if pid and pid_alive(pid) and _looks_like_crawl(pid):
         os.kill(pid, signal.SIGTERM)
@@ -249,6 +260,8 @@ class RunningCrawl:
 
 class CrawlRunner:
     """Starts and supervises crawls as subprocesses, one per claimed job row."""
+
+    remote = False  # search_app.cluster.ScrapydRunner: crawls on Scrapyd nodes
 
     def __init__(
         self,
@@ -339,6 +352,16 @@ class CrawlRunner:
         self.check_health(run.portal)
         return job
 
+    def stop(self, run: RunningCrawl) -> None:
+        """Ask a crawl to stop cleanly (SIGTERM: its job closes as cancelled, resumable)."""
+        with contextlib.suppress(ProcessLookupError):
+            run.process.send_signal(signal.SIGTERM)
+
+    def join(self, run: RunningCrawl, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for a crawl to end."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            run.process.wait(timeout=max(0.1, timeout))
+
     def check_health(self, portal: str) -> dict[str, str]:
         """Re-evaluate and store a portal's health flags (never raises)."""
         from search_app.health import check_portal
@@ -351,6 +374,20 @@ class CrawlRunner:
         except Exception:  # a broken profile or probe must not stop the scheduler
             log.exception("health check of %s failed", portal)
             return {}
+
+
+def make_runner(admin: AdminStore, **kwargs: Any) -> CrawlRunner:
+    """The runner for this machine: Scrapyd nodes when ``VNARCHIVE_SCRAPYD_URLS`` is set,
+    else local crawl processes.  ``crawl_args`` (``-s NAME=VALUE`` pairs) become Scrapy
+    settings of dispatched crawls."""
+    crawl_args = list(kwargs.pop("crawl_args", ()) or ())
+    if config.scrapyd_urls():
+        from crawler.runner import parse_setting_overrides
+        from search_app.cluster import ScrapydRunner
+
+        values = [v for flag, v in zip(crawl_args, crawl_args[1:], strict=False) if flag == "-s"]
+        return ScrapydRunner(admin, settings=parse_setting_overrides(values), **kwargs)
+    return CrawlRunner(admin, extra_args=crawl_args, **kwargs)
 
 
 def _tail(path: Path | str | None, lines: int = 40, max_bytes: int = 64 * 1024) -> list[str]:
@@ -495,11 +532,11 @@ class CrawlScheduler:
         self.admin = admin or AdminStore()
         self.settings = settings or SchedulerSettings()
         self.profiles = profiles
-        self.runner = CrawlRunner(
+        self.runner = make_runner(
             self.admin,
             max_pages=self.settings.max_pages,
             probe_health=self.settings.probe_health,
-            extra_args=self.settings.crawl_args,
+            crawl_args=self.settings.crawl_args,
         )
         self.indexer = IndexUpdater(self.admin)
         self.aps = BackgroundScheduler(timezone=ZoneInfo(DEFAULT_TIMEZONE))
@@ -567,8 +604,7 @@ class CrawlScheduler:
             self._pending.clear()
         if stop_crawls:
             for run in running:
-                with contextlib.suppress(ProcessLookupError):
-                    run.process.send_signal(signal.SIGTERM)
+                self.runner.stop(run)
                 # Give the slot back: the restarted scheduler runs it again (and resumes);
                 # not when the crawl had already ended and only its health check was left.
                 if run.trigger == "schedule" and not self._crawl_ended(run):
@@ -577,8 +613,7 @@ class CrawlScheduler:
                     )
         deadline = time.monotonic() + self.settings.stop_grace_seconds
         for run in running:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                run.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            self.runner.join(run, deadline - time.monotonic())
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     # -- schedules --
@@ -632,6 +667,8 @@ class CrawlScheduler:
         try:
             if self.admin.schedules_signature() != self._signature:
                 self.sync(catch_up=False)
+            if self.runner.remote:
+                self.runner.cluster.reap()  # jobs of nodes that went down
             with self._lock:
                 waiting = [p for p in self._pending if p not in self._inflight]
             for portal in waiting:
@@ -671,6 +708,11 @@ class CrawlScheduler:
                     run = self.runner.start(portal, trigger="schedule")
                 except PortalBusy as busy:
                     log.info("%s is busy (job %s): will run when it ends", portal, busy.job["id"])
+                    with self._lock:
+                        self._pending.add(portal)
+                    return
+                except NoCrawlNode as exc:  # retried at the next poll
+                    log.warning("%s: %s; will retry", portal, exc)
                     with self._lock:
                         self._pending.add(portal)
                     return

@@ -14,6 +14,7 @@ CONTRIBUTING, "Fuzzing").
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -67,3 +68,39 @@ def samples_url(samples_server: str) -> str:
         _SERVER.state.reset()
     os.environ["VNARCHIVE_SAMPLES_URL"] = samples_server
     return samples_server
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """The URL of a fresh, empty database on ``$VNARCHIVE_TEST_PG_URL``'s server (dropped
+    afterwards); skips the test, saying why, when there is no usable server."""
+    yield from _fresh_pg_database()
+
+
+@pytest.fixture(scope="module")
+def pg_url_module() -> Iterator[str]:
+    """:func:`pg_url` shared by the tests of one module."""
+    yield from _fresh_pg_database()
+
+
+def _fresh_pg_database() -> Iterator[str]:
+    import sqlalchemy as sa
+
+    server = os.environ.get("VNARCHIVE_TEST_PG_URL", "")
+    if not server:
+        pytest.skip("VNARCHIVE_TEST_PG_URL not set (no PostgreSQL server to test on)")
+    try:
+        admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except Exception as exc:  # no driver, no server, no rights: nothing to test here
+        pytest.skip(f"PostgreSQL at VNARCHIVE_TEST_PG_URL not usable: {exc}")
+    name = f"vnarchive_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

@@ -55,9 +55,10 @@ from twisted.web._newclient import ResponseFailed
 
 from crawler.captures import ArticleCapture, AttachmentCapture
 from crawler.items import Article, Listing, OtherPage
-from crawler.job import JobOptions
+from crawler.job import JobOptions, record_failed_start
 from crawler.profiles import PortalProfile, ProfileError, get_profile
 from crawler.scope import PortalScope
+from indexer import config
 
 __all__ = ["PortalSpider", "parse_options"]
 
@@ -158,7 +159,17 @@ class PortalSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
-        spider = super().from_crawler(crawler, *args, **kwargs)
+        # Paths may come as Scrapy settings (Scrapyd's schedule.json cannot pass env vars).
+        config.apply_settings(crawler.settings)
+        try:
+            config.data_dir()
+            spider = super().from_crawler(crawler, *args, **kwargs)
+        except (ValueError, config.ConfigError) as exc:
+            logger.error("the crawl cannot start: %s", exc)
+            record_failed_start(
+                kwargs.get("portal"), kwargs.get("job_id"), kwargs.get("trigger"), str(exc)
+            )
+            raise
         settings = crawler.settings
         spider.scope = PortalScope(
             spider.profile.base_url,

@@ -43,11 +43,12 @@ def store(tmp_path: Path) -> ArchiveStore:
 
 
 def test_fresh_store_is_at_current_schema_version(store: ArchiveStore) -> None:
-    assert SCHEMA_VERSION == 5
+    assert SCHEMA_VERSION == 6
     assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
     columns = {c["name"] for c in sa.inspect(store.engine).get_columns("crawl_jobs")}
     assert {"articles_gone", "error_reasons", "stop_reason", "log_path", "pid"} <= columns
     assert "error_urls" in columns
+    assert {"node", "scrapyd_job"} <= columns
 
 
 def _create_v1_store(path: Path) -> None:
@@ -61,6 +62,8 @@ def _create_v1_store(path: Path) -> None:
         ("articles", "title_words"),  # schema 5
         ("articles", "summary_words"),
         ("articles", "body_words"),
+        ("crawl_jobs", "node"),  # schema 6
+        ("crawl_jobs", "scrapyd_job"),  # schema 6
     }
     md1 = sa.MetaData()
     for table in store_mod.metadata.sorted_tables:
@@ -103,7 +106,9 @@ def test_migration_from_schema_1_keeps_data_and_adds_columns(tmp_path: Path) -> 
 
     assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
     inspector = sa.inspect(store.engine)
-    assert "articles_gone" in {c["name"] for c in inspector.get_columns("crawl_jobs")}
+    assert {"articles_gone", "node", "scrapyd_job"} <= {
+        c["name"] for c in inspector.get_columns("crawl_jobs")
+    }
     assert "warc_length" in {c["name"] for c in inspector.get_columns("versions")}
     assert "warc_length" in {c["name"] for c in inspector.get_columns("attachments")}
     assert {"title_words", "summary_words", "body_words"} <= {

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import os
 import threading
-import uuid
-from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
 
 from crawler.items import Article
 from indexer.store import ArchiveStore
@@ -26,26 +23,6 @@ PG_URL = os.environ.get("VNARCHIVE_TEST_PG_URL", "")
 pytestmark = pytest.mark.skipif(
     not PG_URL, reason="VNARCHIVE_TEST_PG_URL not set (no PostgreSQL server to test on)"
 )
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """The URL of a fresh, empty database on the test server (dropped afterwards)."""
-    try:
-        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-    except Exception as exc:  # no driver, no server, no rights: nothing to test here
-        pytest.skip(f"PostgreSQL at VNARCHIVE_TEST_PG_URL not usable: {exc}")
-    name = f"vnarchive_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def _article(writer: int, n: int, edit: int = 0) -> Article:
