@@ -139,6 +139,21 @@ def admin_portals_dir() -> Path:
     return data_dir() / "portals"
 
 
+def read_reference(name: str) -> bytes:
+    """A reference file shipped in ``data/`` (``places.toml``, ``topics.toml``), as bytes.
+
+    From the checkout's ``data/`` when it is there; else from the copy packaged as
+    ``indexer/reference/`` (symlinks in the repository), which a Scrapyd egg or a wheel
+    carries: code run from a zip file cannot open ``<repo>/data/…`` as a file.
+    """
+    path = REPO_ROOT / "data" / name
+    if path.is_file():
+        return path.read_bytes()
+    from importlib.resources import files
+
+    return (files("indexer") / "reference" / name).read_bytes()
+
+
 def scrapyd_urls() -> list[str]:
     """The Scrapyd nodes that run crawls (``VNARCHIVE_SCRAPYD_URLS``: comma- or
     space-separated base URLs); empty: crawls run as local processes."""

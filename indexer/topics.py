@@ -13,6 +13,7 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
+from indexer import config
 from indexer.config import REPO_ROOT
 from indexer.text import fold_lower, normalize
 
@@ -27,9 +28,12 @@ def category_key(category: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _table(path: Path = TOPICS_TOML) -> dict[str, str]:
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
+def _table(path: Path | None = None) -> dict[str, str]:
+    if path is None:  # also from a Scrapyd egg (config.read_reference)
+        data = tomllib.loads(config.read_reference(TOPICS_TOML.name).decode("utf-8"))
+    else:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
     table: dict[str, str] = {}
     for topic, names in data.get("topics", {}).items():
         table[category_key(topic)] = normalize(topic)

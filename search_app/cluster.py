@@ -47,7 +47,14 @@ _OPENER = build_opener(ProxyHandler({}))  # nodes are on the cluster's network, 
 
 
 class NodeDown(RuntimeError):
-    """A Scrapyd node did not answer (refused, timed out, not JSON)."""
+    """A Scrapyd node did not answer (refused, timed out, not JSON).
+
+    ``refused``: nothing listens there any more (the node is gone, not just busy).
+    """
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 class ScrapydError(RuntimeError):
@@ -72,7 +79,7 @@ class ScrapydNode:
     """One Scrapyd server, through its JSON API (``http://user:pass@host:6800/`` for auth)."""
 
     url: str
-    timeout: float = 5.0
+    timeout: float = 10.0
 
     @property
     def name(self) -> str:
@@ -93,7 +100,11 @@ class ScrapydNode:
             with _OPENER.open(request, timeout=self.timeout) as response:
                 payload = json.loads(response.read(4 * 1024 * 1024))
         except (OSError, ValueError) as exc:
-            raise NodeDown(f"Scrapyd node {self.name} does not answer: {exc}") from None
+            reason = getattr(exc, "reason", exc)
+            raise NodeDown(
+                f"Scrapyd node {self.name} does not answer: {reason}",
+                refused=isinstance(reason, ConnectionRefusedError),
+            ) from None
         if not isinstance(payload, dict) or payload.get("status") != "ok":
             message = payload.get("message") if isinstance(payload, dict) else payload
             raise ScrapydError(f"Scrapyd node {self.name}: {str(message)[:500]}")
@@ -145,7 +156,7 @@ class ScrapydCluster:
         urls: Iterable[str] | None = None,
         *,
         project: str | None = None,
-        timeout: float = 5.0,
+        timeout: float = 10.0,
     ) -> None:
         self.admin = admin
         self.nodes = [ScrapydNode(u, timeout) for u in (urls or config.scrapyd_urls())]
@@ -236,6 +247,8 @@ class ScrapydCluster:
             state = node.job_state(self.project, job["scrapyd_job"])
         except NodeDown as exc:
             self.mark_down(node, str(exc))
+            if not exc.refused:  # busy or slow network: the crawl may well be running
+                return None
             return f"{exc}; the next run of the portal resumes this job"
         except ScrapydError as exc:
             return f"{exc}; the next run of the portal resumes this job"
@@ -323,12 +336,16 @@ class ScrapydRunner(CrawlRunner):
         settings: dict[str, Any] | None = None,
         poll_seconds: float = 1.0,
         lost_after: int = 3,
+        lost_seconds: float = 60.0,
     ) -> None:
         super().__init__(admin, max_pages=max_pages, probe_health=probe_health)
         self.cluster = cluster or ScrapydCluster(admin)
         self.settings = dict(settings or {})  # extra Scrapy settings for every crawl
         self.poll_seconds = poll_seconds
-        self.lost_after = lost_after  # failed polls in a row before a node counts as gone
+        # a node counts as gone after this many refused connections in a row, or after
+        # answering nothing (timeouts: maybe only busy) for this many seconds
+        self.lost_after = lost_after
+        self.lost_seconds = lost_seconds
 
     def start(  # type: ignore[override]
         self,
@@ -389,7 +406,8 @@ class ScrapydRunner(CrawlRunner):
     def wait(self, run: RemoteCrawl, timeout: float | None = None) -> dict[str, Any]:  # type: ignore[override]
         """Wait until the job row is closed (by the crawl, or here when its node is lost)."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        failures = 0
+        refused = 0
+        silent_since: float | None = None
         while True:
             row = self.admin.store.get_job(run.job_id) or {}
             if row.get("status") not in ("queued", "running"):
@@ -398,10 +416,12 @@ class ScrapydRunner(CrawlRunner):
                 raise TimeoutError(f"crawl job {run.job_id} still {row.get('status')}")
             try:
                 state = run.node.job_state(self.cluster.project, run.scrapyd_job)
-                failures = 0
+                refused, silent_since = 0, None
             except NodeDown as exc:
-                failures += 1
-                if failures >= self.lost_after:
+                refused = refused + 1 if exc.refused else 0
+                silent_since = silent_since or time.monotonic()
+                silent = time.monotonic() - silent_since
+                if refused >= self.lost_after or silent >= self.lost_seconds:
                     self.cluster.mark_down(run.node, str(exc))
                     self.admin.finish_if_active(
                         run.job_id,

@@ -26,6 +26,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from indexer import config
 from indexer.config import REPO_ROOT
 from indexer.text import fold_lower, normalize
 
@@ -198,8 +199,10 @@ def mapping_path() -> Path:
     return path
 
 
-def load_places_toml(path: Path = PLACES_TOML) -> dict[str, Any]:
+def load_places_toml(path: Path | None = None) -> dict[str, Any]:
     """``data/places.toml``: the older layer and the converter corrections."""
+    if path is None:  # also from a Scrapyd egg (config.read_reference)
+        return tomllib.loads(config.read_reference(PLACES_TOML.name).decode("utf-8"))
     with path.open("rb") as fh:
         return tomllib.load(fh)
 

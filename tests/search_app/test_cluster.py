@@ -208,7 +208,7 @@ def _run_through_scheduler(scheduler: CrawlScheduler, portals: list[str]) -> lis
             return None
         return jobs
 
-    return wait_for(done, timeout=150, what="the dispatched crawls")
+    return wait_for(done, timeout=300, what="the dispatched crawls")
 
 
 def _archived_once(store: ArchiveStore, portal: str, samples_url: str) -> int:
