@@ -116,41 +116,30 @@ def row(name: str, latencies: list[float], errors: int, seconds: float) -> dict[
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=100_000)
-    parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--queries", type=int, default=300, help="size of the query mix")
-    parser.add_argument("--data", type=Path, help="keep the archive and index here")
-    args = parser.parse_args()
-
-    data = args.data or Path(tempfile.mkdtemp(prefix="vnarchive-app-bench-"))
-    data.mkdir(parents=True, exist_ok=True)
-    build(data, args.articles)
-    mix = [
-        {("from" if k == "date_from" else "to" if k == "date_to" else k): v for k, v in q.items()}
-        for q in queries(corpus(min(args.articles, 2000)), args.queries)
-    ]
-
+def serve_and_load(
+    data: Path, workers: int, mix: list[dict[str, Any]], clients: int, seconds: float
+) -> tuple[list[float], int]:
+    """Start ``vnarchive serve --workers N`` over ``data``, load it, stop it."""
     port = free_port()
     env = {**os.environ, "VNARCHIVE_DATA": str(data)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "vnarchive", "serve", "--port", str(port), "--data-dir", str(data)],
+        [sys.executable, "-m", "vnarchive", "serve", "--port", str(port)]
+        + ["--data-dir", str(data), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(400):
+        deadline = time.monotonic() + 180
+        while True:
             try:
                 httpx.get(base + "/api/portals", timeout=5)
                 break
             except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            raise SystemExit("vnarchive serve did not start")
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("vnarchive serve did not start") from None
+                time.sleep(0.1)
         local = threading.local()
 
         def via_api(params: dict[str, Any]) -> None:
@@ -160,13 +149,27 @@ def main() -> None:
             response = client.get("/api/search", params=params)
             response.raise_for_status()
 
-        for params in mix[:20]:  # warm-up: open searchers, fill caches
-            via_api(params)
-        print(f"API: {args.clients} clients for {args.seconds:.0f} s …", flush=True)
-        api_lat, api_err = run_clients(via_api, mix, args.clients, args.seconds)
+        # warm-up: each worker opens its searcher and fills its own caches
+        run_clients(via_api, mix[:40], clients, min(seconds, 5.0))
+        print(f"API, {workers} worker(s): {clients} clients for {seconds:.0f} s …", flush=True)
+        return run_clients(via_api, mix, clients, seconds)
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        server.wait(timeout=30)
+
+
+def bench_size(args: argparse.Namespace, articles: int, data: Path) -> None:
+    """One corpus size: build or reuse it, load the API with 1 and N workers, then direct."""
+    data.mkdir(parents=True, exist_ok=True)
+    build(data, articles)
+    mix = [
+        {("from" if k == "date_from" else "to" if k == "date_to" else k): v for k, v in q.items()}
+        for q in queries(corpus(min(articles, 2000)), args.queries)
+    ]
+    results = []
+    for workers in dict.fromkeys([1, args.workers]):
+        lat, err = serve_and_load(data, workers, mix, args.clients, args.seconds)
+        results.append(row(f"/api/search {workers} worker(s)", lat, err, args.seconds))
 
     from indexer import query
 
@@ -177,33 +180,50 @@ def main() -> None:
         direct(params)
     print(f"query module: {args.clients} threads for {args.seconds:.0f} s …", flush=True)
     direct_lat, direct_err = run_clients(direct, mix, args.clients, args.seconds)
+    results.append(row("indexer.query.search", direct_lat, direct_err, args.seconds))
 
-    rows = [
-        row("/api/search (HTTP)", api_lat, api_err, args.seconds),
-        row("indexer.query.search", direct_lat, direct_err, args.seconds),
-    ]
+    base = results[0]
     print()
     print(
-        f"{args.articles:,} articles, {len(mix)} queries, {args.clients} concurrent clients, "
-        f"{args.seconds:.0f} s each, {os.cpu_count()} cores"
+        f"{articles:,} articles, {len(mix)} queries, {args.clients} concurrent clients, "
+        f"{args.seconds:.0f} s each, {os.cpu_count()} cores (ratio: req/s and p95 against "
+        "the 1-worker API, measured in this run)"
     )
     print(
-        f"{'':24} {'requests':>9} {'errors':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
+        f"{'':28} {'requests':>9} {'errors':>7} {'req/s':>8} {'ratio':>6} "
+        f"{'p50 ms':>8} {'p95 ms':>8} {'ratio':>6} {'p99 ms':>8}"
     )
-    for r in rows:
+    for r in results:
         print(
-            f"{r['name']:24} {r['requests']:>9,} {r['errors']:>7} {r['rps']:>8.1f} "
-            f"{r['p50']:>8.1f} {r['p95']:>8.1f} {r['p99']:>8.1f}"
+            f"{r['name']:28} {r['requests']:>9,} {r['errors']:>7} {r['rps']:>8.1f} "
+            f"{r['rps'] / base['rps'] if base['rps'] else 0:>6.2f} {r['p50']:>8.1f} "
+            f"{r['p95']:>8.1f} {r['p95'] / base['p95'] if base['p95'] else 0:>6.2f} "
+            f"{r['p99']:>8.1f}"
         )
-    api, dq = rows
-    if dq["rps"] and api["p50"]:
-        print(
-            f"{'app / direct':24} {'':>9} {'':>7} {api['rps'] / dq['rps']:>8.2f} "
-            f"{api['p50'] / dq['p50']:>8.2f} {api['p95'] / dq['p95']:>8.2f} "
-            f"{api['p99'] / dq['p99']:>8.2f}"
-        )
-    if not args.data:
-        print(f"(work files in {data}; pass --data to keep and reuse them)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=None, help="comma-separated corpus sizes")
+    parser.add_argument("--articles", type=int, default=None, help="one size (as --sizes N)")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--queries", type=int, default=300, help="size of the query mix")
+    parser.add_argument(
+        "--workdir",
+        "--data",
+        dest="workdir",
+        type=Path,
+        help="keep each size's archive and index in WORKDIR/<size> and reuse them",
+    )
+    args = parser.parse_args()
+    sizes = [int(n) for n in (args.sizes or str(args.articles or 100_000)).split(",")]
+    root = args.workdir or Path(tempfile.mkdtemp(prefix="vnarchive-app-bench-"))
+    for articles in sizes:
+        bench_size(args, articles, root / str(articles))
+    if not args.workdir:
+        print(f"(work files in {root}; pass --workdir to keep and reuse them)")
 
 
 if __name__ == "__main__":
