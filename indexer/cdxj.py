@@ -280,13 +280,14 @@ def _line_starts(data: Any) -> list[int]:
 
 
 class _OpenIndex(WarcIndex):
-    """The ``.cdxj.open`` of a WARC being written: lines read as they are appended."""
+    """The ``.cdxj.open`` of a WARC being written: lines read as they are appended
+    (kept raw by URL key; only the lines of a looked-up URL are parsed)."""
 
     def __init__(self, warc_path: Path, path: Path) -> None:
         super().__init__(warc_path)
         self.path = path
         self._read_to = 0
-        self._by_key: dict[str, list[CdxjEntry]] = {}
+        self._by_key: dict[bytes, list[bytes]] = {}
         self._lock = threading.Lock()
 
     def _refresh(self) -> None:
@@ -299,24 +300,29 @@ class _OpenIndex(WarcIndex):
                 return
             end = chunk.rfind(b"\n") + 1  # only whole lines
             for raw in chunk[:end].splitlines():
-                try:
-                    entry = CdxjEntry.parse(raw.decode("utf-8"))
-                except (ValueError, KeyError):
-                    continue
-                self._by_key.setdefault(entry.urlkey, []).append(entry)
+                key = raw.split(b" ", 1)[0]
+                self._by_key.setdefault(key, []).append(raw)
             self._read_to += end
+
+    @staticmethod
+    def _parse(lines: list[bytes]) -> list[CdxjEntry]:
+        out = []
+        for raw in lines:
+            try:
+                out.append(CdxjEntry.parse(raw.decode("utf-8")))
+            except (ValueError, KeyError, UnicodeDecodeError):
+                continue
+        return out
 
     def lookup(self, url: str) -> list[CdxjEntry]:
         self._refresh()
-        found = self._by_key.get(url_key(url), [])
+        found = self._parse(self._by_key.get(url_key(url).encode("utf-8"), []))
         return sorted(found, key=lambda e: e.timestamp)
 
     def entries(self) -> list[CdxjEntry]:
         self._refresh()
-        return sorted(
-            (e for group in self._by_key.values() for e in group),
-            key=lambda e: (e.urlkey, e.timestamp),
-        )
+        found = self._parse([line for lines in self._by_key.values() for line in lines])
+        return sorted(found, key=lambda e: (e.urlkey, e.timestamp))
 
 
 class _MemoryIndex(WarcIndex):
