@@ -22,16 +22,19 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.error import HTTPError
 from urllib.parse import quote
 
 import pytest
+from click.testing import CliRunner
 from crawl_support import run_crawl, truth
 
 from crawler.warc import read_capture
 from indexer.store import ArchiveStore
+from vnarchive.cli import main
 
 pytestmark = pytest.mark.slow
 PORTAL = "sample-wordpress"
@@ -101,6 +104,23 @@ def pywb_collection(
     assert sorted(p.name for p in (root / "collections/archive/archive").iterdir()) == sorted(
         p.name for p in warcs
     )
+    # WACZ out: `vnarchive warc export`, checked by the wacz package's validator, and
+    # opened by pywb as a collection of its own
+    wacz_file = tmp_path / "portal.wacz"
+    exported = CliRunner().invoke(main, ["warc", "export", PORTAL, "-o", str(wacz_file)])
+    assert exported.exit_code == 0, exported.output
+    done = subprocess.run(
+        [_tool("wacz"), "validate", "-f", str(wacz_file)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for args in (["init", "fromwacz"], ["add", "--unpack-wacz", "fromwacz", str(wacz_file)]):
+        done = subprocess.run(
+            [wb_manager, *args], cwd=root, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
     port = _free_port()
     server = subprocess.Popen(
         [wayback, "-p", str(port), "-b", "127.0.0.1", "-t", "2"],
@@ -119,7 +139,14 @@ def pywb_collection(
                 time.sleep(0.2)
         else:
             pytest.fail("wayback did not start")
-        yield {"base": base, "store": store, "edited": edited, "samples_url": samples_url}
+        yield {
+            "base": base,
+            "store": store,
+            "edited": edited,
+            "samples_url": samples_url,
+            "wacz": wacz_file,
+            "wacz_base": f"http://127.0.0.1:{port}/fromwacz",
+        }
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -161,6 +188,29 @@ def test_pywb_replays_latest_captures_and_both_versions(pywb_collection: dict) -
         assert status == 200
         assert body == read_capture(version["warc_file"], version["warc_offset"]).body
     assert versions[0]["body_text"] != versions[1]["body_text"]
+
+    # the WACZ: every article once in pages.jsonl with its title, the same bytes in pywb
+    with zipfile.ZipFile(pywb_collection["wacz"]) as zf:
+        names = set(zf.namelist())
+        pages = [json.loads(line) for line in zf.read("pages/pages.jsonl").splitlines()]
+        package = json.loads(zf.read("datapackage.json"))
+    assert {"indexes/index.cdx", "datapackage.json", "datapackage-digest.json"} <= names
+    assert package["wacz_version"] == "1.1.1"
+    assert pages[0]["format"] == "json-pages-1.0"
+    assert {(p["url"], p["title"]) for p in pages[1:]} == {(r["url"], r["title"]) for r in rows}
+    row = rows[0]
+    status, body = _get(f"{pywb_collection['wacz_base']}/2100id_/{row['url']}")
+    assert status == 200 and body == read_capture(row["warc_file"], row["warc_offset"]).body
+    # --from/--to: only the articles published then
+    dated = sorted(r["published"][:10] for r in rows if r["published"])
+    cut = dated[len(dated) // 2]
+    part = pywb_collection["wacz"].with_name("part.wacz")
+    exported = CliRunner().invoke(main, ["warc", "export", PORTAL, "--from", cut, "-o", str(part)])
+    assert exported.exit_code == 0, exported.output
+    with zipfile.ZipFile(part) as zf:
+        lines = zf.read("pages/pages.jsonl").splitlines()[1:]
+    expected = {r["url"] for r in rows if r["published"] and r["published"][:10] >= cut}
+    assert {json.loads(line)["url"] for line in lines} == expected
 
     # page requisites: the article pages' images were captured (same host, in the WARC
     # only, not as articles), and pywb and our own replay both serve them

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 
 import click
 
@@ -103,3 +104,99 @@ def list_files(portal: str | None) -> None:
             click.echo(f"{directory.name}\tjob {job}\t{path.stat().st_size:>12,} bytes\t{path}")
     if not found:
         click.echo("no WARC files" + (f" for {portal}" if portal else "") + f" under {root}")
+
+
+@warc.command(name="export")
+@click.argument("portal")
+@click.option(
+    "--from",
+    "date_from",
+    metavar="DATE",
+    help="Only articles published on or after (YYYY-MM-DD, YYYY-MM, YYYY or dd/mm/yyyy).",
+)
+@click.option("--to", "date_to", metavar="DATE", help="Published on or before (same shapes).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The WACZ file to write (FILE.wacz).",
+)
+def export_wacz(portal: str, date_from: str | None, date_to: str | None, output: Path) -> None:
+    """Write PORTAL's captures as a WACZ 1.1.1 package (for ReplayWeb.page, pywb, archives).
+
+    The package holds every WARC file with a capture of the portal's articles (published
+    in --from/--to when given; whole files, so each page's images, styles and revisits
+    stay with it), their CDXJ index, pages/pages.jsonl (one line per article with its
+    title) and datapackage.json with sha256 hashes.
+    """
+    from crawler.warc import resolve_warc_path
+    from indexer import cdxj
+    from indexer.query import QueryError, SearchParams
+    from indexer.store import ArchiveStore
+    from indexer.wacz import Page, WaczError, write_wacz
+
+    if output.suffix.lower() != ".wacz":
+        raise click.BadParameter("the output file must end in .wacz", param_hint="'-o'")
+    if date_from or date_to:
+        try:
+            bounds = SearchParams(date_from=date_from, date_to=date_to).validated()
+        except QueryError as exc:
+            raise click.BadParameter(exc.message, param_hint="'--from'/'--to'") from None
+        date_from, date_to = bounds.date_from, bounds.date_to
+    store = ArchiveStore()
+    if portal not in store.distinct_values("portal"):
+        raise click.ClickException(f"no archived articles of portal {portal!r}")
+    files: dict[str, Path] = {}
+    chosen: list[dict] = []
+    for batch in store.iter_articles_matching(portal=portal, date_from=date_from, date_to=date_to):
+        attachments = store.attachments_for([row["id"] for row in batch])
+        for row in batch:
+            refs = [row, *store.versions_of(row["id"]), *attachments.get(row["id"], [])]
+            for ref in refs:
+                if ref.get("warc_file"):
+                    path = resolve_warc_path(ref["warc_file"])
+                    if path.is_file():
+                        files[str(path)] = path
+            if row.get("warc_file"):
+                chosen.append(row)
+    if not chosen:
+        raise click.ClickException("no archived capture matches: nothing to export")
+    # the later captures too (revisits of unchanged pages) from the WARC files beside them
+    urls = {row["url"] for row in chosen}
+    folders = {path.parent for path in files.values()}
+    for folder in folders:
+        for path in folder.glob("*.warc.gz"):
+            if str(path) in files:
+                continue
+            index = cdxj.open_index(path)
+            if any(index.lookup(url) for url in urls):
+                files[str(path)] = path
+    times: dict[tuple[str, int], str] = {}
+    for path in files.values():
+        for entry in cdxj.open_index(path).entries():
+            times[(entry.filename, entry.offset)] = entry.timestamp
+    pages = []
+    for row in chosen:
+        stamp = times.get((Path(row["warc_file"]).name, int(row["warc_offset"])))
+        when = (
+            f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[8:10]}:{stamp[10:12]}:{stamp[12:14]}Z"
+            if stamp
+            else row["last_changed"].strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
+        pages.append(Page(url=row["url"], ts=when, title=row["title"]))
+    span = f" ({date_from or '…'} – {date_to or '…'})" if date_from or date_to else ""
+    try:
+        write_wacz(
+            output,
+            files.values(),
+            pages,
+            title=f"vnarchive: {portal}{span}",
+            description=f"Captures of {len(pages)} articles of portal {portal}{span}.",
+        )
+    except (WaczError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"{output}: {len(pages)} pages, {len(files)} WARC files, "
+        f"{output.stat().st_size:,} bytes (WACZ 1.1.1)"
+    )
