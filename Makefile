@@ -49,8 +49,8 @@ bench: setup
 	$(BIN)/python bench/html_parser_bench.py $(REALPAGES) --passes 3
 	$(BIN)/python bench/crawl_bench.py --runs 3
 	$(BIN)/python bench/index_bench.py --sizes 10000 --runs 3
-	$(BIN)/python bench/export_bench.py --rows 20000 --runs 3
-	$(BIN)/python bench/app_bench.py --articles 10000 --seconds 10
+	$(BIN)/python bench/export_bench.py --rows 20000 --runs 3 --data data/bench/export
+	$(BIN)/python bench/app_bench.py --sizes 10000 --seconds 10 --workdir data/bench/app
 	$(BIN)/python bench/bench_samples_server.py
 
 clean-data:

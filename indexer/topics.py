@@ -52,6 +52,7 @@ def is_mapped(category: str | None) -> bool:
     return bool(category) and category_key(category or "") in _table()
 
 
+@lru_cache(maxsize=4096)  # a few hundred categories; exports ask once per row
 def topic_for(category: str | None) -> str | None:
     """The topic of a portal category; an unmapped category is its own topic; None if empty."""
     if not category or not normalize(category):
