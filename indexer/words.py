@@ -6,7 +6,7 @@ model shipped inside the package, offline) tells which neighbouring syllables
 form one word, so the index can tell a real compound (``Bộ trưởng``) from two
 words that happen to stand side by side (``cán bộ | trưởng thôn``).
 
-It costs ~15-35 ms per article on one core, so it runs once per article and per
+It costs ~14 ms of CPU per real article (2 k characters), so it runs once per article and per
 version, where the text enters the archive: the crawl's item pipeline
 (``crawler.pipelines.SegmentPipeline``) and the import both call
 :func:`segment_article` and hand the result to ``ArchiveStore.upsert_article(...,
@@ -21,7 +21,7 @@ one sentence per line.  Punctuation tokens are kept: this is the whole
 segmentation, not only what today's index uses.
 
 Texts are segmented sentence by sentence (the model was trained on sentences;
-per-sentence output equals whole-text output on 99.8 % of the compounds of the
+per-sentence output equals whole-text output on 99.7 % of the compounds of the
 sample corpus), with a cache of recent sentences: boilerplate that portals repeat
 in every article (source credits, signatures, addresses) is segmented once per
 process.
