@@ -343,6 +343,14 @@ def _row(row: sa.Row[Any]) -> dict[str, Any]:
     return out
 
 
+def _article_columns(names: Sequence[str] | None) -> list[sa.Column[Any]]:
+    """The ``articles`` columns to select: all, or ``names`` plus ``id`` and ``seq``."""
+    if names is None:
+        return list(articles.columns)
+    wanted = dict.fromkeys(["id", *names, "seq"])
+    return [articles.c[name] for name in wanted]
+
+
 class ArchiveStore:
     """The archive store: open with a SQLAlchemy URL (default: ``indexer.config.db_url()``)."""
 
@@ -1001,17 +1009,21 @@ class ArchiveStore:
         date_from: str | None = None,
         date_to: str | None = None,
         batch_size: int = 500,
+        columns: Sequence[str] | None = None,
     ) -> Iterator[list[dict[str, Any]]]:
         """Stream the articles matching the search filters, ordered by ``seq``, as batches.
 
         Used by exports with filters and no text query.  Keyset pagination on ``seq``:
         one short read per batch, so memory stays flat and writers are never blocked.
+        ``columns``: only these columns (and ``seq``), e.g. not the stored word
+        segmentation an export never shows.
         """
         clauses = self._filter_clauses(portal, province, category, date_from, date_to)
+        selected = _article_columns(columns)
         last = 0
         while True:
             query = (
-                sa.select(articles)
+                sa.select(*selected)
                 .where(articles.c.seq > last, *clauses)
                 .order_by(articles.c.seq)
                 .limit(batch_size)
@@ -1038,17 +1050,22 @@ class ArchiveStore:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar() or 0)
 
-    def articles_by_ids(self, article_ids: Iterable[str]) -> list[dict[str, Any]]:
+    def articles_by_ids(
+        self, article_ids: Iterable[str], *, columns: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
         """The articles with these ids, in the order given (unknown ids are skipped).
 
-        Meant for one batch (a few hundred ids) of an ordered result list.
+        Meant for one batch (a few hundred ids) of an ordered result list.  ``columns``:
+        only these (and ``id``, ``seq``).
         """
         id_list = list(article_ids)
         found: dict[str, dict[str, Any]] = {}
+        selected = _article_columns(columns)
         with self.engine.connect() as conn:
             for start in range(0, len(id_list), 500):
                 chunk = id_list[start : start + 500]
-                for row in conn.execute(sa.select(articles).where(articles.c.id.in_(chunk))):
+                query = sa.select(*selected).where(articles.c.id.in_(chunk))
+                for row in conn.execute(query):
                     found[row.id] = _row(row)
         return [found[i] for i in id_list if i in found]
 
