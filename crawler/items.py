@@ -48,6 +48,7 @@ class Article:
     media: list[str] = field(default_factory=list)  # video/audio URLs
     content_hash: str = ""
     page_type: str = "article"
+    extraction_path: str = "family"  # family | structural (see crawler.pages.base) | generic
     places: list[dict[str, Any]] | None = None  # indexer.places.find_article_places (pipeline)
 
     def to_dict(self) -> dict[str, Any]:
@@ -64,6 +65,7 @@ class Listing:
     next_page: str | None = None
     portal: str | None = None
     page_type: str = "listing"
+    extraction_path: str = "family"  # family | structural (items guessed from the markup)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready dict of this listing."""

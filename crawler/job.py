@@ -124,6 +124,8 @@ class CrawlJob:
         self.error_reasons: Counter[str] = Counter(row.get("error_reasons") or {})
         self.error_urls: list[dict[str, str]] = list(row.get("error_urls") or [])
         self.extraction_failures = int(row.get("extraction_failures") or 0)
+        # how pages were extracted: "article:family", "article:structural", "listing:…"
+        self.extraction_paths: Counter[str] = Counter(row.get("extraction_paths") or {})
         self.consecutive_failures = 0
         self.stop_reason: str | None = None  # why the crawl stopped early, when it did
         self.admitted = 0  # page requests let through to the downloader (--max-pages)
@@ -287,6 +289,10 @@ class CrawlJob:
             self.error_urls.append({"url": url[:2000], "reason": reason})
         logger.info("%s: %s%s", reason, url, f" ({detail})" if detail else "")
 
+    def count_extraction_path(self, page_type: str, path: str) -> None:
+        """Count one extracted page by how it was read (family selectors or structural fallback)."""
+        self.extraction_paths[f"{page_type}:{path}"] += 1
+
     def count_outcome(self, outcome: str) -> None:
         """Count one stored article: new, changed, unchanged or duplicate."""
         self.outcomes[outcome] += 1
@@ -302,6 +308,7 @@ class CrawlJob:
             "error_reasons": dict(self.error_reasons),
             "error_urls": list(self.error_urls),
             "extraction_failures": self.extraction_failures,
+            "extraction_paths": dict(self.extraction_paths),
         }
 
     def progress_line(self) -> str:

@@ -97,6 +97,8 @@ class ValidatePipeline(_Stage):
             return item
         art = item.article
         job = getattr(spider, "job", None)
+        if job is not None:
+            job.count_extraction_path("article", art.extraction_path)
         if not art.title:
             if job is not None:
                 job.extraction_failures += 1

@@ -39,7 +39,7 @@ from sqlalchemy.engine import Connection, Engine
 from indexer.config import db_url
 from indexer.words import ArticleWords
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 MAX_ROW_ID = 2**63 - 1  # the largest integer id SQLite and PostgreSQL (BIGINT) can hold
 
 metadata = sa.MetaData()
@@ -166,6 +166,8 @@ crawl_jobs = sa.Table(
     # id (both NULL for a crawl run as a local process, whose ``pid`` is on this machine)
     sa.Column("node", sa.Text),
     sa.Column("scrapyd_job", sa.String(64)),
+    # schema 7: how pages were extracted, JSON {"article:family": n, "article:structural": m, …}
+    sa.Column("extraction_paths", sa.Text, nullable=False, default="{}"),
 )
 
 schedules = sa.Table(
@@ -225,6 +227,8 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE crawl_jobs ADD COLUMN node TEXT",
         "ALTER TABLE crawl_jobs ADD COLUMN scrapyd_job VARCHAR(64)",
     ],
+    # 6 -> 7: how a crawl job's pages were extracted (family selectors or structural fallback)
+    6: ["ALTER TABLE crawl_jobs ADD COLUMN extraction_paths TEXT NOT NULL DEFAULT '{}'"],
 }
 
 UpsertOutcome = Literal["new", "changed", "unchanged", "duplicate"]
@@ -330,7 +334,15 @@ _DT_COLUMNS = {
     "created_at",
     "since",
 }
-_JSON_COLUMNS = {"images", "media", "options", "error_reasons", "error_urls", "places"}
+_JSON_COLUMNS = {
+    "images",
+    "media",
+    "options",
+    "error_reasons",
+    "error_urls",
+    "places",
+    "extraction_paths",
+}
 
 
 def _row(row: sa.Row[Any]) -> dict[str, Any]:
@@ -1143,13 +1155,14 @@ class ArchiveStore:
                     pid=pid,
                     error_reasons="{}",
                     error_urls="[]",
+                    extraction_paths="{}",
                 )
             )
             return int(result.inserted_primary_key[0])
 
     def update_job(self, job_id: int, **fields: Any) -> None:
         """Update a crawl job's columns (counts, status, stop reason…)."""
-        for key in ("error_reasons", "error_urls", "options"):
+        for key in ("error_reasons", "error_urls", "options", "extraction_paths"):
             if key in fields and not isinstance(fields[key], str):
                 fields[key] = json.dumps(fields[key], ensure_ascii=False)
         with self.writer.begin() as conn:

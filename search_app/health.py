@@ -64,6 +64,7 @@ class HealthSettings:
     layout_min_pages: int = 5  # a job with fewer pages says nothing about extraction
     layout_min_share: float = 0.3  # at least this share of pages failing…
     layout_min_jump: float = 0.25  # …and this much more than the earlier median
+    layout_fallback_share: float = 0.5  # more articles than this read by the structural fallback
     unreachable_streak: int = 2  # this many latest jobs with no page fetched
     timeout: float = 10.0  # per connect/read
     deadline: float = field(default_factory=default_deadline)  # the whole check, wall clock
@@ -277,6 +278,13 @@ def extraction_failures(job: dict[str, Any]) -> int:
     return sum(int(reasons.get(k) or 0) for k in EXTRACTION_REASONS)
 
 
+def fallback_share(job: dict[str, Any]) -> tuple[int, int]:
+    """(articles read by the structural fallback, articles extracted) in a job."""
+    paths = job.get("extraction_paths") or {}
+    articles = {k: int(v or 0) for k, v in paths.items() if k.startswith("article:")}
+    return articles.get("article:structural", 0), sum(articles.values())
+
+
 def _job_share(job: dict[str, Any]) -> float:
     pages = job.get("pages") or 0
     return min(1.0, extraction_failures(job) / pages) if pages else 0.0
@@ -327,6 +335,17 @@ def evaluate(
                 f"job {latest['id']}: {extraction_failures(latest)} of {latest['pages']} pages "
                 f"({share:.0%}) had no title/date/body"
                 + (f", earlier median {baseline:.0%}" if earlier else " (no earlier crawl)")
+            )
+
+    # layout_changed, too: the family's selectors no longer find most articles, which
+    # were read by the structural fallback (crawler.pages.base) instead
+    if measured and "layout_changed" not in flags:
+        latest = measured[0]
+        fallback, total = fallback_share(latest)
+        if total >= settings.layout_min_pages and fallback > settings.layout_fallback_share * total:
+            flags["layout_changed"] = (
+                f"job {latest['id']}: {fallback} of {total} articles were read by the structural "
+                "fallback (the portal family's selectors no longer match its pages)"
             )
 
     # unreachable from the job history: the latest crawls fetched nothing

@@ -14,6 +14,17 @@ differs, override a method.  The fields are read like this:
 * listings — the family's item selector, else repeated title links grouped by
   markup; the next page is the "Trang sau / Tiếp / Next" link, or is inferred
   from the URL and the profile's pattern when that link is broken.
+
+Every page object checks its own result against the page.  When the family's
+region gives only the lead, or much less text than the page's main text block
+(:func:`crawler.pages.structure.main_text_block`, looked for in the article's
+own container), the body comes from that block instead; when the family's
+listing selector finds nothing, the items are guessed from repeated title links.
+The path taken is recorded as ``extraction_path`` (``family`` / ``structural``)
+on the item.  What the page is comes from its own evidence: an article needs the
+family's article markers and a title, and something of an article (a date, a
+body, a file); a page with markers but none of that which lists dated links is
+a listing.
 """
 
 from __future__ import annotations
@@ -26,8 +37,17 @@ import lxml.html
 from lxml import etree
 
 from crawler.items import Article, Attachment, Listing, ListingItem, OtherPage
-from crawler.pages.body import ATTACHMENT_EXT, Body, attachment_name, build_body, is_date_line
+from crawler.pages.body import (
+    ATTACHMENT_EXT,
+    Body,
+    attachment_name,
+    build_body,
+    is_date_line,
+    split_closing,
+)
 from crawler.pages.document import Document, text_of
+from crawler.pages.structure import in_chrome as _in_chrome
+from crawler.pages.structure import main_text_block
 from crawler.profiles import PortalProfile
 from indexer.dates import ParsedDate, find_dates, parse_date
 from indexer.text import content_hash, normalize
@@ -39,13 +59,16 @@ _NEXT_LABEL = re.compile(
 )
 _DATE_CLASS = re.compile(r"date|time|ngay|publish|created|posted", re.I)
 _PAGER_CLASS = re.compile(r"pag|pager|page-?iterator|phan-?trang|navigation", re.I)
-_CHROME_ANCESTOR = re.compile(
-    r"(?:^|[-_\s])(nav|navbar|menu|footer|header|breadcrumbs?|sidebar|banner)(?:$|[-_\s])", re.I
-)
 _PAGE_IN_PATH = re.compile(r"^(?P<head>.*/page/)(?P<n>\d+)(?P<tail>/?)$")
 _PAGE_PARAM = re.compile(r"(?:^|_)(?:cur|page|trang|paged|p)$", re.I)
 _SHORT_PAGE = 5  # fewer items than this on a page whose next link is broken: the last page
 _TITLE_SPLIT = re.compile(r"\s+[-|–—:»]\s+")
+# a date slot written after a title, filled or not: "Tiêu đề (30/04/2018)", "Tiêu đề ( )"
+_TITLE_DATE = re.compile(r"\s*\(\s*(?P<raw>[^()]{0,40}?)\s*\)\s*$")
+FALLBACK_MIN_TEXT = 200
+"""Characters the main text block must hold (beyond the lead) to replace a family's region."""
+FALLBACK_RATIO = 0.5
+"""The family's region is replaced when it holds less than this share of the block's text."""
 
 
 def _class_id(el: etree._Element) -> str:
@@ -76,6 +99,10 @@ class PageObject:
         self._consumed: list[etree._Element] = []
         self._items: list[ListingItem] | None = None
         self._items_explicit = False  # found by a family/profile selector, not guessed
+        self._title_el: etree._Element | None = None
+        self._title_date: ParsedDate | None = None
+        self._title_date_empty = False  # the title's date slot is there but empty: "( )"
+        self._regions: list[etree._Element] = []
 
     # -- selectors -------------------------------------------------------------
     def selectors(self, key: str, defaults: tuple[str, ...]) -> tuple[str, ...]:
@@ -90,13 +117,33 @@ class PageObject:
         return self.doc.first(markers) is not None and bool(self.title())
 
     def page_type(self) -> str:
-        """``article``, ``listing`` or ``other``."""
+        """``article``, ``listing`` or ``other``, from the page's own evidence."""
         if self.is_article():
-            return "article"
+            if self._has_article_substance() or not self._lists_dated_links():
+                return "article"
+            return "listing"
         items = self.listing_items()
         if len(items) >= 2 or (items and self._items_explicit):
             return "listing"
         return "other"
+
+    def _has_article_substance(self) -> bool:
+        """A date, a text of some length (not links) or a file in the article's own region."""
+        if self.published()[0] is not None or self._title_date is not None:
+            return True
+        if not self._title_date_empty and self.date_near_title() is not None:
+            return True
+        regions = self.body_elements()
+        own_text = sum(
+            len(text_of(r)) - sum(len(text_of(a)) for a in r.iter("a")) for r in regions
+        )  # the text that is not links (a listing's region is mostly links)
+        if own_text >= FALLBACK_MIN_TEXT:
+            return True
+        return bool(self.attachment_links(regions))
+
+    def _lists_dated_links(self) -> bool:
+        """Three or more listing items with dates (what a listing page obviously shows)."""
+        return sum(1 for item in self.listing_items() if item.published) >= 3
 
     def extract(self) -> Article | Listing | OtherPage:
         """The page's fields, as the item type matching its page type."""
@@ -120,8 +167,38 @@ class PageObject:
                 text = text_of(el)
                 if text:
                     self._consumed.append(el)
-                    return text
+                    self._title_el = el
+                    return self._split_title_date(text)
         return self.fallback_title()
+
+    def _split_title_date(self, text: str) -> str:
+        """The title without a trailing date slot (``(30/04/2018)``, ``( )``); keeps the date.
+
+        Only a slot that is an element of its own (``<h2>Tiêu đề <span>( )</span></h2>``):
+        a title that ends with a bracketed date range of its own keeps it.
+        """
+        match = _TITLE_DATE.search(text)
+        children = (
+            [c for c in self._title_el if isinstance(c.tag, str)]
+            if self._title_el is not None
+            else []
+        )
+        if (
+            not match
+            or match.start() == 0
+            or not children
+            or not _TITLE_DATE.fullmatch(text_of(children[-1]))
+        ):
+            return text
+        raw = match.group("raw")
+        if not raw:
+            self._title_date_empty = True
+            return text[: match.start()]
+        parsed = parse_date(raw, month_first=self.month_first)
+        if parsed is None:
+            return text
+        self._title_date = parsed
+        return text[: match.start()]
 
     def fallback_title(self) -> str:
         """``og:title``, a lone ``h1``, or the ``<title>`` without its site-name part."""
@@ -157,6 +234,9 @@ class PageObject:
             parsed = parse_date(value) if value else None
             if parsed:
                 return parsed, f"meta {name}: {parsed.raw}"
+        self.title()
+        if self._title_date is not None:
+            return self._title_date, f"title: {self._title_date.raw}"
         return None, None
 
     def category(self) -> str | None:
@@ -188,11 +268,15 @@ class PageObject:
 
     def body(self) -> Body:
         """The cleaned body of the content region (empty when there is none)."""
-        regions = self.body_elements()
+        return self._body_from(self.body_elements())
+
+    def _body_from(self, regions: list[etree._Element]) -> Body:
+        """The cleaned body of ``regions`` (the lead put first when it sits outside them)."""
         lead = self.summary_element()
         if lead is not None and not any(_contains(r, lead) for r in regions):
             regions = [lead, *regions]
         regions = [r for r in regions if not any(o is not r and _contains(o, r) for o in regions)]
+        self._regions = regions
         self._area_attachments = self.attachment_links(regions)
         if not regions:
             return Body()
@@ -206,6 +290,75 @@ class PageObject:
             _drop(el)
         html = "".join(lxml.html.tostring(r, encoding="unicode", with_tail=False) for r in regions)
         return build_body(html, self.doc, title=self.title())
+
+    def article_scope(self) -> etree._Element | None:
+        """The article's own container: where its title and its family marker meet.
+
+        Climbs at most three levels from there until the container holds a main text
+        block, so that a sidebar or the page's footer is never taken for the body.
+        """
+        self.title()
+        marker = self.doc.first(self.selectors("body", self.ARTICLE))
+        anchors = [el for el in (self._title_el, marker) if el is not None]
+        if not anchors:
+            return None
+        scope = anchors[0]
+        for other in anchors[1:]:
+            while scope is not None and not _contains(scope, other):
+                scope = scope.getparent()
+        for _ in range(3):
+            if scope is None or main_text_block(scope, min_text=FALLBACK_MIN_TEXT) is not None:
+                break
+            scope = scope.getparent()
+        return scope
+
+    def structural_body(self, body: Body, lead: str) -> Body | None:
+        """A body from the main text block when the family's region says much less, else None."""
+        scope = self.article_scope()
+        if scope is None:
+            return None
+        block = main_text_block(scope, min_text=FALLBACK_MIN_TEXT)
+        if block is None or any(_contains(r, block) for r in self._regions):
+            return None
+        family_regions, family_attachments = self._regions, self._area_attachments
+        candidate = self._body_from([block])
+        own = len(body.text) - len(lead)
+        theirs = len(candidate.text) - len(lead)
+        if theirs >= FALLBACK_MIN_TEXT and own < FALLBACK_RATIO * theirs:
+            return candidate
+        self._regions, self._area_attachments = family_regions, family_attachments
+        return None
+
+    def _closing_after_region(self, body: Body) -> Body:
+        """Signature and credit lines standing just after the content region, read as its end."""
+        if not self._regions:
+            return body
+        node, lines = self._regions[-1], []
+        while len(lines) < 2:
+            following = node.getnext()
+            while following is None and node.getparent() is not None and len(lines) == 0:
+                node = node.getparent()
+                following = node.getnext()
+                if node.tag in ("table", "body", "form"):
+                    following = None
+                    break
+            if following is None or not isinstance(following.tag, str):
+                break
+            node = following
+            line = text_of(following)
+            if not line:
+                continue
+            if len(line) > 90 or any(True for _ in following.iter("a")):
+                break
+            lines.append(line)
+        if not lines:
+            return body
+        rest, author, credit = split_closing([*body.paragraphs, *lines])
+        if len(rest) < len(body.paragraphs) or (author is None and credit is None):
+            return body  # the lines after the region are not a closing: leave the body as it is
+        body.author = body.author or author
+        body.credit = body.credit or credit
+        return body
 
     def byline(self) -> str | None:
         """The author printed in a byline (``by <name>``), when the family has one."""
@@ -231,39 +384,63 @@ class PageObject:
         return list(found.values())
 
     def date_near_title(self) -> ParsedDate | None:
-        """The first date written in the title's surroundings (a fallback)."""
+        """The first date line in the title's surroundings, outside the text (a fallback).
+
+        Only a line that is a date and nothing else (``19/04/2021 15:17``,
+        ``Thứ năm, 08/08/2019``): a date the article's sentences or tables mention is
+        not its own.  (A date line among the text's first lines is read by ``article``.)
+        """
         el = self.doc.first(self.selectors("title", self.TITLE))
+        regions = self.body_elements()
         for _ in range(4):
             if el is None:
                 return None
             el = el.getparent()
             if el is None:
                 return None
-            text = text_of(el)
-            if len(text) > 3000:
+            if len(text_of(el)) > 3000:
                 return None
-            dates = find_dates(text, month_first=self.month_first)
-            if dates:
-                return dates[0]
+            for node in el.iter():
+                if not isinstance(node.tag, str) or node.tag in ("script", "style"):
+                    continue
+                if any(_contains(r, node) for r in regions):
+                    continue  # the text's own lines: read as the body's first lines below
+                parent = node.getparent()
+                if parent is not None and any(
+                    len(text_of(a).split()) >= 4 for a in parent.iter("a")
+                ):
+                    continue  # the date of a listed link, not of this page
+                line = text_of(node)
+                if len(line) <= 60 and is_date_line(line):
+                    found = find_dates(line, month_first=self.month_first)
+                    if found:
+                        return found[0]
         return None
 
     def article(self) -> Article:
         """The article's fields."""
         title = self.title()
         parsed, source = self.published()
-        if parsed is None:
+        if parsed is None and not self._title_date_empty:
             parsed = self.date_near_title()
             source = f"near title: {parsed.raw}" if parsed else None
         category = self.category()
         lead = self.summary_element()
         summary = text_of(lead) if lead is not None else ""
         body = self.body()
+        path = "generic" if self.family == "generic" else "family"
+        if self.family != "generic":
+            fallback = self.structural_body(body, summary)
+            if fallback is not None:
+                body, path = fallback, "structural"
         if parsed is None:
             for para in body.paragraphs[:3]:
                 found = find_dates(para, month_first=self.month_first)
                 if found and is_date_line(para):
                     parsed, source = found[0], f"body: {found[0].raw}"
                     break
+        if body.paragraphs and (body.author is None or body.credit is None):
+            body = self._closing_after_region(body)
         text = body.text
         author = self.byline() or body.author
         attachments = list(body.attachments)
@@ -289,6 +466,7 @@ class PageObject:
             images=body.images,
             media=body.media,
             content_hash=content_hash(text),
+            extraction_path=path,
         )
 
     # -- listings ------------------------------------------------------------------
@@ -436,11 +614,13 @@ class PageObject:
 
     def listing(self) -> Listing:
         """The listing's items and next page."""
+        items = self.listing_items()
         return Listing(
             url=self.doc.url,
-            items=self.listing_items(),
+            items=items,
             next_page=self.next_page(),
             portal=self.profile.id if self.profile else None,
+            extraction_path="family" if self._items_explicit else "structural",
         )
 
 
@@ -541,15 +721,6 @@ def _item_container(anchor: etree._Element, anchors: list[etree._Element]) -> et
             break
         container = parent
     return container
-
-
-def _in_chrome(el: etree._Element) -> bool:
-    for anc in el.iterancestors():
-        if anc.tag in ("nav", "header", "footer", "aside") or _CHROME_ANCESTOR.search(
-            _class_id(anc)
-        ):
-            return True
-    return False
 
 
 def _signature(a: etree._Element) -> tuple:

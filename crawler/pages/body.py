@@ -271,6 +271,7 @@ def _images(soup: BeautifulSoup, doc: Document) -> list[str]:
     return found
 
 
+_OFFICE_DEBRIS = re.compile(r"</?o:p>", re.I)  # Word markup pasted as text: "<o:p></o:p>"
 _BREAK = "\x00"
 _STOP = "\x01"  # stands for a related-news heading removed with the chrome around it
 
@@ -315,7 +316,7 @@ def _paragraphs(root: Tag) -> list[str]:
             out.append(_BREAK)
             stack.append((node, True))
         stack.extend((child, False) for child in reversed(node.contents))
-    paragraphs = [normalize(p) for p in "".join(out).split(_BREAK)]
+    paragraphs = [normalize(_OFFICE_DEBRIS.sub("", p)) for p in "".join(out).split(_BREAK)]
     return [p for p in paragraphs if p]
 
 
@@ -362,8 +363,36 @@ def _is_credit(line: str) -> bool:
     return bool(_ORG_CREDIT.match(line)) and not line.endswith(".") and "," not in line
 
 
+def _after_prose(body: list[str]) -> bool:
+    """False when the line before the closing one is a short label (a table's cells), not text.
+
+    A signature follows the text, a caption or a credit; ``Lĩnh vực`` / ``Văn Hóa`` at the
+    end of a table is a field and its value.
+    """
+    if len(body) < 2:
+        return False
+    before = body[-2]
+    label = len(before.split()) <= 3 and not before.endswith((".", "!", "?", "…", '"', "”", ")"))
+    return not label or _is_credit(before) or bool(_BYLINE.match(before))
+
+
+def _signature(line: str) -> str | None:
+    """A name signed alone on the last line (``Trí Son``, ``Vương Hợp – ĐTT.``), else None."""
+    name = line.strip()
+    # a unit abbreviation after a dash may end with a full stop: "Vương Hợp – ĐTT."
+    if re.search(r"[-–]\s*[A-ZĐ]{2,8}\.$", name):
+        name = name[:-1]
+    return name if _looks_like_name(name) else None
+
+
 def split_closing(paragraphs: list[str]) -> tuple[list[str], str | None, str | None]:
-    """Take the signature and source lines off the end: ``(body, author, credit)``."""
+    """Take the signature and source lines off the end: ``(body, author, credit)``.
+
+    Read wherever they stand in the last three lines, in any order: ``Theo …`` /
+    ``Nguồn: …`` (also in brackets) or an office's name is the credit; ``Bài, ảnh:
+    <name>`` or a name alone on its line is the author.  A name or an office after a
+    short label (a table's last cells) is content, not a signature.
+    """
     author: str | None = None
     credit: str | None = None
     body = list(paragraphs)
@@ -371,17 +400,19 @@ def split_closing(paragraphs: list[str]) -> tuple[list[str], str | None, str | N
         if not body:
             break
         last = body[-1]
-        if credit is None and _is_credit(last):
-            credit = last
+        bare = last[1:-1].strip() if last.startswith("(") and last.endswith(")") else last
+        if credit is None and _is_credit(bare) and (_CREDIT.match(bare) or _after_prose(body)):
+            credit = bare
             body.pop()
             continue
-        byline = _BYLINE.match(last)
-        if author is None and byline:
+        byline = _BYLINE.match(bare)
+        if author is None and byline and not byline.group("name").rstrip().endswith(("!", "?")):
             author = byline.group("name").strip(" .")
             body.pop()
             continue
-        if author is None and len(body) > 1 and _looks_like_name(last):
-            author = last
+        signed = _signature(last) if author is None and _after_prose(body) else None
+        if signed:
+            author = signed
             body.pop()
             continue
         break

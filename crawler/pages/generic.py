@@ -1,8 +1,7 @@
 """The fallback page object for unknown layouts: density-based main-content location.
 
-* The content region is the element whose paragraphs carry the most text (a
-  small readability-style score: each text paragraph scores its parent fully
-  and its grandparent by half; link-heavy paragraphs and chrome score nothing).
+* The content region is the page's main text block
+  (:func:`crawler.pages.structure.main_text_block`).
 * The title is the heading-like element that best matches the URL's slug
   (Vietnamese CMSs build slugs from the title without diacritics), else the
   last heading before the content region, else ``og:title``/``<title>``.
@@ -19,8 +18,9 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from crawler.items import Attachment
-from crawler.pages.base import PageObject, _in_chrome, _item_container
+from crawler.pages.base import PageObject, _item_container
 from crawler.pages.document import text_of
+from crawler.pages.structure import hidden, main_text_block
 from indexer.dates import ParsedDate, find_dates
 from indexer.text import fold_lower
 
@@ -30,9 +30,6 @@ _HEADINGS = (
     " or contains(@class, 'tieude') or contains(@class, 'tieu-de')]"
 )
 _TOKEN = re.compile(r"[a-z0-9]+")
-
-_MIN_PARAGRAPH = 25
-_MIN_ARTICLE_TEXT = 250
 
 
 class GenericPage(PageObject):
@@ -80,33 +77,9 @@ class GenericPage(PageObject):
 
     def dense_region(self) -> etree._Element | None:
         """The element holding most paragraph text (None when the page has none)."""
-        if hasattr(self, "_region"):
-            return self._region
-        scores: dict[etree._Element, float] = {}
-        for el in self.doc.root.iter("p", "td", "pre", "blockquote", "div"):
-            if el.tag in ("div", "td") and (
-                len(el) and any(c.tag in ("p", "div", "table") for c in el)
-            ):
-                continue
-            text = text_of(el)
-            if len(text) < _MIN_PARAGRAPH:
-                continue
-            link_text = sum(len(text_of(a)) for a in el.iter("a"))
-            if link_text > len(text) * 0.5 or _in_chrome(el) or _hidden(el):
-                continue
-            score = 1 + text.count(",") + min(len(text) / 100, 3)
-            parent = el.getparent()
-            if parent is None:
-                continue
-            scores[parent] = scores.get(parent, 0) + score
-            grand = parent.getparent()
-            if grand is not None:
-                scores[grand] = scores.get(grand, 0) + score / 2
-        best = max(scores, key=scores.get, default=None)
-        if best is not None and len(text_of(best)) < _MIN_ARTICLE_TEXT:
-            best = None
-        self._region = best
-        return best
+        if not hasattr(self, "_region"):
+            self._region = main_text_block(self.doc.root)
+        return self._region
 
     def _find_title(self) -> str:
         for selector in self.selectors("title", self.TITLE):
@@ -134,7 +107,7 @@ class GenericPage(PageObject):
                 10 <= len(text) <= 300
                 and len(text.split()) >= 3
                 and not _around(el)
-                and not _hidden(el)
+                and not hidden(el)
             ):
                 found.append((el, text))
         return found
@@ -237,18 +210,6 @@ def _around(el: etree._Element) -> bool:
         if anc.tag in ("nav", "footer", "aside"):
             return True
         if _AROUND.search(f"{anc.get('class') or ''} {anc.get('id') or ''}"):
-            return True
-    return False
-
-
-_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-
-
-def _hidden(el: etree._Element) -> bool:
-    """True when the element or an ancestor is hidden (``display:none``, ``hidden``)."""
-    for node in (el, *el.iterancestors()):
-        style = node.get("style")
-        if (style and _HIDDEN.search(style)) or node.get("hidden") is not None:
             return True
     return False
 

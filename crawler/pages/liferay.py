@@ -41,6 +41,7 @@ class Liferay62Page(PageObject):
         ".asset-full-content .asset-title",
         ".asset-full-content h3.header-title",
         "h3.header-title span",
+        ".asset-full-content h2",  # themes that head the asset with a plain h2 (+ date slot)
         ".journal-content-article h1",
         ".title-detail",
         ".article-title",
@@ -79,8 +80,29 @@ class Liferay62Page(PageObject):
         ".asset-full-content",
         ".file-attachments",
     )
-    LISTING_ITEM = (".asset-abstract", ".asset-entry")
+    LISTING_ITEM = (
+        ".asset-abstract",
+        ".asset-entry",
+        # themes that print the Asset Publisher's entries as heading links of their own
+        ".portlet-boundary_101_ h2 > a",
+        ".portlet-boundary_101_ h3 > a",
+    )
     NEXT_PAGE = ()
+
+    def category(self) -> str | None:
+        """The family's breadcrumb, else the title of the portlet that shows the article."""
+        found = super().category()
+        if found:
+            return found
+        self.title()
+        node = self._title_el
+        while node is not None and "portlet-boundary" not in (node.get("class") or ""):
+            node = node.getparent()
+        if node is None:
+            return None
+        heading = self.doc.first((".portlet-title-text", ".portlet-title"), node)
+        text = text_of(heading)
+        return text if text and len(text) <= 120 else None
 
     def _find_items(self) -> list[ListingItem]:
         items = super()._find_items()

@@ -1,8 +1,11 @@
 """SharePoint 2010 + Lạc Việt e-gov add-on (Đắk Nông, Bạc Liêu districts), also as static copies.
 
-Article: ``p.Title``; the date and section sit in the header row
-(``td.Time``, the other cell); the lead is ``b.lv_description_mode1`` or a
-``p.sapo``; the text is in ``div.ExternalClass<GUID>``.  Listings:
+Two templates.  District portals: ``p.Title``; the date and section sit in the
+header row (``td.Time``, the other cell); the lead is ``b.lv_description_mode1``
+or a ``p.sapo``; the text is in ``div.ExternalClass<GUID>``.  Department portals
+(``gthieu`` template): the section name in ``div.title-gt``, then ``div.gtTitle``
+holding the title (its first paragraph), the bold lead and the text, and no date
+on the page (the listing shows it).  Listings:
 ``td.TitleFront > a`` with ``span.ShowDate`` inside the link; static copies
 paginate as ``/<category>/page/N/``.  List views (``td.ms-vb2``) write US
 dates, but those are not articles.
@@ -17,14 +20,15 @@ class SharePoint2010Page(PageObject):
     """Lạc Việt news pages on SharePoint 2010."""
 
     family = "sharepoint2010"
-    TITLE = ("p.Title", ".lv_title", "#tableforprint .Title")
+    TITLE = ("p.Title", ".lv_title", "#tableforprint .Title", ".gtTitle p")
     DATE = ("td.Time", ".container_top_mid2 .Time", "span.NgayDang", ".lv_date")
-    CATEGORY = ("td.FolderTitle", ".container_top_mid2 tr td:not(.Time)")
+    CATEGORY = ("td.FolderTitle", ".container_top_mid2 tr td:not(.Time)", ".title-gt")
     SUMMARY = ("b.lv_description_mode1", "p.sapo", ".lv_description")
     BODY = (
         "div[class^='ExternalClass']",
         "div[class*=' ExternalClass']",
         "#tableforprint",
+        ".gtTitle",
         ".ms-rtestate-field",
     )
     REMOVE = (
@@ -39,7 +43,7 @@ class SharePoint2010Page(PageObject):
         "p.Title",
         "td.Time",
     )
-    ARTICLE = ("#tableforprint", "p.Title")
+    ARTICLE = ("#tableforprint", "p.Title", ".gthieu .gtTitle")
     LISTING_ITEM = ("td.TitleFront", ".lv_news_item", ".news-item")
     NEXT_PAGE = ()
     PAGINATION_DEFAULT = "page/{n}/"

@@ -27,6 +27,16 @@ def body(html: str, **kw):
         (["Bài và ảnh: Minh Hà", "Theo Báo Quảng Bình"], "Minh Hà", "Theo Báo Quảng Bình"),
         (["Theo Báo Quảng Bình", "Minh Hà"], "Minh Hà", "Theo Báo Quảng Bình"),
         (["Kết quả được công bố vào cuối năm."], None, None),
+        (["Vương Hợp – ĐTT."], "Vương Hợp – ĐTT", None),  # a name and its unit, full stop
+        (["Theo http://baodaknong.org.vn", "Trí Son"], "Trí Son", "Theo http://baodaknong.org.vn"),
+        (
+            ["(Nguồn: Báo Đắk Nông - baodaknong.org.vn)"],
+            None,
+            "Nguồn: Báo Đắk Nông - baodaknong.org.vn",
+        ),
+        (["PV: Xin trân trọng cảm ơn ông!"], None, None),  # an interview's last line
+        (["Lĩnh vực", "Văn Hóa"], None, None),  # a table's last field and value
+        (["Điện thoại", "Văn phòng Sở"], None, None),
         (["Hà Nội, ngày 5 tháng 6 năm 2019"], None, None),
     ],
 )
@@ -34,7 +44,7 @@ def test_closing_lines(closing: list[str], author: str | None, credit: str | Non
     paragraphs, got_author, got_credit = split_closing([TEXT, *closing])
     assert (got_author, got_credit) == (author, credit)
     expected_rest = [TEXT] + [
-        c for c in closing if c not in (author, credit) and not c.endswith(author or "\0")
+        c for c in closing if not ((author and author in c) or (credit and credit in c))
     ]
     assert paragraphs == expected_rest
 

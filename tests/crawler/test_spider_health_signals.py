@@ -45,6 +45,9 @@ def test_a_relayout_crawl_counts_extraction_failures_and_a_normal_one_none(
     assert normal["status"] == "finished" and normal["articles_new"] > 0
     assert normal["extraction_failures"] == 0
     assert "not_an_article" not in normal["error_reasons"]
+    # every article was read by the family's selectors, none by the structural fallback
+    assert normal["extraction_paths"].get("article:family", 0) >= normal["articles_new"]
+    assert "article:structural" not in normal["extraction_paths"]
 
     _control(samples_url, mode="relayout")
     changed = _crawl(tmp_path / "relayout", samples_url, "--max-pages", "10")

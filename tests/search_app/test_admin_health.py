@@ -106,6 +106,30 @@ def test_extraction_failures_read_the_column_first(admin: AdminStore) -> None:
         assert ("layout_changed" in evaluate(admin, portal)) is flagged
 
 
+def test_layout_changed_when_most_articles_fall_back_to_the_page_structure(
+    admin: AdminStore,
+) -> None:
+    """A real site whose family selectors no longer match still archives (through the
+    structural fallback), with no extraction failure: the job's extraction paths tell."""
+    for paths, flagged in (
+        ({"article:structural": 9, "article:family": 3, "listing:structural": 4}, True),
+        ({"article:structural": 3, "article:family": 9}, False),
+        ({"article:structural": 3}, False),  # too few articles to say
+        ({"listing:structural": 40, "article:family": 12}, False),  # listings guessed only
+    ):
+        portal = f"paths-{len(admin.store.list_jobs(limit=100))}"
+        row = admin.store.start_job(portal)
+        admin.store.finish_job(row, "finished", pages=20, extraction_paths=paths)
+        assert admin.store.get_job(row)["extraction_paths"] == paths
+        flags = evaluate(admin, portal)
+        assert ("layout_changed" in flags) is flagged, (paths, flags)
+        if flagged:
+            assert flags["layout_changed"] == (
+                f"job {row}: 9 of 12 articles were read by the structural fallback "
+                "(the portal family's selectors no longer match its pages)"
+            )
+
+
 def test_redirect_to_another_domain_is_flagged_without_following_it(
     admin: AdminStore, samples_url: str
 ) -> None:

@@ -1,0 +1,76 @@
+"""Where a page's main text sits, found from its structure alone (no family knowledge).
+
+The content region is the element whose paragraphs carry the most text, a small
+readability-style score: each text paragraph scores its parent fully and its
+grandparent by half; link-heavy paragraphs, page chrome and hidden elements score
+nothing.  The generic page object uses it as its body; family page objects use it
+to check their own region (:meth:`crawler.pages.base.PageObject.article` falls back
+to it when the family's region holds only the lead or much less text).
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from crawler.pages.document import text_of
+
+MIN_PARAGRAPH = 25
+"""Characters a paragraph needs to count towards a region's score."""
+MIN_REGION_TEXT = 250
+"""Characters a region needs to be a page's main text block at all."""
+
+_CHROME_ANCESTOR = re.compile(
+    r"(?:^|[-_\s])(nav|navbar|menu|footer|header|breadcrumbs?|sidebar|banner)(?:$|[-_\s])", re.I
+)
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def in_chrome(el: etree._Element) -> bool:
+    """True for an element inside page chrome (nav, header, footer, menus, sidebars)."""
+    for anc in el.iterancestors():
+        if anc.tag in ("nav", "header", "footer", "aside") or _CHROME_ANCESTOR.search(
+            f"{anc.get('class') or ''} {anc.get('id') or ''}"
+        ):
+            return True
+    return False
+
+
+def hidden(el: etree._Element) -> bool:
+    """True when the element or an ancestor is hidden (``display:none``, ``hidden``)."""
+    for node in (el, *el.iterancestors()):
+        style = node.get("style")
+        if (style and _HIDDEN.search(style)) or node.get("hidden") is not None:
+            return True
+    return False
+
+
+def main_text_block(
+    root: etree._Element, *, min_text: int = MIN_REGION_TEXT
+) -> etree._Element | None:
+    """The element under ``root`` holding most paragraph text (None when there is none)."""
+    scores: dict[etree._Element, float] = {}
+    for el in root.iter("p", "td", "pre", "blockquote", "div", "h1", "h2", "h3"):
+        if el.tag in ("div", "td", "h1", "h2", "h3") and (
+            len(el) and any(c.tag in ("p", "div", "table") for c in el)
+        ):
+            continue
+        text = text_of(el)
+        if len(text) < MIN_PARAGRAPH or (el.tag in ("h1", "h2", "h3") and len(text) < 200):
+            continue  # a heading counts only when it really holds a paragraph of text
+        link_text = sum(len(text_of(a)) for a in el.iter("a"))
+        if link_text > len(text) * 0.5 or in_chrome(el) or hidden(el):
+            continue
+        score = 1 + text.count(",") + min(len(text) / 100, 3)
+        parent = el.getparent()
+        if parent is None:
+            continue
+        scores[parent] = scores.get(parent, 0) + score
+        grand = parent.getparent()
+        if grand is not None:
+            scores[grand] = scores.get(grand, 0) + score / 2
+    best = max(scores, key=scores.get, default=None)
+    if best is not None and len(text_of(best)) < min_text:
+        return None
+    return best

@@ -1,0 +1,73 @@
+"""Real portal snapshots (``$VNARCHIVE_REALSITES``, default ``../shared/realsites``) against
+the hand-checked gold in ``bench/realsite_gold/``: every page of each dev site extracted
+as the crawl extracts it, page types from the pages' own evidence, and the fields the
+issue's targets name.  Skipped when the snapshots are absent."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from realdata import need_realsites
+
+from crawler.items import Listing
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+sys.path.insert(0, str(BENCH))
+
+import realsite_eval  # noqa: E402
+
+SITES = ("krongno", "dakglong", "stc", "ldld")
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, dict]:
+    snapshots = need_realsites()
+    out = {}
+    for gold in realsite_eval.load_gold(snapshots, set(SITES), None):
+        family = realsite_eval.FAMILIES.get(gold["site"], realsite_eval.DEFAULT_FAMILY)
+        arts, job = realsite_eval.extract_only(gold, snapshots, family)
+        out[gold["site"]] = {
+            "score": realsite_eval.score(gold, arts, job, 0.0),
+            "kinds": job["kinds"],
+            "gold": gold,
+        }
+    return out
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_every_article_is_an_article_with_its_fields_right(results: dict, site: str) -> None:
+    r = results[site]["score"]
+    total = r["reachable"]
+    assert total >= 17
+    assert r["archived"] == total, r["misses"]["missing"]
+    for field in ("title", "date", "body start", "body end", "title+date+body"):
+        assert r["right"][field] >= 0.98 * total, (field, r["misses"].get(field))
+    assert r["right"]["author/credit"] >= 0.95 * total, r["misses"]["author/credit"]
+    assert r["stored_non_articles"] <= 0.02 * r["stored"], r["non_articles"]
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_listings_read_as_listings(results: dict, site: str) -> None:
+    """What the spider routes by: the gold's listing pages extract as listings."""
+    kinds = results[site]["kinds"]
+    listings = [p["url"] for p in results[site]["gold"]["pages"] if p["type"] == "listing"]
+    wrong = [url for url in listings if kinds.get(url) != "listing"]
+    assert len(wrong) <= 0.02 * len(listings), wrong
+
+
+def test_krongno_listing_pages_have_items_and_a_repaired_next_page() -> None:
+    """Category listings of the real site: items with dates, ``page/N/`` behind a broken link."""
+    import tarfile
+
+    snapshots = need_realsites()
+    from crawler.pages import extract
+
+    with tarfile.open(snapshots / "krongno.daknong.gov.vn@2019-07-30.tar.gz") as tf:
+        names = {m.name.lstrip("./"): m for m in tf.getmembers()}
+        page = tf.extractfile(names["tin-tuc-su-kien/index.html"]).read()
+    got = extract(page, "http://krongno.daknong.gov.vn/tin-tuc-su-kien/")
+    assert isinstance(got, Listing)
+    assert len(got.items) == 10 and all(i.published for i in got.items)
+    assert got.next_page == "http://krongno.daknong.gov.vn/tin-tuc-su-kien/page/2/"
