@@ -137,3 +137,18 @@ def test_liferay_theme_with_a_dated_heading_and_text_in_a_heading() -> None:
     undated = extract(page(" "), URL)
     assert undated.title == "Tổ chức hiến máu nhân đạo"
     assert undated.published is None  # an empty slot is no date, not today's date in the header
+
+
+def test_a_canonical_shared_by_every_page_is_not_the_article_s() -> None:
+    """Liferay themes print rel=canonical /guest on every page: not this article's URL."""
+    cell = '<tr><td><div class="ExternalClassAB12"><p>' + TEXT[0] + "</p></div></td></tr>"
+    base = "http://huyen.example.vn"
+    for href, kept in (
+        ("/guest", None),
+        ("/", None),
+        ("/-/view_content/4418033-bai-khac", None),
+        ("/tin/le-mit-tinh-moi-truong.html", f"{base}/tin/le-mit-tinh-moi-truong.html"),
+        ("/huyen-huong-ung-ngay-moi-truong", f"{base}/huyen-huong-ung-ngay-moi-truong"),
+    ):
+        page = _sp_article(cell).replace("</head>", f'<link rel="canonical" href="{href}"></head>')
+        assert extract(page, URL).canonical_url == kept, href
