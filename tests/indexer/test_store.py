@@ -43,12 +43,13 @@ def store(tmp_path: Path) -> ArchiveStore:
 
 
 def test_fresh_store_is_at_current_schema_version(store: ArchiveStore) -> None:
-    assert SCHEMA_VERSION == 6
+    assert SCHEMA_VERSION == 7
     assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
     columns = {c["name"] for c in sa.inspect(store.engine).get_columns("crawl_jobs")}
     assert {"articles_gone", "error_reasons", "stop_reason", "log_path", "pid"} <= columns
     assert "error_urls" in columns
     assert {"node", "scrapyd_job"} <= columns
+    assert "extraction_paths" in columns
 
 
 def _create_v1_store(path: Path) -> None:
@@ -64,6 +65,7 @@ def _create_v1_store(path: Path) -> None:
         ("articles", "body_words"),
         ("crawl_jobs", "node"),  # schema 6
         ("crawl_jobs", "scrapyd_job"),  # schema 6
+        ("crawl_jobs", "extraction_paths"),  # schema 7
     }
     md1 = sa.MetaData()
     for table in store_mod.metadata.sorted_tables:
@@ -117,6 +119,7 @@ def test_migration_from_schema_1_keeps_data_and_adds_columns(tmp_path: Path) -> 
     job = store.list_jobs(portal="p")[0]
     assert (job["pages"], job["articles_new"], job["articles_gone"]) == (7, 5, 0)
     assert job["error_urls"] == []
+    assert job["extraction_paths"] == {}
     # the migrated store works for the crawl as a fresh one does
     outcome, _ = store.upsert_article(make_article(1), warc=WarcRef("w.warc.gz", 10, 99, "<id>"))
     assert outcome == "new"
