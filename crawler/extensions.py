@@ -9,8 +9,8 @@ close reason into the job's status:
 
 | close reason | job status |
 |---|---|
-| ``finished`` | finished |
-| ``max_pages`` (``--max-pages`` reached) | finished (stop_reason says why) |
+| ``finished`` | finished, unless the crawl fetched none of its start pages or listings, or its error rate is above ``VNARCHIVE_MAX_ERROR_RATE``: failed (stop_reason says why; see ``CrawlJob.failure``) |
+| ``max_pages`` (``--max-pages`` reached) | finished (stop_reason says why), or failed as above |
 | ``shutdown`` (SIGTERM/SIGINT) | cancelled — resumable: the next crawl continues it |
 | ``consecutive_failures`` | failed (stop_reason names the last failure) |
 | anything else | failed |
@@ -108,6 +108,9 @@ class CrawlJobExtension:
         self.print_summary = settings.getbool("VNARCHIVE_SUMMARY", True)
         self.warc = settings.getbool("VNARCHIVE_WARC", True)
         self.max_gone_fraction = settings.getfloat("VNARCHIVE_GONE_MAX_FRACTION", 0.2)
+        self.max_error_rate = settings.getfloat("VNARCHIVE_MAX_ERROR_RATE", 0.5)
+        self.error_rate_min = settings.getint("VNARCHIVE_ERROR_RATE_MIN_FETCHES", 20)
+        self.start_pages_fetched = 0  # start pages / listings (hops 0) that answered
         self.loop: task.LoopingCall | None = None
         self.log_handler: logging.Handler | None = None
         self.stopping = False
@@ -181,7 +184,11 @@ class CrawlJobExtension:
         job: CrawlJob | None = getattr(spider, "job", None)
         if job is None or request.meta.get("kind") not in _PAGE_KINDS:
             return
-        job.pages += 1
+        job.page_fetched()
+        status = response.status
+        start = request.meta.get("hops") == 0 or request.meta.get("kind") == "raw"
+        if start and (200 <= status < 300 or status == 304):
+            self.start_pages_fetched += 1
         limit = job.options.max_pages
         if limit and job.pages >= limit and not self.stopping:
             self.stopping = True
@@ -205,6 +212,14 @@ class CrawlJobExtension:
         stop_reason = job.stop_reason
         if reason in ("finished", "max_pages"):
             status = "finished"
+            failure = job.failure(
+                start_pages_fetched=self.start_pages_fetched,
+                max_error_rate=self.max_error_rate,
+                min_fetches=self.error_rate_min,
+            )
+            if failure is not None:
+                status, stop_reason = "failed", failure
+                logger.error("crawl failed: %s", failure)
         elif reason == "shutdown":
             status = "cancelled"
             stop_reason = "cancelled (SIGTERM/SIGINT); the next crawl of this portal resumes it"

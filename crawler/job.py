@@ -10,7 +10,9 @@ portal at a time, released by the OS even on SIGKILL) and ``job.json`` naming th
 job in progress.  A crawl that is killed (SIGKILL) or cancelled (SIGTERM/SIGINT)
 leaves ``job.json`` behind; the next crawl of the portal resumes that job: same job
 id, same WARC file (repaired if a record was cut), and the crawl skips every
-article the store already holds for this job.  The pending-request queue is *not*
+article the store already holds for this job.  The ``pages`` counter survives a
+SIGKILL too: every fetched page appends one byte to ``state/<job>.pages`` (no
+database write per page), and a resumed job starts from that file's size.  The pending-request queue is *not*
 persisted (Scrapy's JOBDIR disk queues are written only on a clean shutdown and its
 seen-requests file records requests when scheduled, not when archived, so neither
 survives SIGKILL safely): listings are cheap to walk again, and the store, written
@@ -19,6 +21,7 @@ in one transaction per article, is the record of what is done.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
@@ -47,6 +50,11 @@ logger = logging.getLogger(__name__)
 
 RESUMABLE = ("queued", "running", "cancelled", "interrupted")
 MAX_ERROR_URLS = 5  # failing URLs kept on the job row (the log has every one)
+# Error reasons of a request that got no response at all (the others, ``http_*``,
+# are responses with an error status, already counted in ``pages``).
+NO_RESPONSE_REASONS = frozenset(
+    ["timeout", "dns", "connection", "download_error", "redirected_out_of_portal"]
+)
 """Job statuses a new crawl of the same portal picks up (with ``job.json`` present)."""
 
 
@@ -116,6 +124,7 @@ class CrawlJob:
         self.closed = False
         # counters (a resumed job continues from what its row says)
         self.pages = int(row.get("pages") or 0)
+        self._pages_fh: Any = None
         self.outcomes: Counter[str] = Counter(
             new=int(row.get("articles_new") or 0),
             changed=int(row.get("articles_changed") or 0),
@@ -126,6 +135,7 @@ class CrawlJob:
         self.extraction_failures = int(row.get("extraction_failures") or 0)
         # how pages were extracted: "article:family", "article:structural", "listing:…"
         self.extraction_paths: Counter[str] = Counter(row.get("extraction_paths") or {})
+        self.meta_refreshes: Counter[str] = Counter()  # followed | out_of_portal
         self.consecutive_failures = 0
         self.stop_reason: str | None = None  # why the crawl stopped early, when it did
         self.admitted = 0  # page requests let through to the downloader (--max-pages)
@@ -272,7 +282,16 @@ class CrawlJob:
             lost = set(recapture)
             job.known = {url: k for url, k in job.known.items() if k["id"] not in lost}
             job.error_reasons["warc_capture_lost"] += len(lost)
+        job._open_page_tally(state_dir / f"{job_id}.pages", keep=resumed)
         return job
+
+    def _open_page_tally(self, path: Path, *, keep: bool) -> None:
+        """Open the job's page tally (one byte per fetched page), kept when resuming."""
+        self._pages_path = path
+        if keep:
+            with contextlib.suppress(OSError):
+                self.pages = max(self.pages, path.stat().st_size)
+        self._pages_fh = open(path, "ab" if keep else "wb", buffering=0)  # noqa: SIM115
 
     # -- counting ----------------------------------------------------------------
 
@@ -293,6 +312,26 @@ class CrawlJob:
         """Count one extracted page by how it was read (family selectors or structural fallback)."""
         self.extraction_paths[f"{page_type}:{path}"] += 1
 
+    def count_meta_refresh(self, url: str, target: str, *, followed: bool) -> None:
+        """Record an article's ``<meta http-equiv="refresh">`` target (the article is kept)."""
+        self.meta_refreshes["followed" if followed else "out_of_portal"] += 1
+        logger.info(
+            "meta refresh: %s -> %s (%s)",
+            url,
+            target,
+            "followed" if followed else "not followed: out of the portal",
+        )
+
+    def page_fetched(self) -> None:
+        """Count one page response; the tally file keeps it if the process is killed."""
+        self.pages += 1
+        if self._pages_fh is not None:
+            try:
+                self._pages_fh.write(b".")
+            except OSError as exc:  # a full disk must not stop the crawl; the row keeps the count
+                logger.warning("could not write the page tally: %s", exc)
+                self._pages_fh = None
+
     def count_outcome(self, outcome: str) -> None:
         """Count one stored article: new, changed, unchanged or duplicate."""
         self.outcomes[outcome] += 1
@@ -310,6 +349,37 @@ class CrawlJob:
             "extraction_failures": self.extraction_failures,
             "extraction_paths": dict(self.extraction_paths),
         }
+
+    def fetch_errors(self) -> tuple[int, int]:
+        """``(failed, attempted)`` fetches: error statuses and requests that got no response,
+        out of every page response plus those requests."""
+        no_response = sum(n for r, n in self.error_reasons.items() if r in NO_RESPONSE_REASONS)
+        http = sum(n for r, n in self.error_reasons.items() if r.startswith("http_"))
+        return http + no_response, self.pages + no_response
+
+    def failure(
+        self, *, start_pages_fetched: int, max_error_rate: float, min_fetches: int
+    ) -> str | None:
+        """Why a crawl that ran to its end failed anyway, or None when it did not.
+
+        It failed when it could fetch none of its start pages or listings (all of them
+        answered an error, redirected out of the portal or never answered), or when the
+        share of failed fetches is above ``max_error_rate`` (judged from ``min_fetches``
+        attempts on; ``max_error_rate`` 0 switches that check off).
+        """
+        failed, attempted = self.fetch_errors()
+        reasons = ", ".join(f"{reason} {n}" for reason, n in self.error_reasons.most_common(3) if n)
+        detail = f" ({reasons})" if reasons else ""
+        if start_pages_fetched == 0:
+            return f"could fetch none of its start pages or listings{detail}"
+        if max_error_rate > 0 and attempted >= max(1, min_fetches):
+            rate = failed / attempted
+            if rate > max_error_rate:
+                return (
+                    f"error rate {rate:.1%} ({failed} of {attempted} fetches failed) is above "
+                    f"VNARCHIVE_MAX_ERROR_RATE {max_error_rate:.1%}{detail}"
+                )
+        return None
 
     def progress_line(self) -> str:
         """One line: pages fetched, articles new/changed/unchanged, errors."""
@@ -379,7 +449,11 @@ class CrawlJob:
             self.store.finish_job(self.id, status, stop_reason=stop_reason, **counts)
             if status != "cancelled":
                 (portal_job_dir(self.portal) / "state" / "job.json").unlink(missing_ok=True)
+                if self._pages_fh is not None:
+                    self._pages_path.unlink(missing_ok=True)
         finally:
+            if self._pages_fh is not None:
+                self._pages_fh.close()
             if self.warc is not None:
                 self.warc.close()
             self._lock_fh.close()

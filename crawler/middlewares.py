@@ -1,4 +1,5 @@
-"""Downloader middlewares of a vnarchive crawl: scope and traps, retry backoff, WARC capture.
+"""Downloader middlewares of a vnarchive crawl: scope and traps, retry backoff, meta refresh,
+WARC capture.
 
 Each is switched on in ``crawler.settings.DOWNLOADER_MIDDLEWARES`` and reaches the
 running job as ``crawler.spider.job`` (see ``crawler.job``).
@@ -11,13 +12,19 @@ from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as ScrapyMetaRefresh
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import task
 
-__all__ = ["BackoffRetryMiddleware", "ScopeMiddleware", "WarcCaptureMiddleware"]
+__all__ = [
+    "BackoffRetryMiddleware",
+    "MetaRefreshMiddleware",
+    "ScopeMiddleware",
+    "WarcCaptureMiddleware",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +105,105 @@ class BackoffRetryMiddleware(RetryMiddleware):
         result = super().process_exception(request, exception)
         await self._wait(result)
         return result
+
+
+# Request meta that belongs to the response it came with, not to a new request.
+_SPENT_META = frozenset(
+    ["known", "warc_ref", "retry_times", "depth", "expect", "guessed", "meta_refresh"]
+)
+
+
+class MetaRefreshMiddleware(ScrapyMetaRefresh):
+    """A page's ``<meta http-equiv="refresh">``, without losing the page that carries it.
+
+    Scrapy's own middleware (which this one replaces) turns every such page into a
+    redirect, so an article whose ``<head>`` refreshes to another host was never
+    stored, only counted as ``redirected_out_of_portal``.  Here:
+
+    * a page that extracts as an article goes to the spider (and is stored) whatever
+      its refresh says; the target is recorded (``request.meta["meta_refresh"]``, the
+      job's ``meta_refreshes`` counts, the log) and, when it is inside the portal,
+      requested as a new page (once per crawl);
+    * any other page (a "this page has moved" stub) is a redirect, as before: followed
+      inside the portal, ``redirected_out_of_portal`` outside it.
+
+    The delay limit (``METAREFRESH_MAXDELAY``) and ignored tags
+    (``METAREFRESH_IGNORE_TAGS``) are Scrapy's.
+    """
+
+    followed: set[str]  # refresh targets requested in this crawl
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> MetaRefreshMiddleware:
+        middleware = super().from_crawler(crawler)
+        middleware.followed = set()
+        return middleware
+
+    def process_response(  # type: ignore[override]
+        self, request: Request, response: Response, spider: Any = None
+    ) -> Request | Response:
+        result = super().process_response(request, response)
+        spider = self.crawler.spider
+        if not isinstance(result, Request) or request.meta.get("kind") not in _PAGE_KINDS:
+            return result
+        if not _is_article(spider, response):
+            return result
+        target = result.url
+        scope = getattr(spider, "scope", None)
+        inside = scope is None or scope.accept(target)[0]
+        request.meta["meta_refresh"] = target
+        how = "followed" if inside else "out_of_portal"
+        self.crawler.stats.inc_value(f"vnarchive/meta_refresh/{how}")
+        job = getattr(spider, "job", None)
+        if job is not None:
+            job.count_meta_refresh(response.url, target, followed=inside)
+        if inside and target not in self.followed:
+            self.followed.add(target)
+            self.crawler.engine.crawl(_follow_request(request, target))
+        return response
+
+
+def _is_article(spider: Any, response: Response) -> bool:
+    """Whether a response extracts as an article for the spider's portal profile."""
+    from crawler.items import Article
+    from crawler.pages import extract
+
+    profile = getattr(spider, "profile", None)
+    charset = None
+    ctype = response.headers.get(b"Content-Type", b"") or b""
+    if b"charset=" in ctype.lower():
+        charset = ctype.lower().split(b"charset=")[-1].split(b";")[0].strip().decode("latin-1")
+    try:
+        page = extract(
+            response.body,
+            response.url,
+            family=profile.family if profile is not None else None,
+            profile=profile,
+            encoding=charset,
+        )
+    except Exception:  # hostile input: the spider counts it when it extracts the page
+        return False
+    return isinstance(page, Article)
+
+
+def _follow_request(request: Request, target: str) -> Request:
+    """A new page request for a refresh target, like the one that found the page."""
+    meta = {
+        key: value
+        for key, value in request.meta.items()
+        if key not in _SPENT_META and not key.startswith(("_", "download_", "redirect_"))
+    }
+    if isinstance(meta.get("hops"), int):
+        meta["hops"] += 1
+    meta["refreshed_from"] = request.url
+    return Request(
+        target,
+        callback=request.callback,
+        errback=request.errback,
+        priority=request.priority,
+        dont_filter=True,
+        meta=meta,
+    )
 
 
 class WarcCaptureMiddleware:

@@ -15,6 +15,7 @@ without editing code:
 | ``VNARCHIVE_POLITENESS`` (off: ignore profile delays too) | on | ``VNARCHIVE_POLITENESS`` (0/1) |
 | ``VNARCHIVE_RETRY_BACKOFF`` first retry delay, doubled per retry | 2.0 | ``VNARCHIVE_RETRY_BACKOFF`` |
 | ``VNARCHIVE_PROGRESS_INTERVAL`` seconds between progress lines | 5.0 | ``VNARCHIVE_PROGRESS_INTERVAL`` |
+| ``VNARCHIVE_MAX_ERROR_RATE`` share of failed fetches that fails a crawl | 0.5 | ``VNARCHIVE_MAX_ERROR_RATE`` |
 
 Everything else is set below with a comment saying what it bounds.
 """
@@ -77,6 +78,12 @@ VNARCHIVE_RETRY_BACKOFF_MAX = 60.0
 DOWNLOAD_TIMEOUT = 30
 # Stop a portal after this many failed requests in a row (5xx, timeouts, refused).
 VNARCHIVE_MAX_CONSECUTIVE_FAILURES = 20
+# A crawl that ran to its end still ends `failed` (exit 1) when more than this share
+# of its fetches failed (error status, no answer, redirected out of the portal),
+# judged from VNARCHIVE_ERROR_RATE_MIN_FETCHES fetches on; 0 switches it off.  A
+# crawl that fetched none of its start pages or listings always fails.
+VNARCHIVE_MAX_ERROR_RATE = _env_float("VNARCHIVE_MAX_ERROR_RATE", 0.5)
+VNARCHIVE_ERROR_RATE_MIN_FETCHES = 20
 
 # -- sizes -------------------------------------------------------------------------
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # a page larger than this is dropped (reason: too_large)
@@ -141,6 +148,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ScopeMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # a page's meta refresh: an article is kept whatever it says (see the class)
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.MetaRefreshMiddleware": 580,
     # next to the downloader: sees every response as received (each retry, redirects,
     # robots.txt), before decompression
     "crawler.middlewares.WarcCaptureMiddleware": 950,

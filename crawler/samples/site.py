@@ -33,7 +33,9 @@ Control API (state is per server process, see :class:`SiteState`):
   ``remove=<article-id>`` takes the article down: its URLs answer 404 (listings
   still link it, as stale portal listings do).  ``remove_redirect=<article-id>``
   takes it down the way many portals do: its URLs answer 302 to the portal's home
-  page.
+  page.  ``refresh=<article-id>`` with ``refresh_to=<url>`` (absolute, or relative to
+  the portal) puts ``<meta http-equiv="refresh" content="1;url=…">`` in the article's
+  ``<head>`` (the article itself is unchanged), as old portals did when a story moved.
   Answers the portal's state as JSON.
 - ``POST /_control/reset``: every portal back to normal, no edits, flaky
   pages flaky again.
@@ -53,7 +55,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from types import ModuleType
-from urllib.parse import parse_qs, parse_qsl, unquote
+from urllib.parse import parse_qs, parse_qsl, unquote, urljoin
 
 from crawler.samples import common, files, model
 
@@ -89,6 +91,7 @@ class SiteState:
         self._hits: set[tuple[str, str]] = set()
         self._removed: dict[str, set[str]] = {}
         self._redirected: dict[str, set[str]] = {}  # removed, answering 302 to home
+        self._refresh: dict[str, dict[str, str]] = {}  # article id -> meta refresh target
 
     def mode(self, portal_id: str) -> str:
         return self._modes.get(portal_id, "normal")
@@ -119,6 +122,14 @@ class SiteState:
             target = self._redirected if redirect else self._removed
             target.setdefault(portal_id, set()).add(article_id)
 
+    def set_refresh(self, portal_id: str, article_id: str, target: str) -> None:
+        """Give an article a ``<meta http-equiv="refresh">`` to ``target`` (until reset)."""
+        with self._lock:
+            self._refresh.setdefault(portal_id, {})[article_id] = target
+
+    def refreshes(self, portal_id: str) -> dict[str, str]:
+        return dict(self._refresh.get(portal_id, {}))
+
     def removed_redirect(self, portal_id: str) -> set[str]:
         return set(self._redirected.get(portal_id, set()))
 
@@ -138,6 +149,7 @@ class SiteState:
             self._hits.clear()
             self._removed.clear()
             self._redirected.clear()
+            self._refresh.clear()
 
     def snapshot(self, portal_id: str) -> dict:
         return {
@@ -146,6 +158,7 @@ class SiteState:
             "edits": self.edits(portal_id),
             "removed": sorted(self.removed(portal_id)),
             "removed_redirect": sorted(self.removed_redirect(portal_id)),
+            "refresh": self.refreshes(portal_id),
         }
 
 
@@ -401,7 +414,13 @@ def _route(
         else:
             if art.has("windows1258") and variant == "canonical":
                 charset = "windows-1258"
-            resp = _html(r.article(ctx, art, variant, charset=charset), charset)
+            page = r.article(ctx, art, variant, charset=charset)
+            refresh = state.refreshes(portal.id).get(art.id) if state is not None else None
+            if refresh is not None:
+                target = html.escape(urljoin(ctx.base_url + ctx.prefix, refresh))
+                tag = f'<meta http-equiv="refresh" content="1;url={target}">'
+                page = re.sub(r"(?i)(<head\b[^>]*>)", lambda m: m.group(1) + tag, page, count=1)
+            resp = _html(page, charset)
             if art.has("wrong_charset") and variant == "canonical":
                 resp.headers["Content-Type"] = "text/html; charset=iso-8859-1"
         return _conditional(resp, headers, _article_modified(art, edits))
@@ -522,6 +541,15 @@ def control(state: SiteState, path: str, params: dict[str, str]) -> Response:
     article_id = params.get("edit")
     removed_id = params.get("remove")
     redirected_id = params.get("remove_redirect")
+    refresh_id = params.get("refresh")
+    if refresh_id is not None:
+        if model.get_portal(target).article(refresh_id) is None:
+            return _error(404, "unknown_article", f"no article {refresh_id!r} in {target}")
+        if not params.get("refresh_to"):
+            return _error(400, "bad_request", "refresh=<article-id> needs refresh_to=<url>")
+        state.set_refresh(target, refresh_id, params["refresh_to"])
+        if mode is None and article_id is None and removed_id is None and redirected_id is None:
+            return json_response(200, state.snapshot(target))
     for taken in (removed_id, redirected_id):
         if taken is not None and model.get_portal(target).article(taken) is None:
             return _error(404, "unknown_article", f"no article {taken!r} in {target}")

@@ -31,6 +31,26 @@ FIELDS = (
 )
 
 
+def archive_store(data_dir: Path) -> ArchiveStore:
+    """The SQLite archive store of a test crawl's data directory."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return ArchiveStore(f"sqlite:///{data_dir / 'archive.sqlite'}")
+
+
+def set_mode(samples_url: str, portal: str, mode: str) -> None:
+    """Switch a sample portal to a control mode (normal, down, redirect, …)."""
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{samples_url}/_control/{portal}",
+        data=json.dumps({"mode": mode}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.load(response)["mode"] == mode
+
+
 def crawl_env(data_dir: Path, samples_url: str, **extra: str) -> dict[str, str]:
     """The environment of a test crawl: own data dir, the test server, no politeness waits."""
     env = os.environ.copy()

@@ -3,45 +3,34 @@ redirects away or is parked; and the Scrapy-native command."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 import pytest
-from crawl_support import REPO, crawl_env, in_portal, run_crawl, truth, warc_responses
-
-from indexer.store import ArchiveStore
+from crawl_support import (
+    REPO,
+    archive_store,
+    crawl_env,
+    in_portal,
+    run_crawl,
+    set_mode,
+    truth,
+    warc_responses,
+)
 
 pytestmark = pytest.mark.slow
-
-
-def _store(data_dir: Path) -> ArchiveStore:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return ArchiveStore(f"sqlite:///{data_dir / 'archive.sqlite'}")
-
-
-def _mode(samples_url: str, portal: str, mode: str) -> None:
-    request = urllib.request.Request(
-        f"{samples_url}/_control/{portal}",
-        data=json.dumps({"mode": mode}).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert json.load(response)["mode"] == mode
 
 
 def test_a_portal_that_is_down_is_stopped_after_consecutive_failures(
     samples_url: str, tmp_path: Path
 ) -> None:
-    _mode(samples_url, "sample-wordpress", "down")
+    set_mode(samples_url, "sample-wordpress", "down")
     proc = run_crawl(
         tmp_path, samples_url, "sample-wordpress", "-s", "VNARCHIVE_MAX_CONSECUTIVE_FAILURES=4"
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    (job,) = _store(tmp_path).list_jobs()
+    (job,) = archive_store(tmp_path).list_jobs()
     assert job["status"] == "failed"
     assert job["stop_reason"].startswith("4 consecutive failures (last: http_503 at")
     assert job["error_reasons"]["http_503"] >= 4
@@ -52,9 +41,9 @@ def test_a_portal_that_is_down_is_stopped_after_consecutive_failures(
 
 
 def test_a_portal_redirecting_elsewhere_is_not_followed(samples_url: str, tmp_path: Path) -> None:
-    _mode(samples_url, "sample-liferayqb", "redirect")
+    set_mode(samples_url, "sample-liferayqb", "redirect")
     proc = run_crawl(tmp_path, samples_url, "sample-liferayqb")
-    store = _store(tmp_path)
+    store = archive_store(tmp_path)
     (job,) = store.list_jobs()
     assert job["error_reasons"].get("redirected_out_of_portal", 0) >= 1
     assert store.count_articles() == 0
@@ -64,10 +53,10 @@ def test_a_portal_redirecting_elsewhere_is_not_followed(samples_url: str, tmp_pa
 
 
 def test_a_parked_portal_stores_no_article(samples_url: str, tmp_path: Path) -> None:
-    _mode(samples_url, "sample-sp2010", "maintenance")
+    set_mode(samples_url, "sample-sp2010", "maintenance")
     proc = run_crawl(tmp_path, samples_url, "sample-sp2010")
     assert proc.returncode == 0, proc.stderr
-    store = _store(tmp_path)
+    store = archive_store(tmp_path)
     (job,) = store.list_jobs()
     assert job["status"] == "finished" and job["error_reasons"]["not_a_listing"] == 1
     assert store.count_articles() == 0
@@ -76,7 +65,7 @@ def test_a_parked_portal_stores_no_article(samples_url: str, tmp_path: Path) -> 
 def test_max_pages_stops_the_crawl_early(samples_url: str, tmp_path: Path) -> None:
     proc = run_crawl(tmp_path, samples_url, "sample-wordpress", "--max-pages", "12")
     assert proc.returncode == 0, proc.stderr
-    store = _store(tmp_path)
+    store = archive_store(tmp_path)
     (job,) = store.list_jobs()
     assert job["status"] == "finished" and job["stop_reason"] == "--max-pages 12 reached"
     assert 12 <= job["pages"] <= 12 + 16  # requests in flight when it stopped may land
@@ -88,7 +77,7 @@ def test_since_keeps_only_recent_articles(samples_url: str, tmp_path: Path) -> N
     since = "2024-01-01"
     proc = run_crawl(tmp_path, samples_url, "sample-wordpress", "--since", since)
     assert proc.returncode == 0, proc.stderr
-    store = _store(tmp_path)
+    store = archive_store(tmp_path)
     prefix = f"{samples_url}/sample-wordpress/"
     recent = {
         prefix + a["url"] for a in truth("sample-wordpress")["articles"] if a["published"] >= since
@@ -106,7 +95,7 @@ def test_oversized_attachments_are_counted_and_the_crawl_goes_on(
         tmp_path, samples_url, "sample-liferay62", "-s", "VNARCHIVE_ATTACHMENT_MAXSIZE=200"
     )
     assert proc.returncode == 0, proc.stderr
-    store = _store(tmp_path)
+    store = archive_store(tmp_path)
     (job,) = store.list_jobs()
     assert job["status"] == "finished"
     assert store.count_articles() == len(truth("sample-liferay62")["articles"])
@@ -142,7 +131,7 @@ def test_scrapy_crawl_portal_from_the_repo_root(samples_url: str, tmp_path: Path
         timeout=180,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    store = _store(tmp_path)
+    store = archive_store(tmp_path)
     (job,) = store.list_jobs()
     assert job["status"] == "finished" and job["portal"] == "sample-liferayqb"
     assert store.count_articles() > 0

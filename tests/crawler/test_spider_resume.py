@@ -80,6 +80,7 @@ def test_sigkill_then_restart_equals_an_uninterrupted_crawl(
     assert check.returncode == 0, check.stdout + check.stderr
     log = Path(jobs[0]["log_path"]).read_text(encoding="utf-8")
     assert "cut-off record" in log and "resuming crawl job" in log
+    assert not list((killed_dir / "jobs" / portal / "state").glob("*.pages"))  # tally gone
 
 
 def test_sigterm_cancels_cleanly_and_the_next_crawl_resumes(
