@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
 __all__ = ["ParsedDate", "VN_TZ", "parse_date", "find_dates"]
@@ -48,8 +48,8 @@ class ParsedDate:
     value: date | datetime  # datetime values are timezone-aware (+07:00)
     iso: str  # YYYY-MM-DD or YYYY-MM-DDTHH:MM:00+07:00
     has_time: bool
-    raw: str  # the matched substring
-    start: int = 0  # offsets of ``raw`` in the text that was searched
+    raw: str  # the matched substring (white space runs as one space, NFC)
+    start: int = 0  # offsets of the match in the text that was searched, as given
     end: int = 0
 
 
@@ -73,6 +73,9 @@ _ISO = (
 )
 # What may stand between a date and its time: spaces, a comma, a bar, a dash, "lúc".
 _GAP = r"\s*(?:[,|\-–]\s*)?(?:lúc\s+|vào\s+lúc\s+)?"
+_WHITE = frozenset(ch for ch in map(chr, range(0x3001)) if ch.isspace()) | {"\u200b"}
+# white space that _clean changes: anything but a lone plain space
+_ODD_SPACE = re.compile("[" + "".join(sorted(_WHITE - {" "})) + "]|  ")
 
 _DATE_RE = re.compile(
     rf"(?:(?:{_TIME.format(p='b')})\s*(?:[,|\-–]\s*)?(?:ngày\s+)?)?"  # optional leading time
@@ -82,10 +85,31 @@ _DATE_RE = re.compile(
 )
 
 
-def _clean(text: str) -> str:
-    """NFC and plain spaces, without changing the length-relevant shape much."""
-    text = unicodedata.normalize("NFC", text)
-    return re.sub(r"[\s\u00a0\u200b]+", " ", text)
+def _clean(text: str) -> tuple[str, list[int] | None]:
+    """NFC text with every run of white space one plain space, and where each of its
+    characters came from in ``text`` (None when nothing moved: the common case)."""
+    nfc = unicodedata.normalize("NFC", text)
+    if nfc == text and not _ODD_SPACE.search(text):
+        return text, None
+    out: list[str] = []
+    origin: list[int] = []
+    i = 0
+    while i < len(text):
+        j = i + 1
+        if text[i] in _WHITE:
+            while j < len(text) and text[j] in _WHITE:
+                j += 1
+            out.append(" ")
+            origin.append(i)
+        else:
+            while j < len(text) and unicodedata.combining(text[j]):
+                j += 1  # a letter and its combining marks compose as one cluster
+            for ch in unicodedata.normalize("NFC", text[i:j]):
+                out.append(ch)
+                origin.append(i)
+        i = j
+    origin.append(len(text))
+    return "".join(out), origin
 
 
 def _hour(h: str, ap: str | None) -> int | None:
@@ -142,7 +166,10 @@ def _build(m: re.Match[str], month_first: bool) -> ParsedDate | None:
         else:
             sign = -1 if tz_given[0] == "-" else 1
             digits = tz_given[1:].replace(":", "")
-            tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+            hours, minutes = int(digits[:2]), int(digits[2:])
+            if hours > 14 or minutes > 59:  # no such UTC offset
+                return None
+            tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
         value = datetime(y, mo, d, hour, minute, tzinfo=tz).astimezone(VN_TZ)
     else:
         value = datetime(y, mo, d, hour, minute, tzinfo=VN_TZ)
@@ -154,11 +181,13 @@ def find_dates(text: str | None, *, month_first: bool = False) -> list[ParsedDat
     """Every valid date-like substring of ``text``, in order of appearance."""
     if not text:
         return []
-    cleaned = _clean(text)
+    cleaned, origin = _clean(text)
     found: list[ParsedDate] = []
     for m in _DATE_RE.finditer(cleaned):
         parsed = _build(m, month_first)
         if parsed is not None:
+            if origin is not None:  # offsets in the text given, not in the cleaned copy
+                parsed = replace(parsed, start=origin[parsed.start], end=origin[parsed.end])
             found.append(parsed)
     return found
 

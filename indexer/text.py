@@ -154,7 +154,9 @@ def normalize(text: str | None, *, multiline: bool = False) -> str:
         pattern, words = _word_rules()
         if pattern is not None:
             text = pattern.sub(lambda m: words[m.group(0)], text)
-        text = _OLD_RE.sub(_move_tone, text)
+        moved = _OLD_RE.sub(_move_tone, text)
+        if moved != text:  # a stray combining mark after the moved vowel composes now
+            text = unicodedata.normalize("NFC", moved)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
     text = text.replace("\u2029", "\n\n")
     if not multiline:
