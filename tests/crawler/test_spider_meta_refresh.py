@@ -46,7 +46,7 @@ def test_an_article_with_a_meta_refresh_is_stored_and_the_target_recorded(
         encoding="utf-8",
     )
     data = tmp_path / "data"
-    proc = run_crawl(data, samples_url, "refresh", VNARCHIVE_PORTALS=str(portals))
+    proc = run_crawl(data, samples_url, "refresh", "--no-health", VNARCHIVE_PORTALS=str(portals))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     store = archive_store(data)
     for article in (away, moved):
