@@ -147,6 +147,7 @@ def normalize(text: str | None, *, multiline: bool = False) -> str:
         if _ZERO_WIDTH.search(text):
             text = _ZERO_WIDTH.sub("", text)
         text = unicodedata.normalize("NFC", text)
+        composed = text
         characters, _words = underthesea_rules()
         for bad, good in characters.items():
             if bad in text:
@@ -154,9 +155,9 @@ def normalize(text: str | None, *, multiline: bool = False) -> str:
         pattern, words = _word_rules()
         if pattern is not None:
             text = pattern.sub(lambda m: words[m.group(0)], text)
-        moved = _OLD_RE.sub(_move_tone, text)
-        if moved != text:  # a stray combining mark after the moved vowel composes now
-            text = unicodedata.normalize("NFC", moved)
+        text = _OLD_RE.sub(_move_tone, text)
+        if text != composed:  # a stray combining mark after a rewritten letter composes now
+            text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
     text = text.replace("\u2029", "\n\n")
     if not multiline:

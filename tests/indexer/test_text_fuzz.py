@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.text import fold, normalize
+from indexer.text import fold, normalize, underthesea_rules
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 TONES = "\u0300\u0301\u0303\u0309\u0323"
@@ -33,9 +33,12 @@ VIETNAMESE = st.lists(
 
 
 def letters(text: str) -> str:
-    """What must survive: the text without white space or zero-width characters, folded."""
-    text = "".join(ch for ch in text if ch not in ZERO_WIDTH)
-    return re.sub(r"\s", "", fold(unicodedata.normalize("NFC", text)))
+    """What must survive: the text without white space or zero-width characters, folded,
+    with underthesea's look-alike characters read as the Vietnamese letter (``Ð`` → ``Đ``)."""
+    text = unicodedata.normalize("NFC", "".join(ch for ch in text if ch not in ZERO_WIDTH))
+    for bad, good in underthesea_rules()[0].items():
+        text = text.replace(bad, good)
+    return re.sub(r"\s", "", fold(text))
 
 
 @given(VIETNAMESE, st.booleans())
