@@ -31,6 +31,7 @@ from crawler.samples.truth import load_truth
 from indexer import config
 from indexer.admin_store import AdminStore
 from indexer.store import ArchiveStore, articles, versions
+from indexer.writer import open_index
 from search_app.cluster import ScrapydCluster, ScrapydRunner, node_states
 from search_app.scheduler import CrawlScheduler, SchedulerSettings, cancel_job
 
@@ -187,9 +188,13 @@ def cluster(
                 os.environ[key] = value
 
 
-def _scheduler(admin: AdminStore) -> CrawlScheduler:
+def _scheduler(admin: AdminStore, *, index_after: bool = False) -> CrawlScheduler:
     settings = SchedulerSettings(
-        max_concurrent=4, poll_seconds=0.5, index_after=False, probe_health=False, crawl_args=FAST
+        max_concurrent=4,
+        poll_seconds=0.5,
+        index_after=index_after,
+        probe_health=False,
+        crawl_args=FAST,
     )
     return CrawlScheduler(admin, settings, profiles=sample_profiles)
 
@@ -242,14 +247,23 @@ def _archived_once(store: ArchiveStore, portal: str, samples_url: str) -> int:
 def test_scheduler_dispatches_every_sample_portal_to_both_nodes(
     cluster: Cluster, samples_server: str
 ) -> None:
-    scheduler = _scheduler(cluster.admin)
+    scheduler = _scheduler(cluster.admin, index_after=True)
     assert scheduler.runner.remote
     portals = [p.id for p in sample_profiles()]
     assert len(portals) == 4
     try:
         jobs = _run_through_scheduler(scheduler, portals)
+        # the index is updated where the scheduler runs, after the crawls
+        wait_for(
+            lambda: scheduler.indexer.runs >= 1 and not scheduler.indexer.busy(),
+            timeout=300,
+            what="the index update after the crawls",
+        )
     finally:
         scheduler.shutdown()
+    assert scheduler.indexer.last_code == 0
+    index = open_index(config.index_dir())
+    assert index is not None
     for job in jobs:
         assert job["status"] == "finished", job
         assert job["node"] in {n.url for n in cluster.nodes}
@@ -257,6 +271,14 @@ def test_scheduler_dispatches_every_sample_portal_to_both_nodes(
     assert {j["node"] for j in jobs} == {n.url for n in cluster.nodes}, "a node did no work"
     total = sum(_archived_once(cluster.admin.store, p, samples_server) for p in portals)
     assert sum(j["articles_new"] for j in jobs) == total
+    with cluster.admin.store.engine.connect() as conn:
+        indexable = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(articles)
+            .where(articles.c.status == "live", articles.c.duplicate_of.is_(None))
+        ).scalar()
+    with index.searcher() as searcher:
+        assert searcher.doc_count() == indexable > 0
     # the WARCs are in the shared data directory, one per job
     for job in jobs:
         assert (cluster.data / job["warc_file"]).stat().st_size > 0
