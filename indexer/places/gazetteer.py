@@ -21,7 +21,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -165,20 +165,80 @@ class OlderName:
     note: str = ""
 
 
-@dataclass
 class Gazetteer:
-    """Every unit of both layers with name indexes (see the module docstring)."""
+    """Every unit of both layers with name indexes (see the module docstring).
 
-    old_provinces: dict[str, OldProvince]
-    new_provinces: dict[str, NewProvince]
-    districts: dict[tuple[str, str], District]
-    province_by_name: dict[str, list[str]]  # name key -> old province keys
-    new_province_by_name: dict[str, list[str]]
-    district_by_name: dict[str, list[District]]
-    commune_by_name: dict[str, list[OldCommune]]
-    new_commune_by_name: dict[str, list[NewCommune]]
-    new_communes: dict[tuple[str, str], NewCommune]  # (province key, name key)
-    older: list[OlderName]
+    Provinces are built at once (a few ms); districts and communes (~1 s) on first use, so
+    a process that only needs provinces (the indexer's province keys) never pays for them.
+    """
+
+    def __init__(self, data: dict[str, Any], extra: dict[str, Any]) -> None:
+        self._data = data
+        self.old_provinces: dict[str, OldProvince] = {}
+        self.new_provinces: dict[str, NewProvince] = {
+            k: NewProvince(k, normalize(v["name"]), normalize(v["short"]))
+            for k, v in data["province_names"].items()
+        }
+        for k, v in data["old_province_names"].items():
+            new_key = data["province_mapping"][k]
+            self.old_provinces[k] = OldProvince(
+                k, normalize(v["name"]), normalize(v["short"]), new_key
+            )
+            self.new_provinces[new_key].olds.append(k)
+        self.province_by_name: dict[str, list[str]] = {}  # name key -> old province keys
+        for p in self.old_provinces.values():
+            self.province_by_name.setdefault(name_key(p.short), []).append(p.key)
+        self.new_province_by_name: dict[str, list[str]] = {}
+        for np_ in self.new_provinces.values():
+            self.new_province_by_name.setdefault(name_key(np_.short), []).append(np_.key)
+        self.older = [
+            OlderName(
+                level=str(o["level"]),
+                name=normalize(o["name"]),
+                became=normalize(o["became"]),
+                province=normalize(o.get("province", "")),
+                since=str(o.get("since", "")),
+                note=str(o.get("note", "")),
+            )
+            for o in extra.get("older", [])
+        ]
+        for alias in extra.get("alias", []):  # "TP HCM": other names of a province
+            if alias.get("level") == "province":
+                keys = self.province_by_name.get(name_key(str(alias["means"])), [])
+                self.province_by_name.setdefault(name_key(str(alias["name"])), []).extend(keys)
+        for o in self.older:  # older province names are looked up like the others
+            if o.level == "province":
+                keys = self.province_by_name.get(name_key(_short(o.became)), [])
+                self.province_by_name.setdefault(name_key(_short(o.name)), []).extend(keys)
+
+    @cached_property
+    def _units(self) -> _Units:
+        return _build_units(self._data)
+
+    @property
+    def districts(self) -> dict[tuple[str, str], District]:
+        """Every old district by (province key, district key)."""
+        return self._units.districts
+
+    @property
+    def district_by_name(self) -> dict[str, list[District]]:
+        """Old districts by name key."""
+        return self._units.district_by_name
+
+    @property
+    def commune_by_name(self) -> dict[str, list[OldCommune]]:
+        """Old communes by name key."""
+        return self._units.commune_by_name
+
+    @property
+    def new_commune_by_name(self) -> dict[str, list[NewCommune]]:
+        """New communes by name key."""
+        return self._units.new_commune_by_name
+
+    @property
+    def new_communes(self) -> dict[tuple[str, str], NewCommune]:
+        """New communes by (province key, name key)."""
+        return self._units.new_communes
 
     def province_names(self) -> Iterable[str]:
         """Every province short name: old, older and new."""
@@ -186,6 +246,17 @@ class Gazetteer:
         seen |= {split_type(o.name)[1] for o in self.older if o.level == "province"}
         seen |= {p.short for p in self.new_provinces.values()}
         return sorted(seen)
+
+
+@dataclass
+class _Units:
+    """The districts and communes of both layers, with their name indexes."""
+
+    districts: dict[tuple[str, str], District]
+    district_by_name: dict[str, list[District]]
+    commune_by_name: dict[str, list[OldCommune]]
+    new_commune_by_name: dict[str, list[NewCommune]]
+    new_communes: dict[tuple[str, str], NewCommune]
 
 
 def mapping_path() -> Path:
@@ -221,28 +292,25 @@ def _short(name: str) -> str:
 
 def build(data: dict[str, Any], extra: dict[str, Any]) -> Gazetteer:
     """Build the gazetteer from the mapping's JSON and ``data/places.toml``."""
-    new_provinces = {
-        k: NewProvince(k, normalize(v["name"]), normalize(v["short"]))
-        for k, v in data["province_names"].items()
-    }
-    old_provinces: dict[str, OldProvince] = {}
-    for k, v in data["old_province_names"].items():
-        new_key = data["province_mapping"][k]
-        old_provinces[k] = OldProvince(k, normalize(v["name"]), normalize(v["short"]), new_key)
-        new_provinces[new_key].olds.append(k)
+    return Gazetteer(data, extra)
+
+
+def _build_units(data: dict[str, Any]) -> _Units:
+    """Districts and communes, old and new, from the mapping's ward records."""
+    norm = lru_cache(maxsize=None)(normalize)  # the same names recur in many records
     districts: dict[tuple[str, str], District] = {}
     communes: dict[tuple[str, str, str], OldCommune] = {}
     new_communes: dict[tuple[str, str], NewCommune] = {}
     for rec in data["ward_mapping"]:
         pk, dk = rec["old_province_key"], rec["old_district_key"]
-        dname = normalize(rec["old_district"])
+        dname = norm(rec["old_district"])
         if not dname:
             continue
-        dtype, dshort = split_type(dname)
         dist = districts.get((pk, dk))
         if dist is None:
+            dtype, dshort = split_type(dname)
             dist = districts[(pk, dk)] = District(pk, dk, dname, dshort, dtype)
-        new_name = normalize(rec["new_ward"])
+        new_name = norm(rec["new_ward"])
         succ = Succession(
             rec["new_province_key"], new_name, rec["mapping_type"], bool(rec.get("is_default"))
         )
@@ -250,7 +318,7 @@ def build(data: dict[str, Any], extra: dict[str, Any]) -> Gazetteer:
         nkey = (rec["new_province_key"], name_key(nshort))
         if nkey not in new_communes:
             new_communes[nkey] = NewCommune(rec["new_province_key"], new_name, nshort, ntype)
-        wname = normalize(rec["old_ward"])
+        wname = norm(rec["old_ward"])
         if not wname and rec["old_ward_key"]:
             continue  # ~50 records name no commune, only a key without spaces: unusable
         if not wname:  # a district without communes (an island district): it is the unit
@@ -263,18 +331,6 @@ def build(data: dict[str, Any], extra: dict[str, Any]) -> Gazetteer:
             commune = communes[ckey] = OldCommune(pk, dk, wname, wshort, wtype)
             dist.communes.append(commune)
         commune.successors.append(succ)
-    # every new commune, also those the mapping only lists as targets
-    for pk, wards in data.get("new_ward_names", {}).items():  # absent in 9.x; kept for later
-        for info in wards.values():
-            name = normalize(info["name"])
-            t, s = split_type(name)
-            new_communes.setdefault((pk, name_key(s)), NewCommune(pk, name, s, t))
-    province_by_name: dict[str, list[str]] = {}
-    for p in old_provinces.values():
-        province_by_name.setdefault(name_key(p.short), []).append(p.key)
-    new_province_by_name: dict[str, list[str]] = {}
-    for p in new_provinces.values():
-        new_province_by_name.setdefault(name_key(p.short), []).append(p.key)
     district_by_name: dict[str, list[District]] = {}
     for d in districts.values():
         district_by_name.setdefault(name_key(d.short), []).append(d)
@@ -284,35 +340,4 @@ def build(data: dict[str, Any], extra: dict[str, Any]) -> Gazetteer:
     new_commune_by_name: dict[str, list[NewCommune]] = {}
     for nc in new_communes.values():
         new_commune_by_name.setdefault(name_key(nc.short), []).append(nc)
-    older = [
-        OlderName(
-            level=str(o["level"]),
-            name=normalize(o["name"]),
-            became=normalize(o["became"]),
-            province=normalize(o.get("province", "")),
-            since=str(o.get("since", "")),
-            note=str(o.get("note", "")),
-        )
-        for o in extra.get("older", [])
-    ]
-    gaz = Gazetteer(
-        old_provinces,
-        new_provinces,
-        districts,
-        province_by_name,
-        new_province_by_name,
-        district_by_name,
-        commune_by_name,
-        new_commune_by_name,
-        new_communes,
-        older,
-    )
-    for alias in extra.get("alias", []):  # "TP HCM": other names of a province
-        if alias.get("level") == "province":
-            keys = province_by_name.get(name_key(str(alias["means"])), [])
-            province_by_name.setdefault(name_key(str(alias["name"])), []).extend(keys)
-    for o in older:  # older province names are looked up like the others
-        if o.level == "province":
-            keys = province_by_name.get(name_key(_short(o.became)), [])
-            province_by_name.setdefault(name_key(_short(o.name)), []).extend(keys)
-    return gaz
+    return _Units(districts, district_by_name, commune_by_name, new_commune_by_name, new_communes)
