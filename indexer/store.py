@@ -696,6 +696,79 @@ class ArchiveStore:
                 values.update(status="live", seq=self._next_seq(conn))
             conn.execute(articles.update().where(articles.c.id == article_id).values(values))
 
+    def import_capture(
+        self,
+        article: Any,
+        *,
+        captured_at: datetime,
+        province: str | None = None,
+        district: str | None = None,
+        warc: WarcRef | None = None,
+        job_id: int | None = None,
+    ) -> tuple[str, str]:
+        """Store a capture made by another tool at ``captured_at``; return (outcome, id).
+
+        Outcomes as :meth:`upsert_article` (``new``, ``changed``, ``unchanged``,
+        ``duplicate``) for a capture newer than what the archive holds, and for an older
+        one: ``version`` (a text the article had before: added to its versions, the
+        article itself unchanged) or ``duplicate`` (a text already held: nothing but an
+        earlier ``first_seen``).  Re-importing the same capture changes nothing.
+        """
+        canonical = article.canonical_url or article.url
+        with self.engine.connect() as conn:
+            found = conn.execute(_SEL_ALIAS, {"u1": canonical, "u2": article.url}).scalar()
+            row = conn.execute(
+                sa.select(
+                    articles.c.id,
+                    articles.c.first_seen,
+                    articles.c.last_seen,
+                    articles.c.last_changed,
+                    articles.c.content_hash,
+                ).where(articles.c.id == (found or article_id_for(canonical)))
+            ).first()
+        if row is None or captured_at >= _aware(row.last_seen):
+            return self.upsert_article(
+                article,
+                province=province,
+                district=district,
+                warc=warc,
+                job_id=job_id,
+                seen_at=captured_at,
+            )
+        article_id = row.id
+        with self.writer.begin() as conn:
+            held = {row.content_hash} | {
+                h
+                for (h,) in conn.execute(
+                    sa.select(versions.c.content_hash).where(versions.c.article_id == article_id)
+                )
+            }
+            if captured_at < _aware(row.first_seen):
+                conn.execute(
+                    articles.update()
+                    .where(articles.c.id == article_id)
+                    .values(first_seen=captured_at, seq=self._next_seq(conn))
+                )
+            if article.content_hash in held or captured_at >= _aware(row.last_changed):
+                return "duplicate", article_id
+            conn.execute(
+                _INS_VERSION,
+                {
+                    "article_id": article_id,
+                    "captured_at": captured_at,
+                    "title": article.title,
+                    "published": article.published,
+                    "body_text": article.body_text or "",
+                    "content_hash": article.content_hash,
+                    "warc_file": warc.file if warc else None,
+                    "warc_offset": warc.offset if warc else None,
+                    "warc_length": warc.length if warc else None,
+                    "warc_record_id": warc.record_id if warc else None,
+                    "job_id": job_id,
+                },
+            )
+        return "version", article_id
+
     def warc_extents(self, portal: str) -> dict[str, int]:
         """Every WARC file a portal's rows point into → the end of the furthest record
         (offset + length; offset + 1 where the length is unknown)."""
@@ -1102,7 +1175,7 @@ class ArchiveStore:
             rows = conn.execute(
                 sa.select(versions)
                 .where(versions.c.article_id == article_id)
-                .order_by(versions.c.id)
+                .order_by(versions.c.captured_at, versions.c.id)
             )
             return [_row(r) for r in rows]
 

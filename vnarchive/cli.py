@@ -26,6 +26,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Extract the fields of one page (file or URL) as JSON.",
     ),
     "crawl": ("vnarchive.commands.crawl:crawl", "Crawl a portal (or all) into the archive."),
+    "import": (
+        "vnarchive.commands.importing:import_command",
+        "Import WARC/WACZ captures made by other tools.",
+    ),
     "warc": ("vnarchive.commands.warc:warc", "Show archived WARC captures."),
     "places": (
         "vnarchive.commands.places:places",

@@ -1,0 +1,198 @@
+"""Import of captures made by other tools: a WARC written by Debian's ``wget --warc-file``
+fetching a sample portal imports to the same articles (titles, dates, bodies) as our own
+crawl of it; a re-run adds nothing; Wayback-style URLs map back to the original with the
+capture's date (an older text becomes a version); a damaged record is skipped with its
+offset; a WACZ we exported imports to the same articles."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from crawl_support import REPO, crawl_env, run_crawl, truth
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from crawler.importer import original_url
+from indexer.store import ArchiveStore
+
+pytestmark = pytest.mark.slow
+PORTAL = "sample-liferayqb"
+FIELDS = ("title", "published", "body_text", "category")
+
+
+def _import(data_dir: Path, samples_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "vnarchive", "import", *args, "--portal", PORTAL],
+        cwd=REPO,
+        env=crawl_env(data_dir, samples_url),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _articles(data_dir: Path) -> dict[str, dict]:
+    store = ArchiveStore(f"sqlite:///{data_dir / 'archive.sqlite'}")
+    return {r["canonical_url"]: r for r in store.iter_articles(portal=PORTAL)}
+
+
+def _same(ours: dict[str, dict], theirs: dict[str, dict]) -> None:
+    assert theirs.keys() == ours.keys()
+    for url, row in ours.items():
+        for name in FIELDS:
+            assert theirs[url][name] == row[name], (url, name)
+
+
+@pytest.fixture(scope="module")
+def wget_warc(samples_server: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    wget = shutil.which("wget")
+    if wget is None:
+        pytest.skip("Debian's wget is not installed (apt-get install wget)")
+    tmp = tmp_path_factory.mktemp("wget")
+    done = subprocess.run(
+        [
+            wget,
+            f"--warc-file={tmp / 'site'}",
+            "--recursive",
+            "--level=inf",
+            "--no-parent",
+            "--no-verbose",
+            "--reject-regex=lich/",  # the portal's calendar trap
+            "--retry-on-http-error=500",
+            "--tries=3",
+            "--delete-after",
+            "--no-directories",
+            f"--directory-prefix={tmp / 'files'}",
+            f"{samples_server}/{PORTAL}/",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    # exit 8: some pages answered errors (the portal's dead link, on purpose)
+    assert done.returncode in (0, 8), done.stderr[-2000:]
+    return tmp / "site.warc.gz"
+
+
+def test_a_wget_warc_imports_as_our_crawl_archives(
+    wget_warc: Path, samples_url: str, tmp_path: Path
+) -> None:
+    crawled = run_crawl(tmp_path / "crawl", samples_url, PORTAL, "--no-health")
+    assert crawled.returncode == 0, crawled.stderr
+    ours = _articles(tmp_path / "crawl")
+    assert len(ours) == len(truth(PORTAL)["articles"])
+
+    first = _import(tmp_path / "imported", samples_url, str(wget_warc))
+    assert first.returncode == 0, first.stderr
+    assert f"articles new {len(ours)}," in first.stdout, first.stdout
+    assert "importing into" in first.stderr  # the progress bar
+    theirs = _articles(tmp_path / "imported")
+    _same(ours, theirs)
+    # the capture's own date is first/last seen; each points at its record in our copy
+    with open(wget_warc, "rb") as fh:
+        dates = {
+            r.rec_headers.get_header("WARC-Target-URI"): r.rec_headers.get_header("WARC-Date")
+            for r in ArchiveIterator(fh)
+            if r.rec_type == "response"
+        }
+    for row in theirs.values():
+        seen = {row[k].strftime("%Y-%m-%dT%H:%M:%SZ") for k in ("first_seen", "last_seen")}
+        assert seen <= set(dates.values()) and row["first_seen"] <= row["last_seen"]
+        assert row["warc_file"].startswith(f"warc/{PORTAL}/imported/")
+
+    # run again (as after an interruption): nothing is added twice
+    again = _import(tmp_path / "imported", samples_url, str(wget_warc.parent))
+    assert again.returncode == 0, again.stderr
+    assert "articles new 0, changed 0, versions 0" in again.stdout, again.stdout
+    after = _articles(tmp_path / "imported")
+    assert {u: r["seq"] for u, r in after.items()} == {u: r["seq"] for u, r in theirs.items()}
+
+    # and a WACZ exported from our crawl imports to the same articles
+    env = crawl_env(tmp_path / "crawl", samples_url)
+    wacz = tmp_path / "ours.wacz"
+    done = subprocess.run(
+        [sys.executable, "-m", "vnarchive", "warc", "export", PORTAL, "-o", str(wacz)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    from_wacz = _import(tmp_path / "from-wacz", samples_url, str(wacz), "--quiet")
+    assert from_wacz.returncode == 0, from_wacz.stderr
+    _same(ours, _articles(tmp_path / "from-wacz"))
+
+
+def _wayback_warc(path: Path, pages: list[tuple[str, bytes]], *, damaged_at: int) -> None:
+    """A WARC as the Wayback Machine serves it: replay URLs, one record damaged."""
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for n, (url, body) in enumerate(pages):
+            if n == damaged_at:
+                fh.write(gzip.compress(b"WARC/1.0\r\nWARC-Type: response\r\nbroken"))
+            http = StatusAndHeaders(
+                "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
+            )
+            record = writer.create_warc_record(
+                f"https://web.archive.org/web/20190611000000id_/{url}",
+                "response",
+                payload=io.BytesIO(body),
+                length=len(body),
+                http_headers=http,
+            )
+            writer.write_record(record)
+
+
+def test_wayback_urls_older_texts_and_a_damaged_record(
+    wget_warc: Path, samples_url: str, tmp_path: Path
+) -> None:
+    assert original_url("https://web.archive.org/web/20190611000000/http://h.vn/a?b=1") == (
+        "http://h.vn/a?b=1",
+        "20190611000000",
+    )
+    assert original_url("http://h.vn/web/2019/x") == ("http://h.vn/web/2019/x", None)
+    data_dir = tmp_path / "data"
+    assert _import(data_dir, samples_url, str(wget_warc), "--quiet").returncode == 0
+    now = _articles(data_dir)
+    chosen = sorted(now)[:3]
+    pages = []
+    with open(wget_warc, "rb") as fh:
+        for record in ArchiveIterator(fh):
+            url = record.rec_headers.get_header("WARC-Target-URI")
+            if record.rec_type == "response" and url in chosen:
+                body = record.content_stream().read()
+                paragraph = now[url]["body_text"].split("\n")[-1]
+                older = body.replace(
+                    paragraph.encode(), b"Ban cu, nam 2019: " + paragraph.encode(), 1
+                )
+                pages.append((url, older if url != chosen[2] else body))
+    assert len(pages) == 3
+    wayback = tmp_path / "wayback.warc.gz"
+    _wayback_warc(wayback, pages, damaged_at=1)
+    done = _import(data_dir, samples_url, str(wayback), "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert "bad record: wayback.warc.gz at offset" in done.stdout, done.stdout
+    assert "versions 2" in done.stdout and "duplicates 1" in done.stdout, done.stdout
+
+    store = ArchiveStore(f"sqlite:///{data_dir / 'archive.sqlite'}")
+    after = _articles(data_dir)
+    assert after.keys() == now.keys()  # never a second article
+    for url in chosen:
+        row = after[url]
+        assert row["body_text"] == now[url]["body_text"]  # the article keeps its latest text
+        assert row["first_seen"].isoformat().startswith("2019-06-11")  # seen since 2019
+        versions = store.versions_of(row["id"])
+        if url == chosen[2]:
+            assert len(versions) == 1  # the same text again: nothing
+            continue
+        assert len(versions) == 2
+        assert versions[0]["captured_at"].isoformat().startswith("2019-06-11")
+        assert "Ban cu, nam 2019" in versions[0]["body_text"]
