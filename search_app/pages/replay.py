@@ -17,12 +17,39 @@ from fastapi.responses import HTMLResponse, Response
 from search_app.articles import get_article
 from search_app.context import AppContext, get_ctx
 from search_app.errors import ApiError
+from search_app.i18n import add_strings
 from search_app.replay import rewrite_css, sanitize_capture
 from search_app.security import DOWNLOAD_CSP, REPLAY_CSP
 from search_app.templating import render
 from search_app.warcs import CaptureError, find_capture, read_capture
 
 router = APIRouter(include_in_schema=False)
+
+add_strings(
+    {
+        "capture_source_crawl": {
+            "vi": "Nguồn: thu thập của vnarchive ({file})",
+            "en": "Source: a vnarchive crawl ({file})",
+        },
+        "capture_source_import": {
+            "vi": "Nguồn: nhập từ tệp {file}",
+            "en": "Source: imported from {file}",
+        },
+    }
+)
+
+
+def capture_source(warc_file: str | None) -> dict[str, str] | None:
+    """Where a capture came from: our crawl or an import (with the file's own name)."""
+    if not warc_file:
+        return None
+    parts = warc_file.replace("\\", "/").split("/")
+    name = parts[-1]
+    if "imported" in parts[:-1]:
+        # imported copies are named <sha1 prefix>-<original name>
+        return {"kind": "import", "file": name.split("-", 1)[-1]}
+    return {"kind": "crawl", "file": name}
+
 
 ASSET_TYPES = ("image/", "text/css", "font/", "application/font", "application/x-font")
 MAX_ASSET_BYTES = 10 * 1024 * 1024
@@ -52,16 +79,25 @@ def original_page(
     """The archived original in a sandboxed frame, with where and when it was captured."""
     article = get_article(ctx, article_id)
     captured = None
+    source = None
     try:
         path, offset = _capture_ref(ctx, article, version)
         captured = read_capture(path, offset, max_bytes=0)
+        ref = article if version is None else ctx.store.versions_of(article["id"])[version - 1]
+        source = capture_source(ref.get("warc_file"))
     except (ApiError, CaptureError):
         captured = None
     src = f"/replay/{article['id']}" + (f"?version={version}" if version else "")
     return render(
         request,
         "original.html",
-        {"article": article, "capture": captured, "src": src, "version": version},
+        {
+            "article": article,
+            "capture": captured,
+            "source": source,
+            "src": src,
+            "version": version,
+        },
     )
 
 

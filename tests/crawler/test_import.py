@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pytest
 from crawl_support import REPO, crawl_env, run_crawl, truth
+from fastapi.testclient import TestClient
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.importer import original_url
 from indexer.store import ArchiveStore
+from search_app.app import create_app
 
 pytestmark = pytest.mark.slow
 PORTAL = "sample-liferayqb"
@@ -106,6 +108,20 @@ def test_a_wget_warc_imports_as_our_crawl_archives(
         seen = {row[k].strftime("%Y-%m-%dT%H:%M:%SZ") for k in ("first_seen", "last_seen")}
         assert seen <= set(dates.values()) and row["first_seen"] <= row["last_seen"]
         assert row["warc_file"].startswith(f"warc/{PORTAL}/imported/")
+
+    # our app replays the imported captures and says where they came from
+    client = TestClient(create_app(data_dir=tmp_path / "imported"))
+    row = next(iter(theirs.values()))
+    page = client.get(f"/articles/{row['id']}/original")
+    assert page.status_code == 200 and 'id="capture-source"' in page.text
+    assert wget_warc.name in page.text
+    replay = client.get(f"/replay/{row['id']}")
+    assert replay.status_code == 200 and "<script" not in replay.text.lower()
+    assert row["title"].split()[0] in replay.text
+    ours_page = TestClient(create_app(data_dir=tmp_path / "crawl")).get(
+        f"/articles/{row['id']}/original"
+    )
+    assert f"vnarchive-{PORTAL}-" in ours_page.text and 'id="capture-source"' in ours_page.text
 
     # run again (as after an interruption): nothing is added twice
     again = _import(tmp_path / "imported", samples_url, str(wget_warc.parent))
