@@ -6,7 +6,9 @@ Serves the sample portals (grown ``--scale`` times, default 3 ≈ 2,100 articles
 a local server, then, with politeness delays off, times (median of ``--runs``):
 
 1. the full crawl: ``vnarchive crawl PORTAL`` for every sample portal (fetch, WARC,
-   extraction, pipelines, archive store), into a fresh data directory each run;
+   extraction, pipelines, archive store), into a fresh data directory each run; then
+   an unchanged re-crawl (``--full``) of the last one, for the ratio of the WARC bytes
+   it writes (revisit records) to the first crawl's;
 2. fetch only: the same URLs (every 200 response of the full crawl, attachments
    included) fetched by the same spider with WARC capture but no extraction and no
    store (``-a urls_file=…``): the ceiling of Scrapy + server + WARC;
@@ -106,6 +108,11 @@ def _counts(data_dir: Path) -> tuple[int, int]:
     return sum(j["pages"] for j in jobs), store.count_articles()
 
 
+def _warc_bytes(data_dir: Path) -> int:
+    """The size of every WARC file in a data directory."""
+    return sum(p.stat().st_size for p in (data_dir / "warc").rglob("*.warc.gz"))
+
+
 def _ok_urls(data_dir: Path, portal: str) -> list[str]:
     """Every URL a portal's crawl got a 200 for (pages and attachments)."""
     from warcio.archiveiterator import ArchiveIterator
@@ -168,6 +175,15 @@ def main() -> None:
             last_full = data_dir
             print(f"  full crawl run {run + 1}: {full_times[-1]:.1f} s", file=sys.stderr)
         assert last_full is not None
+
+        # 1b. an unchanged re-crawl (--full: every article revalidated) of the last data
+        # directory: the WARC bytes it writes (revisit records) against the first crawl's
+        first_bytes = _warc_bytes(last_full)
+        env = _env(last_full, samples_url, args.scale)
+        cmds = [[py, "-m", "vnarchive", "crawl", p, "--full", "--quiet"] for p in PORTALS]
+        recrawl_secs = _run_portals(cmds, env, args.parallel)
+        recrawl_bytes = _warc_bytes(last_full) - first_bytes
+        print(f"  unchanged re-crawl: {recrawl_secs:.1f} s", file=sys.stderr)
 
         # 2. fetch only, the same URLs
         url_files = {}
@@ -291,6 +307,8 @@ def main() -> None:
         f"full crawl / NLP ceiling:        {(articles / full) / (len(texts) / nlp):.3f} "
         f"(articles/s; text_normalize runs at {chars / nlp / 1e6:.2f} M chars/s)\n"
         f"extraction share of a full crawl: {ext / full:.0%} of its wall time\n"
+        f"WARC bytes of an unchanged re-crawl (--full, revisit records) / first crawl: "
+        f"{recrawl_bytes:,} / {first_bytes:,} = {recrawl_bytes / max(1, first_bytes):.3f}\n"
         f"word segmentation: {cold_ms:.1f} ms CPU per article without the sentence cache, "
         f"{cached_ms:.1f} ms with it (as the crawl runs it); "
         f"{cold_ms * len(stored_rows) / 1000 / full:.1%} of the full crawl's wall time without "
