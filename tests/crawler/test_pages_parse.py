@@ -107,6 +107,27 @@ def test_unclosed_p_li_td_and_stray_div_end_tags() -> None:
     assert "Chân trang" not in text and "Bản quyền" not in text
 
 
+@pytest.mark.parametrize(
+    ("html", "words"),
+    [
+        # found by the tag-soup property: libxml2 dropped these end tags and glued the
+        # words on either side together ("lực.Chế"); a browser keeps them apart
+        ("<body>quyền lực.</p>Chế độ", ["quyền", "lực.", "Chế", "độ"]),
+        ("<body>quyền lực.</P >Chế độ", ["quyền", "lực.", "Chế", "độ"]),
+        ("<body>quyền lực.</br>Chế độ", ["quyền", "lực.", "Chế", "độ"]),
+        # and where a browser does glue them (a cell outside a table), nothing is lost
+        ("<body>quyền lực.<td>Chế độ", ["quyền", "lực.", "Chế", "độ"]),
+    ],
+)
+def test_found_case(html: str, words: list[str]) -> None:
+    assert " ".join(visible_text(parse_html(html))).split() == words
+
+
+def test_end_br_is_a_line_break() -> None:
+    root = parse_html("<p>dòng một</br>dòng hai</p>")
+    assert [el.tag for el in root.iter("p", "br")] == ["p", "br"]
+
+
 def test_void_tags_in_scripts_titles_and_comments_stay_text() -> None:
     root = parse_html(
         "<title>Phim <embed> hay</title><script>var s = '<embed src=x>';</script>"
