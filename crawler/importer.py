@@ -43,6 +43,7 @@ from indexer import cdxj, config
 from indexer.store import ArchiveStore, WarcRef
 from indexer.text import content_hash
 from indexer.wacz import warc_members
+from indexer.words import segment_article
 
 __all__ = ["ImportSummary", "copy_size", "import_paths", "original_url", "source_files"]
 
@@ -304,8 +305,11 @@ class _Importer:
         if reason:
             self.summary.skipped[reason] += 1
             return
+        # the segmentation step of the ingest, as the crawl's SegmentPipeline runs it
+        words = segment_article(page) if self.store.needs_words(page) else None
         outcome, _ = self.store.import_capture(
             page,
+            words=words,
             captured_at=when,
             province=self.profile.province or None,
             district=self.profile.district or None,

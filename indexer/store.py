@@ -705,6 +705,7 @@ class ArchiveStore:
         district: str | None = None,
         warc: WarcRef | None = None,
         job_id: int | None = None,
+        words: ArticleWords | None = None,
     ) -> tuple[str, str]:
         """Store a capture made by another tool at ``captured_at``; return (outcome, id).
 
@@ -713,6 +714,8 @@ class ArchiveStore:
         one: ``version`` (a text the article had before: added to its versions, the
         article itself unchanged) or ``duplicate`` (a text already held: nothing but an
         earlier ``first_seen``).  Re-importing the same capture changes nothing.
+        ``words``: its segmentation (``indexer.words.segment_article``), stored with a
+        newer text as :meth:`upsert_article` stores it.
         """
         canonical = article.canonical_url or article.url
         with self.engine.connect() as conn:
@@ -734,6 +737,7 @@ class ArchiveStore:
                 warc=warc,
                 job_id=job_id,
                 seen_at=captured_at,
+                words=words,
             )
         article_id = row.id
         with self.writer.begin() as conn:

@@ -26,7 +26,7 @@ from search_app.app import create_app
 
 pytestmark = pytest.mark.slow
 PORTAL = "sample-liferayqb"
-FIELDS = ("title", "published", "body_text", "category")
+FIELDS = ("title", "published", "body_text", "category", "title_words", "body_words")
 
 
 def _import(data_dir: Path, samples_url: str, *args: str) -> subprocess.CompletedProcess[str]:
