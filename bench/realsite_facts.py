@@ -3,8 +3,11 @@
 ``body_facts(paragraphs)`` gives the body's length and a short hash of its
 normalised first and last sentence; the gold files under ``bench/realsite_gold/``
 and ``bench/realsite_eval.py`` both use it, so the two sides cut sentences the
-same way.  Normalisation: NFC and whitespace (``indexer.text.normalize``),
-case folded, punctuation removed.
+same way.  Normalisation: NFC, tone placement and whitespace
+(``indexer.text.normalize``), case folded, punctuation removed.  The gold's hashes
+were computed with the normaliser of their commit: a change of ``normalize`` that
+rewrites letters (such as moving a misplaced tone mark) changes the hash of the
+sentences it touches, and the gold is then regenerated from the hand-checked drafts.
 """
 
 from __future__ import annotations
