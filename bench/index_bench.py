@@ -29,6 +29,17 @@ On the 2-core dev machine a full run takes about an hour (10k: ~10 min;
 leaves it; ``--workdir DIR`` names it).  ``--query-only --workdir DIR`` re-runs only
 the query timings on the indexes kept there (seconds, not an hour): the way to
 compare query changes before and after.
+
+Where the build's time goes (issue 14; cProfile of ``update_index(rebuild=True,
+procs=1)`` over 1,500 articles with their words stored, on a loaded 2-core machine, so
+shares): Whoosh's external sort of postings about 40 % (every posting is pickled into a
+run file, ``_pickle.dump`` alone 15 %, then sorted, 9 %, and read back and merged: at 100k
+articles those run files are the ~17 GB of temporary disk); our analyzers
+(``indexer.analysis`` tokenising and folding, two copies of each text) about 33 %;
+Whoosh's per-term posting formats (``word_values``) about 25 %.  What would cut both the
+time and the temporary disk: write segments of a few thousand articles each, sorted in
+memory (``commit(merge=False)`` per batch), and merge the segments once at the end,
+instead of one external sort over the whole corpus.
 """
 
 from __future__ import annotations
