@@ -18,6 +18,7 @@ close reason into the job's status:
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from typing import Any
@@ -35,7 +36,7 @@ __all__ = ["CrawlJobExtension", "summary_line"]
 
 logger = logging.getLogger(__name__)
 
-_PAGE_KINDS = ("listing", "article", "sitemap", "raw")
+_PAGE_KINDS = ("page", "sitemap", "raw")
 # Scrapy components that log a download failure with its full traceback; for a crawl a
 # refused connection or a timeout is data (counted in the job), not a program error.
 _QUIET_TRACEBACKS = (
@@ -80,6 +81,27 @@ def summary_line(job: dict[str, Any]) -> str:
         line += f", {job['extraction_failures']} extraction failures"
     if job.get("stop_reason"):
         line += f"; stopped: {job['stop_reason']}"
+    found = job.get("discovery") or {}
+    if isinstance(found, str):
+        found = json.loads(found or "{}")
+    kinds = found.get("pages") or {}
+    if kinds:
+        line += "\n  pages read as: " + ", ".join(
+            f"{kinds.get(k, 0)} {k}" for k in ("article", "listing", "other")
+        )
+        skipped = found.get("skipped") or {}
+        if skipped:
+            top = sorted(skipped.items(), key=lambda kv: (-kv[1], kv[0]))
+            line += (
+                f"; {sum(skipped.values())} URLs not fetched ("
+                + ", ".join(f"{k} {v}" for k, v in top)
+                + ")"
+            )
+        unclassified = found.get("unclassified") or []
+        if unclassified:
+            line += f"\n  neither article nor listing ({len(unclassified)} shown): " + ", ".join(
+                unclassified[:5]
+            )
     for failed in job.get("error_urls") or []:
         line += f"\n  failed: {failed.get('url')} ({failed.get('reason')})"
         expected = deliberate_break(job["portal"], failed.get("url") or "")
@@ -209,6 +231,8 @@ class CrawlJobExtension:
             self.loop.stop()
         if job is None:
             return
+        if reason == "finished" and hasattr(spider, "check_outcome"):
+            spider.check_outcome()
         stop_reason = job.stop_reason
         if reason in ("finished", "max_pages"):
             status = "finished"

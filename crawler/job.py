@@ -136,6 +136,15 @@ class CrawlJob:
         # how pages were extracted: "article:family", "article:structural", "listing:…"
         self.extraction_paths: Counter[str] = Counter(row.get("extraction_paths") or {})
         self.meta_refreshes: Counter[str] = Counter()  # followed | out_of_portal
+        # what discovery saw: pages by kind, skipped URLs by reason (the frontier
+        # counts into ``skipped``), the first pages that read as neither article nor
+        # listing
+        discovery = row.get("discovery") or {}
+        if isinstance(discovery, str):
+            discovery = json.loads(discovery or "{}")
+        self.page_kinds: Counter[str] = Counter(discovery.get("pages") or {})
+        self.skipped: Counter[str] = Counter(discovery.get("skipped") or {})
+        self.unclassified: list[str] = list(discovery.get("unclassified") or [])
         self.consecutive_failures = 0
         self.stop_reason: str | None = None  # why the crawl stopped early, when it did
         self.admitted = 0  # page requests let through to the downloader (--max-pages)
@@ -331,6 +340,22 @@ class CrawlJob:
             except OSError as exc:  # a full disk must not stop the crawl; the row keeps the count
                 logger.warning("could not write the page tally: %s", exc)
                 self._pages_fh = None
+    def count_page(self, kind: str) -> None:
+        """Count one fetched page by what it turned out to be: article, listing, other."""
+        self.page_kinds[kind] += 1
+
+    def note_unclassified(self, url: str, keep: int = 20) -> None:
+        """Remember (the first ``keep``) pages that read as neither article nor listing."""
+        if len(self.unclassified) < keep and url not in self.unclassified:
+            self.unclassified.append(url)
+
+    def discovery(self) -> dict[str, Any]:
+        """The job row's ``discovery`` column: page kinds, skipped URLs, unclassified pages."""
+        return {
+            "pages": dict(self.page_kinds),
+            "skipped": dict(self.skipped),
+            "unclassified": self.unclassified,
+        }
 
     def count_outcome(self, outcome: str) -> None:
         """Count one stored article: new, changed, unchanged or duplicate."""
@@ -348,6 +373,7 @@ class CrawlJob:
             "error_urls": list(self.error_urls),
             "extraction_failures": self.extraction_failures,
             "extraction_paths": dict(self.extraction_paths),
+            "discovery": self.discovery(),
         }
 
     def fetch_errors(self) -> tuple[int, int]:

@@ -28,7 +28,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_PAGE_KINDS = ("listing", "article", "sitemap", "raw")
+_PAGE_KINDS = ("page", "sitemap", "raw")
 
 
 class ScopeMiddleware:
@@ -60,6 +60,20 @@ class ScopeMiddleware:
                 self.crawler.stats.inc_value("vnarchive/filtered/redirect_out_of_scope")
             logger.debug("not fetched (%s): %s", reason, request.url)
             raise IgnoreRequest(f"{reason}: {request.url}")
+        spider = self.crawler.spider
+        frontier = getattr(spider, "frontier", None)
+        role = request.meta.get("role")
+        if role in ("nav", "link") and frontier is not None and frontier.dead_folder(request.url):
+            raise IgnoreRequest(f"dead_folder: {request.url}")
+        # a redirect lands on a URL of its own: fetch it once per crawl, whichever link
+        # reaches it first (the redirecting URL becomes an alias)
+        if (
+            request.meta.get("redirect_times")
+            and request.meta.get("kind") == "page"
+            and spider.redirected(request.url, request.meta)
+        ):
+            self.crawler.stats.inc_value("vnarchive/filtered/redirect_to_seen")
+            raise IgnoreRequest(f"redirect_to_seen: {request.url}")
         job = getattr(self.crawler.spider, "job", None)
         limit = job.options.max_pages if job is not None else None
         if limit and request.meta.get("kind") in _PAGE_KINDS:

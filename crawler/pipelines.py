@@ -88,7 +88,7 @@ class ValidatePipeline(_Stage):
     Dropped: no title (``no_title``); nothing of an article at all — no date, no
     body, no attachment, no media (``not_an_article``: page chrome).  Kept but counted
     as extraction failures: no date (``no_date``), nothing in the body and no
-    attachment or media (``no_body``).
+    attachment, media or image (``no_body``).
     """
 
     def process_item(self, item: Any) -> Any:
@@ -106,7 +106,10 @@ class ValidatePipeline(_Stage):
         if art.published and not _ISO_DATE.match(art.published):
             item.problems.append("bad_date")
             art.published = None
-        has_content = bool(art.body_text or art.attachments or art.media)
+        # a photo-only notice is an article with no text, not a failed extraction
+        has_content = bool(art.body_text or art.attachments or art.media or art.images)
+        if not art.body_text and art.images:
+            self.crawler.stats.inc_value("vnarchive/articles/images_only")
         if not art.published and not has_content:
             if job is not None:
                 job.extraction_failures += 1

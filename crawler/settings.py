@@ -96,10 +96,22 @@ VNARCHIVE_REQUISITES_PER_PAGE = 30
 VNARCHIVE_REQUISITE_MAXSIZE = 5 * 1024 * 1024
 
 # -- scope and traps ------------------------------------------------------------
-# Link hops from a start URL (pagination is not a hop): listing → article → …
-VNARCHIVE_MAX_DEPTH = 3
+# Link hops from the home page (pagination is not a hop): home → section → sub-section
+# → article …  Discovery walks the portal's own navigation, so this is a safety bound,
+# not what limits a crawl; scope, trap rules and the per-shape bound do that.
+VNARCHIVE_MAX_DEPTH = 10
 VNARCHIVE_MAX_LISTING_PAGES = 1000  # pages followed in one pagination chain
 VNARCHIVE_MAX_URL_LENGTH = 1024
+# URLs of one shape (digits masked, query keys sorted) admitted before the shape must
+# prove it leads to articles: a generated URL space (calendar, filters, endless ids)
+# that yields only other pages stops there.
+VNARCHIVE_MAX_URLS_PER_PATTERN = 200
+# Pages missing (404/410) in one folder, none found there, before the rest of that
+# folder's links are skipped (0: never): broken relative links multiply on real portals.
+VNARCHIVE_DEAD_FOLDER_AFTER = 5
+# Read robots.txt `Sitemap:` lines and try /sitemap.xml (RSS/Atom feeds linked from
+# pages are always read).
+VNARCHIVE_DISCOVER_SITEMAPS = True
 # URLs matching any of these (Python regexes, searched in the full URL) are never
 # fetched: endless calendars, session ids in URLs, repeated path segments.
 VNARCHIVE_TRAP_PATTERNS = [
@@ -109,6 +121,16 @@ VNARCHIVE_TRAP_PATTERNS = [
     r"(?i)[?&](calendar|cal|lich|date|ngay|day|month|thang|year|nam)=\d{4}",
     r"(?i)[?&](month|thang)=\d{1,2}&(year|nam)=\d{4}",
     r"(/[^/?#]+)\1{2,}",  # the same path segment three times in a row
+    # sort, order, filter and view switches: the same items again, in every order
+    r"(?i)[?&](sort|sortby|sort_by|order|orderby|order_by|dir|filter|view|layout|display)=",
+    # Liferay action URLs (they change state) and pop-up/exclusive portlet renderings
+    r"(?i)[?&]p_p_lifecycle=[12]",
+    r"(?i)[?&]p_p_state=(pop_up|exclusive)",
+    r"(?i)/(print|printpreview|print-view|in-bai-viet)(/|\.\w+)?$",  # print views
+    r"(?i)/web/(\d{8,14}[a-z_]*|\*)/",  # a Wayback-rewritten link that could not be mapped back
+    # SharePoint system pages (forms, sign-in, list views of the admin UI)
+    r"(?i)/(_layouts|_vti_bin|_catalogs)/",
+    r"(?i)/Forms/(AllItems|DispForm|EditForm|NewForm)\.aspx",
 ]
 # Query parameters dropped from URLs: session ids and print/tracking variants of a page.
 VNARCHIVE_STRIP_PARAMS = [

@@ -263,6 +263,15 @@ FIELDS: dict[str, FieldSpec] = {
             pa.int64(),
         ),
         FieldSpec(
+            "story_id",
+            "Id of the story this article is a copy of: the same text published on several "
+            "portals shares one story_id (the id of the first copy archived); an article "
+            "published once has its own id.",
+            "string",
+            "string",
+            pa.string(),
+        ),
+        FieldSpec(
             "status",
             "'live', or 'gone' once the portal stopped serving it (it stays archived); "
             "not exported unless asked for.",
@@ -494,6 +503,7 @@ def _row_shape(
     ]
     row.update(article_place_summary(places, article.get("province")))
     row["topic"] = topic_for(article.get("category"))
+    row["story_id"] = article.get("story_id") or article.get("id")
     return row
 
 

@@ -1085,6 +1085,35 @@ def _hit_dict(searcher: Searcher, docnum: int, score: float, marks: Highlighter)
     }
 
 
+def _one_per_story(searcher: Searcher, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The ranked hits with each story once: its best-ranked copy (indexer.stories)."""
+    seen: set[str] = set()
+    out = []
+    for docnum, score in ranked:
+        stored = searcher.stored_fields(docnum)
+        story = stored.get("story_id") or stored.get("id")
+        if story in seen:
+            continue
+        seen.add(story)
+        out.append((docnum, score))
+    return out
+
+
+def _other_copies(searcher: Searcher, docnum: int) -> tuple[str, list[dict[str, str]]]:
+    """``(story_id, [{id, portal, url}])``: the story of a hit and its copies on other
+    portals ("also on N portals")."""
+    stored = searcher.stored_fields(docnum)
+    story = stored.get("story_id") or stored.get("id")
+    others = []
+    if stored.get("story_id"):
+        for copy in searcher.documents(story_id=story):
+            if copy.get("id") != stored.get("id") and copy.get("portal") != stored.get("portal"):
+                others.append(
+                    {"id": copy.get("id"), "portal": copy.get("portal"), "url": copy.get("url")}
+                )
+    return story, sorted(others, key=lambda c: (c["portal"] or "", c["id"] or ""))
+
+
 def _nothing_to_find(params: SearchParams, parsed: ParsedQuery) -> bool:
     """A query of only operators or punctuation (``OR``, ``-``, ``((``): it finds nothing."""
     return (
@@ -1119,13 +1148,17 @@ def search(params: SearchParams, index_dir: Path | str | None = None) -> dict[st
     try:
         plan = _plan(searcher, params)
         offset = (params.page - 1) * params.per_page
-        ranked = _ranked(searcher, plan, params.sort, offset + params.per_page)
+        want = offset + params.per_page
+        ranked = _one_per_story(searcher, _ranked(searcher, plan, params.sort, 2 * want + 10))
+        page_hits = ranked[offset:want]
         marks = Highlighter.for_query(plan.parsed, strict=params.exact)
-        results = [_hit_dict(searcher, d, s, marks) for d, s in ranked[offset:]]
+        results = [_hit_dict(searcher, d, s, marks) for d, s in page_hits]
+        for (d, _), hit in zip(page_hits, results, strict=True):
+            hit["story_id"], hit["also_on"] = _other_copies(searcher, d)
         provinces = _filter_values(params, plan.parsed, "province")
         places = _filter_values(params, plan.parsed, "place")
         if provinces or places:
-            for (d, _), hit in zip(ranked[offset:], results, strict=True):
+            for (d, _), hit in zip(page_hits, results, strict=True):
                 hit["place_match"] = matched_place(searcher.stored_fields(d), provinces, places)
         did_you_mean = None
         if not plan.docs and not plan.parsed.empty:

@@ -36,7 +36,7 @@ from indexer.placeindex import index_fields as place_fields
 from indexer.placeindex import place_document
 from indexer.text import fold_lower, normalize
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 MAX_BODY_CHARS = 300_000  # crawled text is hostile: bound what one article puts in the index
 MAX_TITLE_CHARS = 1_000
 _NO_DATE_OLDEST = 999_999_999_999
@@ -47,6 +47,7 @@ def build_schema() -> Schema:
     """A new instance of the index schema."""
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),
+        story_id=ID(stored=True),  # copies of one story on several portals share it
         url=STORED(),
         portal=ID(stored=True, sortable=True),
         province=STORED(),
@@ -129,6 +130,7 @@ def article_document(
     body = indexed_body(article, attachment_names)
     doc: dict[str, Any] = {
         "id": article["id"],
+        "story_id": article.get("story_id") or article["id"],
         "url": article.get("url") or "",
         "portal": article.get("portal") or "",
         "province": article.get("province") or "",

@@ -37,9 +37,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from indexer.config import db_url
+from indexer.stories import story_key
 from indexer.words import ArticleWords
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 9
 MAX_ROW_ID = 2**63 - 1  # the largest integer id SQLite and PostgreSQL (BIGINT) can hold
 
 metadata = sa.MetaData()
@@ -92,6 +93,10 @@ articles = sa.Table(
     sa.Column("title_words", sa.Text),
     sa.Column("summary_words", sa.Text),
     sa.Column("body_words", sa.Text),
+    # schema 9: copies of one story on several portals share a story_id (the id of the
+    # first copy archived); story_key is their fingerprint (indexer.stories)
+    sa.Column("story_key", sa.String(40), index=True),
+    sa.Column("story_id", sa.String(32), index=True),
 )
 
 versions = sa.Table(
@@ -127,6 +132,22 @@ attachments = sa.Table(
     sa.Column("warc_record_id", sa.Text),
     sa.Column("warc_length", sa.BigInteger),  # schema 2
     sa.UniqueConstraint("article_id", "url", name="uq_attachment_article_url"),
+)
+
+site_pages = sa.Table(
+    "site_pages",
+    metadata,
+    # the pages of a portal that are not articles (home page, listings, other pages):
+    # their validators and the links they had, so a re-crawl that gets a 304 still
+    # knows where the page leads (schema 3)
+    sa.Column("portal", sa.String(64), primary_key=True),
+    sa.Column("url", sa.Text, primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # listing | other
+    sa.Column("etag", sa.Text),
+    sa.Column("last_modified", sa.Text),
+    sa.Column("links", sa.Text, nullable=False, default="[]"),  # JSON [[url, role], ...]
+    sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("job_id", sa.Integer),
 )
 
 article_urls = sa.Table(
@@ -168,6 +189,9 @@ crawl_jobs = sa.Table(
     sa.Column("scrapyd_job", sa.String(64)),
     # schema 7: how pages were extracted, JSON {"article:family": n, "article:structural": m, …}
     sa.Column("extraction_paths", sa.Text, nullable=False, default="{}"),
+    # schema 8: what discovery saw, JSON {"pages": {article|listing|other: n},
+    # "skipped": {reason: n distinct URLs}, "unclassified": [first URLs]}
+    sa.Column("discovery", sa.Text, nullable=False, default="{}"),
 )
 
 schedules = sa.Table(
@@ -229,6 +253,17 @@ MIGRATIONS: dict[int, list[str]] = {
     ],
     # 6 -> 7: how a crawl job's pages were extracted (family selectors or structural fallback)
     6: ["ALTER TABLE crawl_jobs ADD COLUMN extraction_paths TEXT NOT NULL DEFAULT '{}'"],
+    # 7 -> 8: what a crawl's discovery saw (page kinds, skipped URLs by reason); the
+    # table site_pages is new (create_all makes it)
+    7: ["ALTER TABLE crawl_jobs ADD COLUMN discovery TEXT NOT NULL DEFAULT '{}'"],
+    # 8 -> 9: stories across portals (the keys of archived rows are filled in by
+    # ArchiveStore._link_stories right after, in the same transaction)
+    8: [
+        "ALTER TABLE articles ADD COLUMN story_key VARCHAR(40)",
+        "ALTER TABLE articles ADD COLUMN story_id VARCHAR(32)",
+        "CREATE INDEX ix_articles_story_key ON articles (story_key)",
+        "CREATE INDEX ix_articles_story_id ON articles (story_id)",
+    ],
 }
 
 UpsertOutcome = Literal["new", "changed", "unchanged", "duplicate"]
@@ -342,6 +377,8 @@ _JSON_COLUMNS = {
     "error_urls",
     "places",
     "extraction_paths",
+    "discovery",
+    "links",
 }
 
 
@@ -404,10 +441,13 @@ class ArchiveStore:
                     f"archive store {self.url} is at schema version {version}, newer than this "
                     f"vnarchive ({SCHEMA_VERSION}); upgrade vnarchive"
                 )
+            start = version
             while version < SCHEMA_VERSION:
                 for statement in MIGRATIONS.get(version, []):
                     conn.exec_driver_sql(statement)
                 version += 1
+            if start < 9 <= version:
+                self._link_stories(conn)
             conn.execute(
                 meta_table.update()
                 .where(meta_table.c.key == "schema_version")
@@ -537,6 +577,9 @@ class ArchiveStore:
             places = getattr(article, "places", None)
             if places is not None:
                 fields["places"] = json.dumps(places, ensure_ascii=False)
+            key = story_key(article.title, article.body_text)
+            fields["story_key"] = key
+            fields["story_id"] = self._story_of(conn, key, article.portal) or article_id
             # a new text without its segmentation must not keep the old text's
             fields.update(_words_columns(words) if words else dict.fromkeys(WORD_COLUMNS))
             if warc is not None:
@@ -962,6 +1005,97 @@ class ArchiveStore:
                 for r in rows
             }
 
+    @staticmethod
+    def _story_of(conn: Connection, key: str | None, portal: str | None) -> str | None:
+        """The story id of an archived copy of this story on another portal, or None."""
+        if not key:
+            return None
+        row = conn.execute(
+            sa.select(articles.c.id, articles.c.story_id)
+            .where(articles.c.story_key == key, articles.c.portal != (portal or ""))
+            .order_by(articles.c.first_seen, articles.c.id)
+            .limit(1)
+        ).first()
+        return (row.story_id or row.id) if row is not None else None
+
+    def _link_stories(self, conn: Connection) -> None:
+        """Fill in story keys and ids of rows archived before stories existed."""
+        rows = conn.execute(
+            sa.select(articles.c.id, articles.c.portal, articles.c.title, articles.c.body_text)
+            .where(articles.c.story_key.is_(None))
+            .order_by(articles.c.first_seen, articles.c.id)
+        ).all()
+        first: dict[str, tuple[str, str]] = {}  # key -> (story id, portal of the first copy)
+        for row in rows:
+            key = story_key(row.title, row.body_text)
+            story = row.id
+            if key is not None:
+                seen = first.setdefault(key, (row.id, row.portal))
+                if seen[1] != row.portal:
+                    story = seen[0]
+            conn.execute(
+                articles.update()
+                .where(articles.c.id == row.id)
+                .values(story_key=key, story_id=story)
+            )
+
+    def story_copies(self, story_id: str) -> list[dict[str, Any]]:
+        """Every archived copy of a story: [{id, portal, url, title, published, status}],
+        oldest first."""
+        query = (
+            sa.select(
+                articles.c.id,
+                articles.c.portal,
+                articles.c.url,
+                articles.c.title,
+                articles.c.published,
+                articles.c.status,
+            )
+            .where(sa.or_(articles.c.story_id == story_id, articles.c.id == story_id))
+            .order_by(articles.c.first_seen, articles.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def site_page_states(self, portal: str) -> dict[str, dict[str, Any]]:
+        """The portal's non-article pages from earlier crawls: url → {kind, etag,
+        last_modified, links: [[url, role], ...]} (a 304 on a re-crawl reuses the links)."""
+        query = sa.select(site_pages).where(site_pages.c.portal == portal)
+        with self.engine.connect() as conn:
+            return {r.url: _row(r) for r in conn.execute(query)}
+
+    def save_site_page(
+        self,
+        portal: str,
+        url: str,
+        *,
+        kind: str,
+        links: Sequence[tuple[str, str]],
+        etag: str | None = None,
+        last_modified: str | None = None,
+        job_id: int | None = None,
+    ) -> None:
+        """Remember one non-article page of a portal: its validators and its links."""
+        values = {
+            "kind": kind,
+            "etag": etag,
+            "last_modified": last_modified,
+            "links": json.dumps([list(link) for link in links], ensure_ascii=False),
+            "fetched_at": utcnow(),
+            "job_id": job_id,
+        }
+        key = (site_pages.c.portal == portal) & (site_pages.c.url == url)
+        with self.writer.begin() as conn:
+            done = conn.execute(site_pages.update().where(key).values(**values)).rowcount
+            if not done:
+                conn.execute(site_pages.insert().values(portal=portal, url=url, **values))
+
+    def forget_site_page(self, portal: str, url: str) -> None:
+        """Drop a remembered page (it became an article, or it is gone)."""
+        key = (site_pages.c.portal == portal) & (site_pages.c.url == url)
+        with self.writer.begin() as conn:
+            conn.execute(site_pages.delete().where(key))
+
     def pending_attachments(self, portal: str) -> list[dict[str, Any]]:
         """Attachments of a portal's articles listed but never downloaded:
         [{article_id, article_url, url, name}] (a crawl fetches them)."""
@@ -1239,7 +1373,7 @@ class ArchiveStore:
 
     def update_job(self, job_id: int, **fields: Any) -> None:
         """Update a crawl job's columns (counts, status, stop reason…)."""
-        for key in ("error_reasons", "error_urls", "options", "extraction_paths"):
+        for key in ("error_reasons", "error_urls", "options", "extraction_paths", "discovery"):
             if key in fields and not isinstance(fields[key], str):
                 fields[key] = json.dumps(fields[key], ensure_ascii=False)
         with self.writer.begin() as conn:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from search_app.api_models import Article, PortalList, SearchResult, SortOrder
-from search_app.articles import ID_PATTERN, article_json, get_article
+from search_app.articles import ID_PATTERN, article_json, get_article, story_copies
 from search_app.citing import article_citations
 from search_app.context import AppContext, get_ctx
 from search_app.errors import error_body
@@ -163,6 +163,8 @@ def api_article(
     article = get_article(ctx, article_id)
     out = article_json(article, ctx.store.versions_of(article["id"]))
     out["citations"] = article_citations(request, article)
+    out["story_id"] = article.get("story_id") or article["id"]
+    out["also_on"] = story_copies(ctx, article)
     return out
 
 

@@ -41,6 +41,14 @@ class _Open(BaseModel):
 # -- search ---------------------------------------------------------------------------
 
 
+class StoryCopy(_Open):
+    """A copy of a story archived from another portal."""
+
+    id: str = Field(description="Article id of the copy")
+    portal: str = Field(description="Portal id")
+    url: str | None = None
+
+
 class SearchHit(_Open):
     """One article found by a search."""
 
@@ -58,6 +66,13 @@ class SearchHit(_Open):
     )
     score: float = Field(description="Relevance score (BM25F)")
     snippet_html: str = Field(description="Escaped text with the matched words in <mark>")
+    story_id: str | None = Field(
+        None, description="Story it is a copy of (the same text on several portals)"
+    )
+    also_on: list[StoryCopy] = Field(
+        default_factory=list,
+        description="The story's copies on other portals (a search shows each story once)",
+    )
 
 
 class SearchResult(_Open):

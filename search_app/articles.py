@@ -127,6 +127,19 @@ PUBLIC_FIELDS = (
 )
 
 
+def story_copies(ctx: AppContext, article: dict[str, Any]) -> list[dict[str, Any]]:
+    """The copies of the article's story archived from other portals: [{id, portal, url,
+    title, published}] (indexer.stories)."""
+    story = article.get("story_id")
+    if not story:
+        return []
+    return [
+        {k: c[k] for k in ("id", "portal", "url", "title", "published")}
+        for c in ctx.store.story_copies(story)
+        if c["id"] != article["id"] and c["portal"] != article.get("portal")
+    ]
+
+
 def attachment_download_path(article_id: str, index: int) -> str:
     """Where an attachment is downloaded from the archive (``index`` counts from 1)."""
     return f"/articles/{article_id}/attachments/{index}"

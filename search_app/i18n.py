@@ -23,6 +23,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Archived articles from district and province web portals",
     },
     "nav_search": {"vi": "Tìm kiếm", "en": "Search"},
+    "also_on": {"vi": "Cũng đăng trên {n} cổng khác", "en": "Also on {n} other portal(s)"},
     "nav_portals": {"vi": "Cổng thông tin", "en": "Portals"},
     "nav_api": {"vi": "API", "en": "API"},
     "lang_switch": {"vi": "English", "en": "Tiếng Việt"},

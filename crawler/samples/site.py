@@ -57,7 +57,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from types import ModuleType
 from urllib.parse import parse_qs, parse_qsl, unquote, urljoin
 
-from crawler.samples import common, files, model
+from crawler.samples import common, discovery, files, model
 
 MODES = ("normal", "relayout", "redirect", "down", "maintenance")
 CLOSE_CONNECTION = 0  # a Response status meaning "close without answering"
@@ -499,6 +499,9 @@ def handle_get(
             return _error(404, "unknown_portal", f"no sample portal {portal_id!r}")
         return json_response(200, (state or SiteState()).snapshot(portal_id))
     first, _, rest = path.lstrip("/").partition("/")
+    if first == discovery.PORTAL_ID and _:
+        status, ctype, body = discovery.render(unquote(rest), query, base_url=base_url)
+        return Response(status, {"Content-Type": ctype}, body.encode("utf-8"))
     if first in model.SPECS:
         if not _ and not rest:  # "/<portal-id>" without the slash
             return Response(301, {"Location": f"{base_url}/{first}/", "Content-Type": HTML}, b"")

@@ -1,32 +1,41 @@
-"""PortalSpider: the one spider; a portal profile decides where it starts and how pages read.
+"""PortalSpider: the one spider; it discovers a portal from its home page and archives it.
 
 ``scrapy crawl portal -a portal=ID [-a full=1] [-a since=YYYY-MM-DD] [-a max_pages=N]
 [-a job_id=N] [-a trigger=schedule]`` (``vnarchive crawl`` runs the same spider).
 
-How it walks a portal:
+How it walks a portal (a profile's ``base_url`` alone is enough):
 
-* start URLs (and sitemaps) are listings; each listing page gives its items and
-  its next page (``crawler.pages.extract`` → ``Listing``).  Links come *only* from
-  the listing region — no link extraction over the whole page (menus are most of
-  a portal page's links and most of the cost of a naive crawl).
-* a listing whose next link is missing or broken (pointing back to a seen page or
-  out of the portal) continues through the profile's pagination pattern, as long
-  as the page just read had new items;
-* article pages become :class:`~crawler.captures.ArticleCapture` items; their
-  attachments are downloaded (size-limited) into the WARC;
-* incremental: an article URL the archive already holds is not fetched again,
-  unless ``full`` — then it is revalidated with If-None-Match/If-Modified-Since and
-  every archived article is requested, so one answering 404/410, or redirecting to a
-  page that is not an article (the home page, a listing), can be marked gone
-  (applied at the end of a complete crawl; see ``crawler.job``);
-* a page requested as an article (a listing item, a sitemap entry, an archived URL)
-  that does not extract as one counts as an extraction failure of the job (the
-  health check's layout-change signal), unless it was bad input (binary, empty, too
-  large: counted under that reason) or a redirect to another page.
+* every page goes through one callback, :meth:`PortalSpider.parse_page`: the page is
+  extracted (``crawler.pages.extract``) and routed by **what it is**: an ``Article``
+  becomes an :class:`~crawler.captures.ArticleCapture` (its attachments are
+  downloaded, size-limited, into the WARC); a ``Listing`` leads to its items and its
+  next page; any page leads on through its own links (menus, sub-categories,
+  "Xem tiếp"/"Xem thêm", related lists).  The link that led to a page never decides
+  what the page is; it only sets the request's priority (start pages and pagination
+  first, then listing items, then the rest) and whether an article was expected
+  there (for the extraction-failure count the health check reads).
+* links come from :func:`crawler.links.page_links` (every anchor, cheaply, Wayback-
+  rewritten links mapped back) and pass :class:`crawler.frontier.Frontier` once:
+  cleaned, scoped to the portal, trap rules, a per-shape bound for generated URL
+  spaces, deduplicated; each skipped URL is counted under its reason in the job.
+* pagination: the site's next link; when it is missing or broken (back to the home
+  page, out of the portal) the chain continues by the page-number shape of the URL
+  (``/page/N/``, ``?page=N``, ``…cur=N``), the shape the portal's links showed, or
+  the profile's ``[pagination] pattern`` hint, as long as the page just read had new
+  items;
+* sitemaps (``robots.txt`` ``Sitemap:`` lines, ``/sitemap.xml``, the profile's list)
+  and RSS/Atom feeds linked from pages are read when present;
+* incremental: an article the archive holds is not fetched again, unless ``full`` —
+  then it is revalidated with If-None-Match/If-Modified-Since, and one answering
+  404/410, or redirecting to a page that is not an article, can be marked gone
+  (applied at the end of a complete crawl; see ``crawler.job``).  Pages that are not
+  articles are revalidated the same way on every crawl; their links are remembered
+  in the store (``site_pages``), so a 304 still leads on.
 
 Bounds: scope (host + path prefix) and trap rules in ``crawler.scope`` (enforced
-again in ``ScopeMiddleware``), link hops ``VNARCHIVE_MAX_DEPTH``, pages per
-pagination chain ``VNARCHIVE_MAX_LISTING_PAGES``.
+again in ``ScopeMiddleware``), the frontier's per-shape bound
+``VNARCHIVE_MAX_URLS_PER_PATTERN``, link hops ``VNARCHIVE_MAX_DEPTH``, pages per
+pagination chain ``VNARCHIVE_MAX_LISTING_PAGES``, ``--max-pages``.
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -54,8 +63,10 @@ from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
 from crawler.captures import ArticleCapture, AttachmentCapture
+from crawler.frontier import Frontier
 from crawler.items import Article, Listing, OtherPage
 from crawler.job import JobOptions, record_failed_start
+from crawler.links import page_links
 from crawler.profiles import PortalProfile, ProfileError, get_profile
 from crawler.scope import PortalScope
 from indexer import config
@@ -121,6 +132,26 @@ def parse_options(
     )
 
 
+# Request priorities by the role of the link that led to a URL (higher first): the
+# pages that lead to many others come first, so a --max-pages budget goes far.
+_PRIORITY = {
+    "start": 50,
+    "sitemap": 45,
+    "next": 40,
+    "item": 30,
+    "nav": 20,
+    "known": 15,
+    "link": 10,
+    "raw": 0,
+}
+# Roles whose target the crawl expects to be an article (listing items, sitemap and
+# feed entries, archived article URLs): one that does not extract is an extraction
+# failure of the job (the health check's layout-change signal).
+_EXPECT_ARTICLE = ("item", "known", "entry")
+# Roles whose 404 is a dead link of the portal (counted, not an error of the crawl).
+_QUIET_404 = ("nav", "link", "feed")
+
+
 class PortalSpider(scrapy.Spider):
     """Crawl one portal (``-a portal=ID``) into the archive; see the module docstring."""
 
@@ -151,11 +182,26 @@ class PortalSpider(scrapy.Spider):
         )
         self.urls_file = urls_file  # fetch-only benchmark: a list of URLs, no extraction
         self.job: Any = None  # crawler.job.CrawlJob, set by CrawlJobExtension
-        self.seen: set[str] = set()  # cleaned URLs requested in this crawl
-        # links whose cleaned form differs (print views, session ids): linked to the
-        # article as aliases once it is stored
-        self.raw_links: dict[str, set[str]] = {}
         self.scope = PortalScope(self.profile.base_url)
+        self.frontier = self._frontier(self.scope, 200)
+        self.processed: set[str] = set()  # cleaned URLs of the pages handled in this crawl
+        self.page_kinds: dict[str, str] = {}  # what each handled page turned out to be
+        self.canonical_claims: dict[str, str] = {}  # canonical URL -> first title claiming it
+        self.chain_items: dict[str, set[str]] = {}  # listing chain -> item URLs read in it
+        self.site_pages: dict[str, dict[str, Any]] = {}  # non-article pages of earlier crawls
+        self.max_depth = 10
+        self.max_listing_pages = 1000
+
+    def _frontier(
+        self, scope: PortalScope, max_per_pattern: int, dead_folder_after: int = 5
+    ) -> Frontier:
+        return Frontier(
+            scope,
+            max_per_pattern=max_per_pattern,
+            dead_folder_after=dead_folder_after,
+            pagination_hint=self.profile.pagination_pattern,
+            base_url=self.profile.base_url,
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -177,13 +223,19 @@ class PortalSpider(scrapy.Spider):
             strip_params=settings.getlist("VNARCHIVE_STRIP_PARAMS"),
             max_url_length=settings.getint("VNARCHIVE_MAX_URL_LENGTH", 1024),
         )
-        spider.max_depth = settings.getint("VNARCHIVE_MAX_DEPTH", 3)
+        spider.frontier = spider._frontier(
+            spider.scope,
+            settings.getint("VNARCHIVE_MAX_URLS_PER_PATTERN", 200),
+            settings.getint("VNARCHIVE_DEAD_FOLDER_AFTER", 5),
+        )
+        spider.max_depth = settings.getint("VNARCHIVE_MAX_DEPTH", 10)
         spider.max_listing_pages = settings.getint("VNARCHIVE_MAX_LISTING_PAGES", 1000)
         spider.max_failures = settings.getint("VNARCHIVE_MAX_CONSECUTIVE_FAILURES", 20)
         spider.attachments = settings.getbool("VNARCHIVE_ATTACHMENTS", True)
         spider.attachment_maxsize = settings.getint("VNARCHIVE_ATTACHMENT_MAXSIZE", 0)
         spider.requisites_per_page = settings.getint("VNARCHIVE_REQUISITES_PER_PAGE", 30)
         spider.requisite_maxsize = settings.getint("VNARCHIVE_REQUISITE_MAXSIZE", 5 * 1024 * 1024)
+        spider.discover_sitemaps = settings.getbool("VNARCHIVE_DISCOVER_SITEMAPS", True)
         # The profile's politeness applies unless a run overrides it (-s) or politeness
         # is switched off altogether (benchmarks, tests on 127.0.0.1).
         if not settings.frozen:
@@ -199,43 +251,69 @@ class PortalSpider(scrapy.Spider):
 
     # -- requests -----------------------------------------------------------
 
-    def _request(self, url: str, kind: str, *, hops: int, **meta: Any) -> Request | None:
-        """A request for ``url`` (already cleaned) unless it was seen or is not allowed."""
-        if url in self.seen:
-            return None
-        ok, reason = self.scope.accept(url)
-        if not ok:
-            self.crawler.stats.inc_value(f"vnarchive/skipped/{reason}")
-            return None
-        self.seen.add(url)
-        callback = {
-            "listing": self.parse_listing,
-            "article": self.parse_article,
-            "sitemap": self.parse_sitemap,
-            "raw": self.parse_raw,
-        }[kind]
+    def _page_request(self, url: str, role: str, *, hops: int, **meta: Any) -> Request:
+        """A request for a page (``url`` already admitted by the frontier)."""
         headers: dict[str, str] = {}
-        known = meta.get("known")
+        known = meta.get("known") or self.site_pages.get(url)
         if known:
             if known.get("etag"):
                 headers["If-None-Match"] = known["etag"]
             if known.get("last_modified"):
                 headers["If-Modified-Since"] = known["last_modified"]
-        # listings first (they lead to everything else), then articles
-        priority = {"sitemap": 30, "listing": 20, "article": 10, "raw": 0}[kind]
         return Request(
             url,
-            callback=callback,
+            callback=self.parse_page,
             errback=self.on_error,
             headers=headers or None,
-            priority=priority,
-            dont_filter=True,  # our own `seen` set dedupes (on cleaned URLs)
+            priority=_PRIORITY.get(role, 10),
+            dont_filter=True,  # the frontier dedupes (on cleaned URLs)
             meta={
-                "kind": kind,
+                "kind": "page",
+                "role": role,
                 "hops": hops,
                 "handle_httpstatus_list": [304, 404, 410],
                 **meta,
             },
+        )
+
+    def _follow(self, link: str, role: str, *, hops: int, **meta: Any) -> Request | None:
+        """A request for a link found while crawling, unless the frontier or the
+        incremental rules say no (an archived article is fetched again only with
+        ``full``)."""
+        if hops > self.max_depth:
+            self.frontier.skip(link, "max_depth")
+            return None
+        url = self.frontier.admit(link)
+        if url is None:
+            return None
+        if self.frontier.is_feed(url):
+            return self._feed_request(url, "feed")
+        known = self.job.known_article(url) if self.job else None
+        if known is not None:
+            if not self.options.full:
+                self.crawler.stats.inc_value("vnarchive/articles/known_skipped")
+                return None
+            if self.job.done_in_this_job(known):
+                return None
+            # revalidate under the URL the article was fetched as (once, whichever
+            # of its URLs turns up first)
+            fetched_as = known.get("url") or url
+            if fetched_as != url:
+                if fetched_as in self.frontier.seen:
+                    return None
+                self.frontier.mark_seen(fetched_as)
+                url = fetched_as
+            return self._page_request(url, role, hops=hops, known=known, expect=True, **meta)
+        return self._page_request(url, role, hops=hops, expect=role in _EXPECT_ARTICLE, **meta)
+
+    def _feed_request(self, url: str, role: str = "sitemap") -> Request:
+        return Request(
+            url,
+            callback=self.parse_sitemap,
+            errback=self.on_error,
+            priority=_PRIORITY["sitemap"],
+            dont_filter=True,
+            meta={"kind": "sitemap", "role": role, "handle_httpstatus_list": [404, 410]},
         )
 
     async def start(self) -> AsyncIterator[Any]:
@@ -243,27 +321,51 @@ class PortalSpider(scrapy.Spider):
             with open(self.urls_file, encoding="utf-8") as fh:
                 for line in fh:
                     url = line.strip()
-                    if url and (req := self._request(url, "raw", hops=0)):
-                        yield req
+                    if url and (clean := self.frontier.admit(url)):
+                        yield Request(
+                            clean,
+                            callback=self.parse_raw,
+                            errback=self.on_error,
+                            dont_filter=True,
+                            meta={"kind": "raw"},
+                        )
             return
-        for url in self.profile.start_urls:
-            clean = self._clean_link(url, url)
-            req = self._request(clean, "listing", hops=0, page_no=1, chain=clean)
-            if req is not None:
-                yield req
-        for url in self.profile.sitemaps:
-            req = self._request(self.scope.clean(url), "sitemap", hops=0)
-            if req is not None:
-                yield req
         job = self.job
+        if job is not None:
+            self.site_pages = job.store.site_page_states(self.profile.id)
+            self.frontier.skipped = job.skipped  # counted into the job row
+        for url in self.profile.start_urls or (self.profile.base_url,):
+            clean = self.frontier.admit(url)
+            if clean is not None:
+                yield self._page_request(clean, "start", hops=0, page_no=1, chain=clean)
+        for url in self.profile.sitemaps:
+            clean = self.frontier.admit(url, page=False)
+            if clean is not None:
+                yield self._feed_request(clean)
+        if self.discover_sitemaps:
+            robots = urljoin(self.profile.base_url, "/robots.txt")
+            if self.scope.is_robots(robots):
+                yield Request(
+                    robots,
+                    callback=self.parse_robots,
+                    errback=self.on_error,
+                    priority=_PRIORITY["sitemap"],
+                    dont_filter=True,
+                    meta={"kind": "robots", "handle_httpstatus_list": [404, 410, 403]},
+                )
+            guess = self.frontier.admit(urljoin(self.profile.base_url, "sitemap.xml"), page=False)
+            if guess is not None:
+                req = self._feed_request(guess)
+                req.meta["guessed"] = True
+                yield req
         if job is None:
             return
         if self.options.full and not self.options.since:
-            # every archived article is revalidated, also those no listing shows any more
+            # every archived article is revalidated, also those no page links any more
             for url, known in sorted(job.known.items()):
                 if known["status"] != "live" or known["kind"] != "canonical":
                     continue
-                req = self._article_request(url, 1)
+                req = self._follow(url, "known", hops=1)
                 if req is not None:
                     yield req
         if self.attachments:
@@ -272,33 +374,12 @@ class PortalSpider(scrapy.Spider):
                 if req is not None:
                     yield req
 
-    def _article_request(self, url: str, hops: int) -> Request | None:
-        """Request an article URL found on a listing, unless the archive has it already."""
-        known = self.job.known_article(url) if self.job else None
-        if known is not None:
-            if not self.options.full:
-                self.crawler.stats.inc_value("vnarchive/articles/known_skipped")
-                self.seen.add(url)
-                return None
-            if self.job.done_in_this_job(known):
-                self.seen.add(url)
-                return None
-            # revalidate under the URL the article was fetched as (once, whichever
-            # of its URLs turns up first)
-            fetched_as = known.get("url") or url
-            if fetched_as != url:
-                self.seen.add(url)
-                url = fetched_as
-        return self._request(url, "article", hops=hops, known=known)
-
     def _attachment_request(self, url: str, name: str, article_url: str) -> Request | None:
-        if not self.attachments or url in self.seen:
+        if not self.attachments:
             return None
-        ok, reason = self.scope.accept(url)
-        if not ok:
-            self.crawler.stats.inc_value(f"vnarchive/attachments/{reason}")
+        clean = self.frontier.admit(url, page=False)
+        if clean is None:
             return None
-        self.seen.add(url)
         meta: dict[str, Any] = {
             "kind": "attachment",
             "article_url": article_url,
@@ -315,6 +396,47 @@ class PortalSpider(scrapy.Spider):
             dont_filter=True,
             meta=meta,
         )
+
+    def check_outcome(self) -> None:
+        """At the end of a complete crawl: say so plainly when the portal showed no
+        article and no listing at all (a parked domain, a maintenance page, a home page
+        whose links lead nowhere in scope)."""
+        kinds = self.page_kinds.values()
+        if self.processed and "article" not in kinds and "listing" not in kinds:
+            skipped = self.crawler.stats.get_value("vnarchive/articles/known_skipped", 0)
+            if not skipped:
+                start = (self.profile.start_urls or (self.profile.base_url,))[0]
+                self.job.count_error(
+                    "nothing_found", start, "no page read as an article or a listing"
+                )
+
+    def redirected(self, target: str, meta: dict[str, Any]) -> bool:
+        """Note a redirect to ``target``; True when this crawl has requested it already
+        (the downloader then drops it; the redirecting URLs become its aliases, or, for
+        an archived article now redirecting to a page that is not one, a gone
+        candidate)."""
+        url = self.frontier.clean(target)
+        sources = meta.get("redirect_urls") or []
+        aliases = {self.frontier.clean(u) for u in sources} - {url}
+        if url not in self.frontier.seen:
+            self.frontier.mark_seen(url)
+            return False
+        known_source = meta.get("known")
+        if known_source is not None:
+            kind = self.page_kinds.get(url)
+            if kind is None:
+                return False  # not handled yet: fetch it again, parse_page decides
+            if kind != "article":
+                if self.options.full and self.job is not None:
+                    self._gone_candidate(known_source, sources[0], f"redirects to {url}")
+                return True
+        known = self.job.known_article(url) if self.job is not None else None
+        if known is not None and self.job is not None:
+            for alias in aliases:  # the article is stored already: link now
+                self.job.store.link_url(alias, known["id"], "alias")
+        else:  # linked when the article is stored
+            self.frontier.raw_links.setdefault(url, set()).update(aliases)
+        return True
 
     # -- responses ------------------------------------------------------------
 
@@ -368,7 +490,7 @@ class PortalSpider(scrapy.Spider):
                 # bad input, counted once under its own reason: nothing was extracted
                 # because there was nothing to extract (not an extraction failure)
                 self.job.count_error(problem, response.url, result.reason)
-                self.crawler.stats.inc_value("vnarchive/pages/other")
+                self.job.count_page("other")
                 return None
         return result
 
@@ -376,13 +498,13 @@ class PortalSpider(scrapy.Spider):
         """Count a page whose fields could not be extracted under ``reason``.
 
         When the crawl expected an article there (the URL came from a listing item, a
-        sitemap entry or the archive itself: an ``article`` request), it is also an
-        extraction failure of the job (``crawl_jobs.extraction_failures``), the signal
-        the health check reads for a layout change.  A listing or start page that
-        reads as something else is counted under its reason only.
+        sitemap or feed entry, or the archive itself), it is also an extraction failure
+        of the job (``crawl_jobs.extraction_failures``), the signal the health check
+        reads for a layout change.  Any other page that reads as neither an article nor
+        a listing is counted under its reason only.
         """
         self.job.count_error(reason, response.url, detail)
-        if response.meta.get("kind") == "article":
+        if response.meta.get("expect"):
             self.job.extraction_failures += 1
 
     def parse_raw(self, response: Response) -> Iterator[Any]:
@@ -390,124 +512,244 @@ class PortalSpider(scrapy.Spider):
         self._ok()
         return iter(())
 
-    def parse_listing(self, response: Response) -> Iterator[Any]:
-        """A listing page: request its items and its next page."""
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        """Any page of the portal: extract it, route it by what it is, follow its links."""
         self._ok()
-        if response.status in (404, 410):
-            if not response.meta.get("guessed"):
-                self.job.count_error(f"http_{response.status}", response.url)
-            return
+        meta = response.meta
+        known = meta.get("known")
+        url = self.scope.clean(response.url)
         if response.status == 304:
+            yield from self._not_modified(response, url, known)
             return
+        if response.status in (404, 410):
+            redirected = meta.get("redirect_urls")
+            if known and self.options.full:
+                self._gone_candidate(known, response.url, f"HTTP {response.status}")
+            elif meta.get("role") in _QUIET_404:
+                # a dead link in a menu or a page: the portal's own state, counted in
+                # the job's discovery (not an error of the crawl)
+                self.frontier.skip(url, "dead_link")
+            elif not meta.get("guessed"):
+                self.job.count_error(f"http_{response.status}", response.url)
+            if redirected is None:
+                self.frontier.record(url, "missing")
+            alternative = self._alternative(meta)
+            if alternative is not None:
+                yield alternative
+            return
+        if url in self.processed:
+            # a redirect to a page this crawl handled already
+            self.crawler.stats.inc_value("vnarchive/pages/duplicate")
+            return
+        self.processed.add(url)
+        self.frontier.mark_seen(url)
         page = self._extract(response)
         if page is None:
             return
+        redirected = meta.get("redirect_urls")
+        kind = "article" if isinstance(page, Article) else page.page_type
+        if not isinstance(page, Article | Listing):
+            kind = "other"
+        self.job.count_page(kind)
+        self.frontier.record(url, kind)
+        self.page_kinds[url] = kind
         if isinstance(page, Article):
+            if url in self.site_pages:
+                self.job.store.forget_site_page(self.profile.id, url)
             yield from self._handle_article(response, page)
+            yield from self._follow_links(response, page, url)
             return
-        if not isinstance(page, Listing):
-            self.crawler.stats.inc_value("vnarchive/pages/other")
-            self.job.count_error("not_a_listing", response.url, page.reason)
+        if redirected and known and self.options.full:
+            # a removed article that sends readers to the home page or a listing
+            # instead of answering 404/410: gone, under the same safety rules
+            self._gone_candidate(known, redirected[0], f"redirects to {response.url}")
+        elif redirected and meta.get("expect"):
+            # a link that redirects to a page which is not an article: the link is
+            # stale, the page itself was not misread (not an extraction failure)
+            self.job.count_error("redirected_to_non_article", redirected[0], f"to {response.url}")
+        elif isinstance(page, OtherPage) and meta.get("expect"):
+            self._extraction_failed(response, "not_an_article", page.reason)
+        elif isinstance(page, OtherPage):
+            self.job.note_unclassified(url)
+        yield from self._follow_links(response, page, url)
+
+    def _not_modified(
+        self, response: Response, url: str, known: dict[str, Any] | None
+    ) -> Iterator[Any]:
+        """A 304: an archived article is touched; a known page leads on by its stored links."""
+        if known:
+            self.job.store.touch_article(
+                known["id"],
+                etag=_header(response, b"ETag"),
+                last_modified=_header(response, b"Last-Modified"),
+            )
+            self.job.count_outcome("unchanged")
+            self.job.count_page("article")
+            self.crawler.stats.inc_value("vnarchive/articles/not_modified")
             return
-        meta = response.meta
-        hops = meta.get("hops", 0)
-        new_items = 0
-        older = 0
-        for item in page.items:
-            url = self._clean_link(item.url, response.url)
-            if self.options.since and item.published and item.published[:10] < self.options.since:
-                older += 1
-                continue
-            if url in self.seen:
-                continue
-            new_items += 1
-            if hops + 1 > self.max_depth:
-                self.crawler.stats.inc_value("vnarchive/skipped/max_depth")
-                continue
-            req = self._article_request(url, hops + 1)
+        state = self.site_pages.get(url)
+        if state is None:
+            return
+        self.processed.add(url)
+        self.page_kinds[url] = state.get("kind") or "other"
+        self.job.count_page(state.get("kind") or "other")
+        self.crawler.stats.inc_value("vnarchive/pages/not_modified")
+        hops = int(response.meta.get("hops", 0))
+        for link, role in state.get("links") or []:
+            req = self._follow(link, role, hops=hops + (0 if role == "next" else 1))
             if req is not None:
                 yield req
-        if self.options.since and page.items and older == len(page.items):
-            return  # listings run newest first: everything further is older still
-        yield from self._next_listing(response, page, new_items)
 
-    def _clean_link(self, link: str, base: str) -> str:
-        """The cleaned URL of a link; the raw form is remembered when it differs."""
-        url = self.scope.clean(link, base)
-        raw = urljoin(base, link.strip()).split("#", 1)[0]
-        if raw != url and self.scope.in_scope(raw):
-            self.raw_links.setdefault(url, set()).add(raw)
-        return url
+    def _follow_links(
+        self, response: Response, page: Article | Listing | OtherPage, url: str
+    ) -> Iterator[Any]:
+        """Requests for the links of a page: listing items, next page, then every other
+        link (menus, sub-categories, related lists); non-article pages remember theirs."""
+        meta = response.meta
+        hops = int(meta.get("hops", 0))
+        followed: list[tuple[str, str]] = []  # (url, role) for site_pages
+        item_urls: set[str] = set()
+        if isinstance(page, Listing):
+            chain = meta.get("chain") or url
+            chain_seen = self.chain_items.setdefault(chain, set())
+            new_items, older = 0, 0
+            for item in page.items:
+                link = urljoin(response.url, item.url)
+                item_urls.add(link)
+                clean = self.frontier.clean(link)
+                if clean not in chain_seen:
+                    chain_seen.add(clean)
+                    new_items += 1
+                since = self.options.since
+                if since and item.published and item.published[:10] < since:
+                    older += 1
+                    continue
+                followed.append((link, "item"))
+                req = self._follow(link, "item", hops=hops + 1)
+                if req is not None:
+                    yield req
+            all_older = bool(self.options.since and page.items and older == len(page.items))
+            if page.items and not new_items:
+                # the page repeats one read before in this chain: a server that ignores
+                # the page number, or an endless "next"; a guess tries the next shape
+                self.frontier.skip(url, "repeated_listing_page")
+                alternative = self._alternative(meta)
+                if alternative is not None:
+                    yield alternative
+            elif not all_older:
+                nxt = self._next_listing(response, page, new_items)
+                if nxt is not None:
+                    followed.append((nxt.url, "next"))
+                    yield nxt
+        try:
+            text = response.text
+        except AttributeError:
+            text = ""
+        links = page_links(text, response.url) if text else []
+        for link in links:
+            if link.url in item_urls:
+                continue
+            if link.rel == "feed":
+                clean = self.frontier.admit(link.url, page=False)
+                if clean is not None:
+                    yield self._feed_request(clean, "feed")
+                continue
+            role = "next" if link.rel == "next" else "nav"
+            if role == "nav" and isinstance(page, Article):
+                role = "link"
+            followed.append((link.url, role))
+            next_hops = hops if role == "next" else hops + 1
+            req = self._follow(link.url, role, hops=next_hops, page_no=1, chain=link.url)
+            if req is not None:
+                yield req
+        if not isinstance(page, Article) and self.job is not None:
+            kind = "listing" if isinstance(page, Listing) else "other"
+            try:
+                self.job.store.save_site_page(
+                    self.profile.id,
+                    url,
+                    kind=kind,
+                    links=followed,
+                    etag=_header(response, b"ETag"),
+                    last_modified=_header(response, b"Last-Modified"),
+                    job_id=self.job.id,
+                )
+            except Exception as exc:  # a busy database must not stop the crawl
+                logger.warning("could not remember page %s: %s", url, exc)
 
-    def _next_listing(self, response: Response, page: Listing, new_items: int) -> Iterator[Any]:
+    def _next_listing(self, response: Response, page: Listing, new_items: int) -> Request | None:
+        """The request for the next page of a listing chain, or None."""
         meta = response.meta
         page_no = int(meta.get("page_no", 1))
         chain = meta.get("chain", response.url)
         if page_no >= self.max_listing_pages:
-            self.crawler.stats.inc_value("vnarchive/skipped/max_listing_pages")
-            self.job.count_error("listing_chain_too_long", chain)
+            self.frontier.skip(chain, "max_listing_pages")
+            return None
+        nxt = self.frontier.clean(page.next_page, response.url) if page.next_page else None
+        if nxt is not None and nxt not in self.frontier.seen and not self.frontier.broken_next(nxt):
+            url = self.frontier.admit(nxt)
+            if url is None:
+                return None
+            return self._page_request(
+                url, "next", hops=int(meta.get("hops", 0)), page_no=page_no + 1, chain=chain
+            )
+        if not new_items:
+            return None
+        guesses = self.frontier.next_page_guesses(response.url, chain, page_no + 1)
+        return self._guess_request(guesses, meta, page_no + 1, chain)
+
+    def _guess_request(
+        self, guesses: list[str], meta: dict[str, Any], page_no: int, chain: str
+    ) -> Request | None:
+        """A request for the first admissible guessed next page; the rest stay as
+        alternatives for when it turns out missing or a repeat."""
+        while guesses:
+            url = self.frontier.admit(guesses[0])
+            guesses = guesses[1:]
+            if url is not None:
+                return self._page_request(
+                    url,
+                    "next",
+                    hops=int(meta.get("hops", 0)),
+                    page_no=page_no,
+                    chain=chain,
+                    guessed=True,
+                    alternatives=guesses,
+                )
+        return None
+
+    def _alternative(self, meta: dict[str, Any]) -> Request | None:
+        """The next guess of a guessed listing page that was missing or a repeat."""
+        if not meta.get("guessed") or not meta.get("alternatives"):
+            return None
+        return self._guess_request(
+            list(meta["alternatives"]), meta, int(meta.get("page_no", 2)), meta.get("chain", "")
+        )
+
+    def parse_robots(self, response: Response) -> Iterator[Any]:
+        """robots.txt: its ``Sitemap:`` lines are read (Scrapy obeys the rest)."""
+        self._ok()
+        if response.status != 200:
             return
-        nxt = self.scope.clean(page.next_page, response.url) if page.next_page else None
-        guessed = False
-        if nxt is None or nxt in self.seen or self._broken_next(nxt):
-            if not new_items:
-                return
-            nxt = self._pattern_page(chain, page_no + 1)
-            guessed = True
-            if nxt is None or nxt in self.seen:
-                return
-        req = self._request(
-            nxt,
-            "listing",
-            hops=meta.get("hops", 0),
-            page_no=page_no + 1,
-            chain=chain,
-            guessed=guessed,
-        )
-        if req is not None:
-            yield req
-
-    def _broken_next(self, url: str) -> bool:
-        """Whether a next-page link is one of the broken kinds real portals have: out of
-        the portal, or back to its home page."""
-        if not self.scope.accept(url)[0]:
-            return True
-        path = urlsplit(url).path or "/"
-        return (
-            path in ("/", self.scope.prefix, self.scope.prefix.rstrip("/"))
-            and not urlsplit(url).query
-        )
-
-    def _pattern_page(self, chain: str, n: int) -> str | None:
-        """Page ``n`` of the listing chain started at ``chain``, by the profile's pattern.
-
-        ``?name={n}`` patterns set that query parameter on the chain's first URL; other
-        patterns are relative to base_url and apply to the chain they extend (the chain's
-        first URL path is a prefix of the pattern's).
-        """
-        pattern = self.profile.pagination_pattern
-        if not pattern:
-            return None
-        if pattern[0] in "?&":
-            key, _, value = pattern[1:].partition("=")
-            parts = urlsplit(chain)
-            query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != key]
-            query.append((key, value.replace("{n}", str(n))))
-            return self.scope.clean(urlunsplit(parts._replace(query=urlencode(query))))
-        url = self.scope.clean(urljoin(self.profile.base_url, pattern.replace("{n}", str(n))))
-        stem = urlsplit(urljoin(self.profile.base_url, pattern.split("{n}")[0])).path
-        chain_path = urlsplit(chain).path
-        if not stem.startswith(chain_path.rstrip("/")) and not chain_path.startswith(stem):
-            return None
-        return url
+        for line in response.body.decode("utf-8", "replace").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip().lower() == "sitemap" and value.strip():
+                clean = self.frontier.admit(value.strip(), page=False)
+                if clean is not None:
+                    yield self._feed_request(clean)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
-        """A sitemap (or sitemap index): its URLs are articles (or more sitemaps)."""
+        """A sitemap, sitemap index or RSS/Atom feed: its URLs are expected articles
+        (or more sitemaps)."""
         from scrapy.utils.gz import gunzip
         from scrapy.utils.sitemap import Sitemap
 
         self._ok()
         if response.status != 200:
+            if response.meta.get("role") == "feed":
+                self.frontier.skip(self.scope.clean(response.url), "dead_link")
+            elif not response.meta.get("guessed"):
+                self.job.count_error(f"http_{response.status}", response.url, "sitemap")
             return
         body = response.body
         if body[:2] == b"\x1f\x8b":
@@ -516,6 +758,16 @@ class PortalSpider(scrapy.Spider):
             except Exception:
                 self.job.count_error("bad_sitemap", response.url, "cannot gunzip")
                 return
+        head = body[:2048].lower()
+        if b"<rss" in head or b"<feed" in head or b"<rdf" in head:
+            yield from self._feed_entries(response, body)
+            return
+        if b"<urlset" not in head and b"<sitemapindex" not in head:
+            if response.meta.get("guessed"):
+                return  # a guessed /sitemap.xml that is something else
+            # not a sitemap after all: an ordinary page
+            yield from self.parse_page(response)
+            return
         try:
             sitemap = Sitemap(body)
         except Exception as exc:
@@ -525,71 +777,26 @@ class PortalSpider(scrapy.Spider):
             loc = entry.get("loc")
             if not loc:
                 continue
-            url = self.scope.clean(loc, response.url)
             lastmod = (entry.get("lastmod") or "")[:10]
             if self.options.since and lastmod and lastmod < self.options.since:
                 continue
             if sitemap.type == "sitemapindex":
-                req = self._request(url, "sitemap", hops=0)
+                clean = self.frontier.admit(urljoin(response.url, loc), page=False)
+                req = self._feed_request(clean) if clean else None
             else:
-                req = self._article_request(url, 1) if url not in self.seen else None
+                req = self._follow(urljoin(response.url, loc), "entry", hops=1)
             if req is not None:
                 yield req
 
-    def parse_article(self, response: Response) -> Iterator[Any]:
-        """An article page: one ArticleCapture (and its attachments), or why not."""
-        self._ok()
-        known = response.meta.get("known")
-        if response.status == 304:
-            if known:
-                self.job.store.touch_article(
-                    known["id"],
-                    etag=_header(response, b"ETag"),
-                    last_modified=_header(response, b"Last-Modified"),
-                )
-                self.job.count_outcome("unchanged")
-                self.crawler.stats.inc_value("vnarchive/articles/not_modified")
-            return
-        if response.status in (404, 410):
-            if known and self.options.full:
-                self._gone_candidate(known, response.url, f"HTTP {response.status}")
-            else:
-                self.job.count_error(f"http_{response.status}", response.url)
-            return
-        page = self._extract(response)
-        if page is None:
-            return
-        redirected = response.meta.get("redirect_urls")
-        if isinstance(page, Article):
-            yield from self._handle_article(response, page)
-        elif redirected and known and self.options.full:
-            # a removed article that sends readers to the home page or a listing
-            # instead of answering 404/410: gone, under the same safety rules
-            self._gone_candidate(known, redirected[0], f"redirects to {response.url}")
-        elif redirected:
-            # a link that redirects to a page which is not an article: the link is
-            # stale, the page itself was not misread (not an extraction failure)
-            if isinstance(page, Listing):
-                yield from self._walk_as_listing(response)
-            else:
-                self.crawler.stats.inc_value("vnarchive/pages/other")
-                self.job.count_error(
-                    "redirected_to_non_article", redirected[0], f"to {response.url}"
-                )
-        elif isinstance(page, Listing):
-            # a category page linked like an article: walk it as a listing
-            yield from self._walk_as_listing(response)
-        else:
-            self.crawler.stats.inc_value("vnarchive/pages/other")
-            self._extraction_failed(response, "not_an_article", page.reason)
-
-    def _walk_as_listing(self, response: Response) -> Iterator[Any]:
-        """Walk a page requested as an article that turned out to be a listing."""
-        hops = response.meta.get("hops", 1)
-        if hops < self.max_depth:
-            response.meta.setdefault("page_no", 1)
-            response.meta.setdefault("chain", response.url)
-            yield from self.parse_listing(response)
+    def _feed_entries(self, response: Response, body: bytes) -> Iterator[Any]:
+        """The item links of an RSS/Atom feed, followed as expected articles."""
+        text = body.decode("utf-8", "replace")
+        links = re.findall(r"<link>\s*(?:<!\[CDATA\[)?\s*([^<\]\s]+)", text, re.I)
+        links += re.findall(r"<link[^>]*\bhref=[\"']([^\"']+)[\"'][^>]*/?>", text, re.I)
+        for link in links[1:] if links else []:  # the first <link> is the channel's
+            req = self._follow(urljoin(response.url, link.strip()), "entry", hops=1)
+            if req is not None:
+                yield req
 
     def _gone_candidate(self, known: dict[str, Any], url: str, why: str) -> None:
         """Note an archived article the portal no longer serves (``--full`` only).
@@ -605,16 +812,10 @@ class PortalSpider(scrapy.Spider):
     def _handle_article(self, response: Response, article: Article) -> Iterator[Any]:
         article.portal = self.profile.id
         article.url = self.scope.clean(response.url)
-        canonical = None
-        if article.canonical_url:
-            candidate = self.scope.clean(article.canonical_url, response.url)
-            if self.scope.accept(candidate)[0]:
-                canonical = candidate
-        article.canonical_url = canonical or article.url
+        article.canonical_url = self._trusted_canonical(article) or article.url
         redirected = [self.scope.clean(url) for url in response.meta.get("redirect_urls", [])]
-        raw = self.raw_links.pop(article.url, set()) | self.raw_links.pop(
-            article.canonical_url, set()
-        )
+        raw_links = self.frontier.raw_links
+        raw = raw_links.pop(article.url, set()) | raw_links.pop(article.canonical_url, set())
         aliases = sorted(
             {u for u in [*redirected, *raw] if u not in (article.url, article.canonical_url)}
         )
@@ -657,9 +858,9 @@ class PortalSpider(scrapy.Spider):
             url = urljoin(response.url, link.strip()).split("#", 1)[0]
             if not url.startswith(("http://", "https://")) or not self.scope.same_host(url):
                 continue
-            if url in self.seen:
+            if url in self.frontier.seen:
                 continue
-            self.seen.add(url)
+            self.frontier.mark_seen(url)
             count += 1
             yield Request(
                 url,
@@ -677,6 +878,33 @@ class PortalSpider(scrapy.Spider):
     def on_requisite_error(self, failure: Failure) -> None:
         """A requisite that could not be fetched: counted in the stats, not a crawl error."""
         self.crawler.stats.inc_value("vnarchive/requisites/failed")
+
+    def _trusted_canonical(self, article: Article) -> str | None:
+        """The article's ``rel=canonical`` URL when it can be believed, else None.
+
+        Real portals get it wrong: a host-less ``http:///guest`` on every page, the
+        home page or a section as the canonical of all its articles.  A canonical is
+        kept only when it is a full in-scope URL that is not a page this crawl read as
+        something other than an article, and that no other article of this crawl (with
+        another title) claimed.
+        """
+        raw = (article.canonical_url or "").strip()
+        if not raw or not urlsplit(urljoin(article.url, raw)).hostname:
+            return None
+        if raw.lower().startswith(("http:///", "https:///")):
+            return None
+        candidate = self.scope.clean(raw, article.url)
+        if candidate == article.url:
+            return candidate
+        if not self.scope.accept(candidate)[0] or self.frontier.broken_next(candidate):
+            return None
+        if self.page_kinds.get(candidate, "article") != "article":
+            return None
+        claimed = self.canonical_claims.setdefault(candidate, article.title)
+        if claimed != article.title:
+            self.crawler.stats.inc_value("vnarchive/canonical/ignored_shared")
+            return None
+        return candidate
 
     def parse_attachment(self, response: Response) -> Iterator[Any]:
         """An attachment downloaded: record its capture on the article."""

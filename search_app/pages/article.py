@@ -20,6 +20,7 @@ from search_app.articles import (
     diff_html,
     get_article,
     paragraphs,
+    story_copies,
 )
 from search_app.citing import cite_source
 from search_app.context import AppContext, get_ctx
@@ -127,6 +128,7 @@ def article_page(
         "has_capture": bool(article.get("warc_file")),
         "permalink": source.permalink,
         "citations": citations(source),
+        "also_on": story_copies(ctx, article),
     }
     return render(request, "article.html", context)
 

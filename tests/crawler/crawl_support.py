@@ -72,7 +72,7 @@ def crawl_cmd(*args: str) -> list[str]:
 
 
 def run_crawl(
-    data_dir: Path, samples_url: str, *args: str, timeout: float = 240, **extra: str
+    data_dir: Path, samples_url: str, *args: str, timeout: float = 900, **extra: str
 ) -> subprocess.CompletedProcess[str]:
     """Run ``vnarchive crawl ARGS`` to the end; returns the finished process."""
     return subprocess.run(

@@ -58,7 +58,7 @@ def test_a_parked_portal_stores_no_article(samples_url: str, tmp_path: Path) -> 
     assert proc.returncode == 0, proc.stderr
     store = archive_store(tmp_path)
     (job,) = store.list_jobs()
-    assert job["status"] == "finished" and job["error_reasons"]["not_a_listing"] == 1
+    assert job["status"] == "finished" and job["error_reasons"]["nothing_found"] == 1
     assert store.count_articles() == 0
 
 

@@ -453,7 +453,7 @@ def test_field_table_is_complete() -> None:
         "id", "url", "portal", "province", "district", "category", "published",
         "published_precision", "title", "author", "credit", "summary", "body_text",
         "attachments", "first_seen", "last_seen", "last_changed", "capture_time",
-        "archive_url", "warc_file", "warc_offset",
+        "archive_url", "warc_file", "warc_offset", "story_id",
     )  # fmt: skip
     assert set(DEFAULT_FIELDS) < set(FIELDS)
 

@@ -263,6 +263,8 @@ def test_result_shape_and_facets(archive) -> None:
         "published",
         "score",
         "snippet_html",
+        "story_id",
+        "also_on",
     }
     facets = result["facets"]
     assert facets["portal"] == {"tuyenhoa": 6, "krongno": 4, "longbien": 3}

@@ -43,7 +43,7 @@ def store(tmp_path: Path) -> ArchiveStore:
 
 
 def test_fresh_store_is_at_current_schema_version(store: ArchiveStore) -> None:
-    assert SCHEMA_VERSION == 7
+    assert SCHEMA_VERSION == 9
     assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
     columns = {c["name"] for c in sa.inspect(store.engine).get_columns("crawl_jobs")}
     assert {"articles_gone", "error_reasons", "stop_reason", "log_path", "pid"} <= columns
@@ -66,6 +66,9 @@ def _create_v1_store(path: Path) -> None:
         ("crawl_jobs", "node"),  # schema 6
         ("crawl_jobs", "scrapyd_job"),  # schema 6
         ("crawl_jobs", "extraction_paths"),  # schema 7
+        ("crawl_jobs", "discovery"),  # schema 8
+        ("articles", "story_key"),  # schema 9
+        ("articles", "story_id"),
     }
     md1 = sa.MetaData()
     for table in store_mod.metadata.sorted_tables:
@@ -124,7 +127,9 @@ def test_migration_from_schema_1_keeps_data_and_adds_columns(tmp_path: Path) -> 
     outcome, _ = store.upsert_article(make_article(1), warc=WarcRef("w.warc.gz", 10, 99, "<id>"))
     assert outcome == "new"
     assert store.migrate() == SCHEMA_VERSION  # idempotent
-    assert "places" in {c["name"] for c in sa.inspect(store.engine).get_columns("articles")}
+    columns = {c["name"] for c in sa.inspect(store.engine).get_columns("articles")}
+    assert {"places", "story_key", "story_id"} <= columns
+    assert job["discovery"] == {}
 
 
 def test_store_newer_than_the_code_is_refused(tmp_path: Path) -> None:

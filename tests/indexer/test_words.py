@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import sqlalchemy as sa
 from archive_helpers import build_archive, load_docs, make_article
+from store_downgrade import downgrade_store
 
 from indexer.analysis import compound_key
-from indexer.store import MIGRATIONS, ArchiveStore, articles
+from indexer.store import ArchiveStore, articles
 from indexer.words import MAX_SEGMENT_CHARS, compounds, segment, segment_article
 from indexer.writer import open_index, update_index
 
@@ -96,19 +96,7 @@ def test_a_store_of_schema_4_gets_the_word_columns_and_keeps_its_rows(tmp_path: 
     path = tmp_path / "old.sqlite"
     store = ArchiveStore(f"sqlite:///{path}")
     load_docs(store, [{"url": "https://a.vn/1", "title": "Bộ trưởng", "body_text": TRAP}])
-    # back to schema 4: drop the columns of migration 4 -> 5 (the words) and of any later one
-    added = [
-        re.match(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", statement).groups()
-        for version, statements in MIGRATIONS.items()
-        if version >= 4
-        for statement in statements
-    ]
-    assert ("articles", "body_words") in added
-    with store.writer.begin() as conn:
-        for table, column in added:
-            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
-        conn.exec_driver_sql("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
-    store.engine.dispose()
+    downgrade_store(store, 4)
     again = ArchiveStore(f"sqlite:///{path}")
     columns = {c["name"] for c in sa.inspect(again.engine).get_columns("articles")}
     assert {"title_words", "summary_words", "body_words"} <= columns

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.items import Article
+from crawler.profiles import load_profiles
 from indexer.store import ArchiveStore
 from indexer.text import content_hash
 from vnarchive.cli import main
@@ -137,7 +138,7 @@ def test_portals_list_shows_where_the_samples_are_really_served(tmp_path: Path) 
         listed = _vnarchive(env, "portals", "list")
         assert listed.returncode == 0, listed.stderr
         sample_rows = [line for line in listed.stdout.splitlines() if line.startswith("sample-")]
-        assert len(sample_rows) == 4
+        assert len(sample_rows) == len([p for p in load_profiles() if p.sample]) == 5
         assert all(f"{url}/sample-" in line for line in sample_rows)
         assert ":8765" not in listed.stdout
         assert f"sample portals: served at {url}" in listed.stdout

@@ -213,9 +213,9 @@ def test_crawl_all_checks_each_portal_once(samples_url: str, data_dir: Path) -> 
     proc = _crawl_cli(data_dir, samples_url, "--all", "--samples", "--max-pages", "10")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = [line for line in proc.stdout.splitlines() if line.startswith("health: ")]
-    assert len(lines) == 4, proc.stdout  # one per sample portal, none twice
+    assert len(lines) == 5, proc.stdout  # one per sample portal, none twice
     assert any(line.startswith("health: sample-sp2010: layout_changed: job ") for line in lines)
-    for portal in ("sample-liferay62", "sample-liferayqb", "sample-wordpress"):
+    for portal in ("sample-liferay62", "sample-liferayqb", "sample-wordpress", "sample-discovery"):
         assert f"health: {portal}: no flag raised" in lines
     health = AdminStore(ArchiveStore()).health()
     assert list(health) == ["sample-sp2010"]

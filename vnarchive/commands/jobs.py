@@ -124,6 +124,11 @@ def jobs_show(job_id: int, lines: int) -> None:
     click.echo(f"{'finished':20} {when(job['finished_at'])}")
     click.echo(f"{'duration':20} {duration(job)}")
     click.echo(f"{'errors by reason':20} {reasons_text(job.get('error_reasons'), 20) or '-'}")
+    found = job.get("discovery") or {}
+    click.echo(f"{'pages read as':20} {reasons_text(found.get('pages'), 10) or '-'}")
+    click.echo(f"{'not fetched':20} {reasons_text(found.get('skipped'), 20) or '-'}")
+    for url in found.get("unclassified") or []:
+        click.echo(f"{'unclassified':20} {url}")
     if lines:
         tail = log_tail(job.get("log_path"), lines)
         click.echo(f"--- last {len(tail)} line(s) of the log ---")

@@ -1,0 +1,108 @@
+"""Discovery: a site archived from its home page alone (crawler/samples/discovery.py).
+
+The profile names the home page and nothing else; the site hides its articles behind
+drop-down menus, three kinds of pagination (two with broken "next" links), a "Xem thêm"
+link, a related-news block and an RSS feed, among traps (calendar, sort switch, session
+id, Wayback-rewritten link, off-site links, a dead menu link).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+from crawl_support import run_crawl
+
+from crawler.profiles import get_profile
+from crawler.samples import discovery
+from indexer.store import ArchiveStore
+
+PORTAL = discovery.PORTAL_ID
+
+
+def _job_urls(data_dir: Path, job: dict) -> list[str]:
+    """The URL of every response record in one job's WARC file."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(data_dir / job["warc_file"], "rb") as fh:
+        return [
+            r.rec_headers.get_header("WARC-Target-URI")
+            for r in ArchiveIterator(fh)
+            if r.rec_type == "response"
+        ]
+
+
+@pytest.fixture(scope="module")
+def crawled(samples_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    data_dir = tmp_path_factory.mktemp("discovery")
+    proc = run_crawl(data_dir, samples_server, PORTAL)
+    assert proc.returncode == 0, proc.stderr
+    store = ArchiveStore(f"sqlite:///{data_dir / 'archive.sqlite'}")
+    return {"dir": data_dir, "store": store, "url": samples_server, "proc": proc}
+
+
+def test_the_profile_gives_the_home_page_only(samples_server: str) -> None:
+    profile = get_profile(PORTAL)
+    assert profile.start_urls == (profile.base_url,)
+    assert profile.pagination_pattern is None and profile.sitemaps == ()
+
+
+def test_every_article_is_archived_once_with_its_fields(crawled: dict) -> None:
+    store: ArchiveStore = crawled["store"]
+    prefix = f"{crawled['url']}/{PORTAL}/"
+    rows = {row["url"]: row for row in store.iter_articles(portal=PORTAL)}
+    expected = {urljoin(prefix, art["url"]): art for art in discovery.truth()}
+    assert set(rows) == set(expected)  # nothing missing, no listing or menu page stored
+    for url, art in expected.items():
+        assert rows[url]["title"] == art["title"]
+        assert rows[url]["published"] == art["published"]
+        assert rows[url]["credit"] == "Theo Ban Biên tập"
+    # the ones only a related-news block or the RSS feed lead to are there too
+    assert urljoin(prefix, discovery.ONLY_RELATED.url) in rows
+    assert urljoin(prefix, discovery.ONLY_FEED.url) in rows
+    # the print view was not stored as a second article: it is an alias of the first
+    print_url = urljoin(prefix, discovery.ARTICLES[0].url) + "?print=1"
+    assert store.find_article_by_url(print_url) is None or (
+        store.find_article_by_url(print_url)["url"] == urljoin(prefix, discovery.ARTICLES[0].url)
+    )
+
+
+def test_each_page_is_fetched_once_and_traps_are_not(crawled: dict) -> None:
+    (job,) = crawled["store"].list_jobs(portal=PORTAL)
+    urls = _job_urls(crawled["dir"], job)
+    prefix = f"{crawled['url']}/{PORTAL}/"
+    pages = Counter(u for u in urls if not u.endswith("robots.txt"))
+    assert [u for u, n in pages.items() if n > 1] == []
+    assert all(u.startswith(prefix) for u in pages)  # off-site links never fetched
+    assert not [u for u in pages if "/lich/" in u or "sort=" in u or "script-only" in u]
+    assert not [u for u in pages if "jsessionid" in u or "/web/" in u]
+    # every page of every pagination was reached, through each kind of pagination
+    for path in ("thong-bao/page/3/", "tin-tuc/kinh-te/page/3/", "tin-moi/?trang=7"):
+        assert prefix + path in pages, path
+
+
+def test_the_job_says_what_it_saw_and_skipped(crawled: dict) -> None:
+    store: ArchiveStore = crawled["store"]
+    (job,) = store.list_jobs(portal=PORTAL)
+    assert job["status"] == "finished" and job["errors"] == 0
+    found = job["discovery"]
+    assert found["pages"]["article"] == len(discovery.truth())
+    assert found["pages"]["listing"] >= 10
+    skipped = found["skipped"]
+    assert skipped["out_of_scope"] >= 2  # example.org, chinhphu.vn
+    assert skipped["trap_pattern"] >= 2  # the calendar and the sort switch
+    assert skipped["dead_link"] == 1  # the menu's "Văn bản"
+    # pages fetched per article stays small: menus repeat on every page, fetched once
+    assert job["pages"] < 2 * len(discovery.truth())
+
+
+def test_a_second_crawl_fetches_no_archived_article(crawled: dict) -> None:
+    proc = run_crawl(crawled["dir"], crawled["url"], PORTAL)
+    assert proc.returncode == 0, proc.stderr
+    store: ArchiveStore = crawled["store"]
+    second = store.list_jobs(portal=PORTAL)[0]
+    assert second["articles_new"] == 0 and second["articles_changed"] == 0
+    fetched = set(_job_urls(crawled["dir"], second))
+    assert not [u for u in fetched if "/bai-viet/" in u]
