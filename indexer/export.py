@@ -530,6 +530,7 @@ STORE_COLUMNS = (
     "warc_offset",
     "status",
     "places",
+    "story_id",
 )
 
 

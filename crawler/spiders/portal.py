@@ -188,6 +188,9 @@ class PortalSpider(scrapy.Spider):
         self.page_kinds: dict[str, str] = {}  # what each handled page turned out to be
         self.canonical_claims: dict[str, str] = {}  # canonical URL -> first title claiming it
         self.chain_items: dict[str, set[str]] = {}  # listing chain -> item URLs read in it
+        # the date a listing printed beside an item: an article page without a date of
+        # its own (some templates print it only on listings) takes it
+        self.item_dates: dict[str, str] = {}
         self.site_pages: dict[str, dict[str, Any]] = {}  # non-article pages of earlier crawls
         self.max_depth = 10
         self.max_listing_pages = 1000
@@ -553,6 +556,8 @@ class PortalSpider(scrapy.Spider):
         self.job.count_page(kind)
         self.frontier.record(url, kind)
         self.page_kinds[url] = kind
+        if isinstance(page, Listing):
+            self.job.count_extraction_path("listing", page.extraction_path)
         if isinstance(page, Article):
             if url in self.site_pages:
                 self.job.store.forget_site_page(self.profile.id, url)
@@ -617,6 +622,8 @@ class PortalSpider(scrapy.Spider):
                 link = urljoin(response.url, item.url)
                 item_urls.add(link)
                 clean = self.frontier.clean(link)
+                if item.published and clean not in self.item_dates:
+                    self.item_dates[clean] = item.published
                 if clean not in chain_seen:
                     chain_seen.add(clean)
                     new_items += 1
@@ -812,6 +819,19 @@ class PortalSpider(scrapy.Spider):
     def _handle_article(self, response: Response, article: Article) -> Iterator[Any]:
         article.portal = self.profile.id
         article.url = self.scope.clean(response.url)
+        if not article.published:
+            listed = self.item_dates.get(article.url) or next(
+                (
+                    self.item_dates[u]
+                    for u in map(self.scope.clean, response.meta.get("redirect_urls", []))
+                    if u in self.item_dates
+                ),
+                None,
+            )
+            if listed:
+                article.published = listed
+                article.published_source = "listing"
+                self.crawler.stats.inc_value("vnarchive/articles/date_from_listing")
         article.canonical_url = self._trusted_canonical(article) or article.url
         redirected = [self.scope.clean(url) for url in response.meta.get("redirect_urls", [])]
         raw_links = self.frontier.raw_links
