@@ -340,6 +340,7 @@ class CrawlJob:
             except OSError as exc:  # a full disk must not stop the crawl; the row keeps the count
                 logger.warning("could not write the page tally: %s", exc)
                 self._pages_fh = None
+
     def count_page(self, kind: str) -> None:
         """Count one fetched page by what it turned out to be: article, listing, other."""
         self.page_kinds[kind] += 1
