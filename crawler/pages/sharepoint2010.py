@@ -8,10 +8,14 @@ holding the title (its first paragraph), the bold lead and the text, and no date
 on the page (the listing shows it).  Listings:
 ``td.TitleFront > a`` with ``span.ShowDate`` inside the link; static copies
 paginate as ``/<category>/page/N/``.  List views (``td.ms-vb2``) write US
-dates, but those are not articles.
+dates, but those are not articles.  Side widgets ("VĂN BẢN MỚI") hold
+``div.ExternalClass`` blocks of their own, inside links and often before the article
+in the page: the text region is the first one that is not inside a link, after the title.
 """
 
 from __future__ import annotations
+
+from lxml import etree
 
 from crawler.pages.base import PageObject
 
@@ -48,3 +52,23 @@ class SharePoint2010Page(PageObject):
     NEXT_PAGE = ()
     PAGINATION_DEFAULT = "page/{n}/"
     ATTACHMENTS = ("#tableforprint .lv_attach", ".lv_attach", "#tableforprint")
+
+    def body_elements(self) -> list[etree._Element]:
+        """The text region: the first candidate that is not inside a link (widget lists)
+        and, when the page has a title, comes after it."""
+        title = next(iter(self.doc.css("p.Title")), None)
+        for selector in self.selectors("body", self.BODY):
+            found = [el for el in self.doc.css(selector) if not el.xpath("ancestor::a")]
+            if title is not None:
+                after = [el for el in found if _after(title, el)]
+                found = after or found
+            if found:
+                return [found[0]]
+        return []
+
+
+def _after(first: etree._Element, el: etree._Element) -> bool:
+    """Whether ``el`` starts after ``first`` in document order (and is not inside it)."""
+    if first in el.iterancestors():
+        return False
+    return bool(el.xpath("count(preceding::*)") > first.xpath("count(preceding::*)"))
