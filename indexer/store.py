@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from indexer.config import db_url
-from indexer.stories import story_key
+from indexer.stories import same_story, story_key
 from indexer.words import ArticleWords
 
 SCHEMA_VERSION = 9
@@ -579,7 +579,9 @@ class ArchiveStore:
                 fields["places"] = json.dumps(places, ensure_ascii=False)
             key = story_key(article.title, article.body_text)
             fields["story_key"] = key
-            fields["story_id"] = self._story_of(conn, key, article.portal) or article_id
+            fields["story_id"] = (
+                self._story_of(conn, key, article.portal, article.body_text) or article_id
+            )
             # a new text without its segmentation must not keep the old text's
             fields.update(_words_columns(words) if words else dict.fromkeys(WORD_COLUMNS))
             if warc is not None:
@@ -1006,17 +1008,22 @@ class ArchiveStore:
             }
 
     @staticmethod
-    def _story_of(conn: Connection, key: str | None, portal: str | None) -> str | None:
+    def _story_of(
+        conn: Connection, key: str | None, portal: str | None, body: str | None
+    ) -> str | None:
         """The story id of an archived copy of this story on another portal, or None."""
         if not key:
             return None
-        row = conn.execute(
-            sa.select(articles.c.id, articles.c.story_id)
+        rows = conn.execute(
+            sa.select(articles.c.id, articles.c.story_id, articles.c.body_text)
             .where(articles.c.story_key == key, articles.c.portal != (portal or ""))
             .order_by(articles.c.first_seen, articles.c.id)
-            .limit(1)
-        ).first()
-        return (row.story_id or row.id) if row is not None else None
+            .limit(20)
+        ).all()
+        for row in rows:
+            if same_story(body, row.body_text):
+                return row.story_id or row.id
+        return None
 
     def _link_stories(self, conn: Connection) -> None:
         """Fill in story keys and ids of rows archived before stories existed."""
@@ -1025,14 +1032,24 @@ class ArchiveStore:
             .where(articles.c.story_key.is_(None))
             .order_by(articles.c.first_seen, articles.c.id)
         ).all()
-        first: dict[str, tuple[str, str]] = {}  # key -> (story id, portal of the first copy)
+        firsts: dict[str, list[tuple[str, str, str]]] = {}  # key -> [(story, portal, body)]
         for row in rows:
             key = story_key(row.title, row.body_text)
             story = row.id
             if key is not None:
-                seen = first.setdefault(key, (row.id, row.portal))
-                if seen[1] != row.portal:
-                    story = seen[0]
+                copies = firsts.setdefault(key, [])
+                match = next(
+                    (
+                        sid
+                        for sid, portal, body in copies
+                        if portal != row.portal and same_story(row.body_text, body)
+                    ),
+                    None,
+                )
+                if match is None:
+                    copies.append((row.id, row.portal, row.body_text or ""))
+                else:
+                    story = match
             conn.execute(
                 articles.update()
                 .where(articles.c.id == row.id)

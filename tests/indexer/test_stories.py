@@ -113,3 +113,20 @@ def test_search_shows_a_story_once_and_export_carries_story_id(
     stories = {r["id"]: r["story_id"] for r in rows}
     assert stories[first] == stories[second] == first
     assert len(set(stories.values())) == 2
+
+
+def test_a_copy_with_its_own_lead_and_credit_is_the_same_story(store: ArchiveStore) -> None:
+    _, first = store.upsert_article(_article("stc", "stc.daknong.gov.vn"))
+    retold = "Đắk Song (12/6): lễ phát động thi đua năm 2019.\n\n" + BODY + "\n\nTheo Báo Đắk Nông"
+    _, second = store.upsert_article(_article("ldld", "ldld.daknong.gov.vn", body=retold))
+    other_text = (
+        "Hội nghị tổng kết công tác năm của ngành giáo dục huyện Đắk Song diễn ra sáng nay "
+        "với sự tham dự của lãnh đạo huyện, các phòng ban và hiệu trưởng các trường học trên "
+        "địa bàn; hội nghị đã đánh giá kết quả đạt được và đề ra phương hướng năm học mới."
+    )
+    _, third = store.upsert_article(
+        _article("krongno", "krongno.daknong.gov.vn", body=other_text, slug="khac")
+    )
+    rows = {r["id"]: r for r in store.iter_articles()}
+    assert rows[second]["story_id"] == first  # linked despite the added lead and credit
+    assert rows[third]["story_id"] == third  # same title, another text: not one story
