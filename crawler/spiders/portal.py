@@ -133,12 +133,14 @@ def parse_options(
 
 
 # Request priorities by the role of the link that led to a URL (higher first): the
-# pages that lead to many others come first, so a --max-pages budget goes far.
+# articles a listing shows come before its next page and the menus, so a --max-pages
+# budget archives articles early (and memory holds fewer queued listing pages).
 _PRIORITY = {
     "start": 50,
     "sitemap": 45,
-    "next": 40,
-    "item": 30,
+    "item": 40,
+    "entry": 35,
+    "next": 30,
     "nav": 20,
     "known": 15,
     "link": 10,
