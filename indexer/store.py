@@ -340,6 +340,25 @@ class WarcRef:
     record_id: str | None = None
 
 
+def _version_row(
+    article_id: str, captured_at: datetime, article: Any, warc: WarcRef | None, job_id: int | None
+) -> dict[str, Any]:
+    """The ``versions`` row of one text of an article (a crawl or an import)."""
+    return {
+        "article_id": article_id,
+        "captured_at": captured_at,
+        "title": article.title,
+        "published": article.published,
+        "body_text": article.body_text or "",
+        "content_hash": article.content_hash,
+        "warc_file": warc.file if warc else None,
+        "warc_offset": warc.offset if warc else None,
+        "warc_length": warc.length if warc else None,
+        "warc_record_id": warc.record_id if warc else None,
+        "job_id": job_id,
+    }
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC (what every timestamp column holds)."""
     return datetime.now(UTC)
@@ -629,22 +648,7 @@ class ArchiveStore:
                     update["seq"] = self._next_seq(conn)
                 conn.execute(articles.update().where(articles.c.id == article_id).values(update))
             if outcome != "unchanged":
-                conn.execute(
-                    _INS_VERSION,
-                    {
-                        "article_id": article_id,
-                        "captured_at": now,
-                        "title": article.title,
-                        "published": article.published,
-                        "body_text": article.body_text or "",
-                        "content_hash": article.content_hash,
-                        "warc_file": warc.file if warc else None,
-                        "warc_offset": warc.offset if warc else None,
-                        "warc_length": warc.length if warc else None,
-                        "warc_record_id": warc.record_id if warc else None,
-                        "job_id": job_id,
-                    },
-                )
+                conn.execute(_INS_VERSION, _version_row(article_id, now, article, warc, job_id))
             self._link_url(conn, canonical, article_id, "canonical")
             if article.url != canonical:
                 self._link_url(conn, article.url, article_id, "alias")
@@ -800,22 +804,7 @@ class ArchiveStore:
                 )
             if article.content_hash in held or captured_at >= _aware(row.last_changed):
                 return "duplicate", article_id
-            conn.execute(
-                _INS_VERSION,
-                {
-                    "article_id": article_id,
-                    "captured_at": captured_at,
-                    "title": article.title,
-                    "published": article.published,
-                    "body_text": article.body_text or "",
-                    "content_hash": article.content_hash,
-                    "warc_file": warc.file if warc else None,
-                    "warc_offset": warc.offset if warc else None,
-                    "warc_length": warc.length if warc else None,
-                    "warc_record_id": warc.record_id if warc else None,
-                    "job_id": job_id,
-                },
-            )
+            conn.execute(_INS_VERSION, _version_row(article_id, captured_at, article, warc, job_id))
         return "version", article_id
 
     def warc_extents(self, portal: str) -> dict[str, int]:
