@@ -14,9 +14,20 @@ of them, and adds what they captured of the portal to the archive:
   ``id_``/``im_`` flags, pywb collections) map back to the original URL and date;
 * a record that cannot be read is skipped with its offset; reading goes on at the next
   record (the next gzip member);
+* an article page without a date of its own takes the date a listing of the same
+  capture printed beside it (as the crawl does; the page waits until the end of the
+  import when no listing read so far dates it), following the capture's redirects;
+  its places are found as the crawl's ``PlacesPipeline`` finds them;
 * everything is idempotent, so an interrupted import is simply run again.
 
-Each copied WARC gets its CDXJ index beside it (``indexer.cdxj``) as it is read.
+What costs nothing is skipped before any parsing (``bench/import_bench.py`` has the
+figures): records that are not an HTML 200 response of the portal's host, records a
+row of the archive already points at (a re-run), and a payload already read under
+the same URL in this import (periodic captures of an unchanged page) reuses that
+page's extraction.
+
+Each copied WARC gets its CDXJ index beside it (``indexer.cdxj``) as it is read: the
+lines go to a file as they come and are sorted in bounded memory at the end.
 """
 
 from __future__ import annotations
@@ -34,12 +45,13 @@ from typing import Any
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.captures import ArticleCapture
-from crawler.items import Article
+from crawler.items import Article, Listing
 from crawler.pipelines import _ISO_DATE, MAX_BODY_CHARS, MAX_TITLE_CHARS, NormalizePipeline
 from crawler.profiles import PortalProfile
 from crawler.scope import PortalScope
 from crawler.warc import relative_warc_path
 from indexer import cdxj, config
+from indexer.places import find_article_places
 from indexer.store import ArchiveStore, WarcRef
 from indexer.text import content_hash
 from indexer.wacz import warc_members
@@ -57,6 +69,13 @@ _HTML = ("text/html", "application/xhtml+xml")
 _CHARSET = re.compile(r"charset=([\w.:-]+)", re.I)
 _SUFFIXES = (".warc", ".warc.gz", ".wacz")
 _GZIP = b"\x1f\x8b\x08"
+_REDIRECTS = frozenset({"301", "302", "303", "307", "308"})
+#: Bounds that keep an import's memory flat whatever the size of its WARC files:
+#: listing dates and redirects remembered, extracted pages kept for a repeated payload,
+#: dateless article pages waiting for a listing's date.
+MAX_REMEMBERED = 200_000
+MAX_REPEATS = 512
+MAX_WAITING = 2_000
 
 
 @dataclass
@@ -203,13 +222,27 @@ def _validated(article: Article) -> str | None:
         return "no_title"
     if article.published and not _ISO_DATE.match(article.published):
         article.published = None
-    if not article.published and not (article.body_text or article.attachments or article.media):
+    content = article.body_text or article.attachments or article.media or article.images
+    if not article.published and not content:
         return "not_an_article"
     article.title = article.title[:MAX_TITLE_CHARS]
     if len(article.body_text) > MAX_BODY_CHARS:
         article.body_text = article.body_text[:MAX_BODY_CHARS]
         article.content_hash = content_hash(article.body_text)
     return None
+
+
+class _Bounded(dict):  # type: ignore[type-arg]
+    """A dict that forgets its oldest keys past ``limit`` entries."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if key not in self and len(self) >= self.limit:
+            del self[next(iter(self))]
+        super().__setitem__(key, value)
 
 
 class _Importer:
@@ -222,69 +255,108 @@ class _Importer:
         self.normalize = NormalizePipeline(None)  # type: ignore[arg-type]
         self.summary = ImportSummary()
         self.folder = config.warc_dir() / profile.id / "imported"
+        self.item_dates: dict[str, str] = _Bounded(MAX_REMEMBERED)  # listed URL -> date
+        self.redirected: dict[str, str] = _Bounded(MAX_REMEMBERED)  # target -> source
+        # (URL, charset, payload digest) -> the page stored for it, or why it was not
+        self.repeats: dict[tuple[str, str | None, str], Article | str] = _Bounded(MAX_REPEATS)
+        self.waiting: list[tuple[Article, tuple[str, str | None, str], datetime, WarcRef]] = []
 
     def run_file(self, shown: str, path: Path, advance: Callable[[int], None]) -> None:
         self.summary.files += 1
         stored = relative_warc_path(path)
-        entries: list[str] = []
+        held = self.store.warc_offsets(stored)  # records a row points at: imported before
+        index = cdxj.cdxj_path(path)
+        lines = index.with_name(index.name + ".lines")
         done = 0
 
         def bad(offset: int, why: str) -> None:
             self.summary.bad_records.append((shown, offset, why))
             self.summary.skipped["bad_record"] += 1
 
-        for record, offset, iterator in _records(path, bad):
-            self.summary.records += 1
-            try:
-                self._record(record, offset, iterator, stored, path.name, entries)
-            except Exception as exc:  # noqa: BLE001 - a damaged payload: skip the record
-                bad(offset, f"{type(exc).__name__}: {str(exc)[:120]}")
-            advance(offset - done)
-            done = offset
+        with open(lines, "w", encoding="utf-8") as entries:
+            for record, offset, iterator in _records(path, bad):
+                self.summary.records += 1
+                try:
+                    self._record(record, offset, iterator, stored, path.name, entries, held)
+                except Exception as exc:  # noqa: BLE001 - a damaged payload: skip the record
+                    bad(offset, f"{type(exc).__name__}: {str(exc)[:120]}")
+                advance(offset - done)
+                done = offset
         advance(path.stat().st_size - done)
-        index = cdxj.cdxj_path(path)
-        index.with_name(index.name + ".lines").write_text(
-            "".join(line + "\n" for line in entries), encoding="utf-8"
-        )
-        cdxj.write_cdxj(cdxj.read_lines(index.with_name(index.name + ".lines")), index)
-        index.with_name(index.name + ".lines").unlink()
+        cdxj.sort_lines(lines, index)
+        lines.unlink()
 
     def _record(
-        self, record: Any, offset: int, iterator: Any, stored: str, name: str, entries: list[str]
+        self,
+        record: Any,
+        offset: int,
+        iterator: Any,
+        stored: str,
+        name: str,
+        entries: Any,
+        held: set[int],
     ) -> None:
         if record.rec_type not in ("response", "revisit", "resource"):
             return
         http = record.http_headers
         status = http.get_statuscode() if http else None
         ctype = (http.get_header("Content-Type") if http else None) or ""
-        html = record.rec_type == "response" and status == "200" and ctype.startswith(_HTML)
-        body = record.content_stream().read() if html else b""
+        target = record.rec_headers.get_header("WARC-Target-URI") or ""
+        page = record.rec_type == "response" and status == "200" and ctype.startswith(_HTML)
+        url, stamp = original_url(target) if page or status in _REDIRECTS else (target, None)
+        on_host = (page or status in _REDIRECTS) and self.scope.same_host(url)
+        wanted = page and on_host and offset not in held
+        body = record.content_stream().read() if wanted else b""
         iterator.read_to_end(record)
         length = iterator.get_record_length()
         entry = cdxj.entry_for_record(record, offset, length, name)
         if entry is not None:
-            entries.append(entry.line())
-        if not html:
+            entries.write(entry.line() + "\n")
+        if status in _REDIRECTS and on_host:
+            location = http.get_header("Location")
+            if location:
+                self.redirected[self.scope.clean(location, url)] = self.scope.clean(url)
+        if not page:
             return
-        url, stamp = original_url(record.rec_headers.get_header("WARC-Target-URI") or "")
-        if not self.scope.same_host(url):
+        if not on_host:
             self.summary.skipped["other_host"] += 1
             return
         self.summary.pages_read += 1
+        if offset in held:
+            self.summary.skipped["imported_before"] += 1
+            return
         match = _CHARSET.search(ctype)
+        digest = (
+            record.rec_headers.get_header("WARC-Payload-Digest") or hashlib.sha1(body).hexdigest()
+        )
         self._page(
             body,
             self.scope.clean(url),
             match.group(1).lower() if match else None,
+            digest,
             _date(record, stamp),
             WarcRef(stored, offset, length, record.rec_headers.get_header("WARC-Record-ID")),
         )
 
     def _page(
-        self, body: bytes, url: str, encoding: str | None, when: datetime, ref: WarcRef
+        self,
+        body: bytes,
+        url: str,
+        encoding: str | None,
+        digest: str,
+        when: datetime,
+        ref: WarcRef,
     ) -> None:
         from crawler.pages import extract
 
+        key = (url, encoding, digest)
+        seen = self.repeats.get(key)
+        if isinstance(seen, str):  # the same payload under this URL was not an article
+            self.summary.skipped[seen] += 1
+            return
+        if seen is not None:  # nor was it parsed again: the same page, captured again
+            self._store(seen, when, ref)
+            return
         try:
             page = extract(
                 body, url, family=self.profile.family, profile=self.profile, encoding=encoding
@@ -293,18 +365,65 @@ class _Importer:
             self.summary.skipped["extract_error"] += 1
             logger.info("cannot extract %s: %s", url, exc)
             return
+        if isinstance(page, Listing):
+            self._remember_dates(page, url)
         if not isinstance(page, Article):
+            self.repeats[key] = "not_an_article"
             self.summary.skipped["not_an_article"] += 1
             return
         page.portal = self.profile.id
         page.url = url
         canonical = self.scope.clean(page.canonical_url, url) if page.canonical_url else None
         page.canonical_url = canonical if canonical and self.scope.accept(canonical)[0] else url
+        if not page.published and not self._listed(page):
+            # a listing later in the capture may date it: wait (bounded) for the end
+            self.waiting.append((page, key, when, ref))
+            if len(self.waiting) > MAX_WAITING:
+                self._finish(*self.waiting.pop(0))
+            return
+        self._finish(page, key, when, ref)
+
+    def _remember_dates(self, listing: Listing, url: str) -> None:
+        """Keep the date a listing prints beside each item (the first listing's wins)."""
+        for item in listing.items:
+            if item.published:
+                clean = self.scope.clean(item.url, url)
+                if clean not in self.item_dates:
+                    self.item_dates[clean] = item.published
+
+    def _listed(self, page: Article) -> bool:
+        """Give a dateless article its listing's date, as the crawl does; True if found."""
+        url, hops = page.url, 0
+        while url and hops < 10:  # the URL itself, then the URLs that redirected to it
+            listed = self.item_dates.get(url)
+            if listed:
+                page.published = listed
+                page.published_source = "listing"
+                return True
+            url, hops = self.redirected.get(url, ""), hops + 1
+        return False
+
+    def _finish(
+        self, page: Article, key: tuple[str, str | None, str], when: datetime, ref: WarcRef
+    ) -> None:
+        """Normalise, validate and store one extracted article page (the crawl's stages)."""
         self.normalize.process_item(ArticleCapture(article=page))
         reason = _validated(page)
         if reason:
+            self.repeats[key] = reason
             self.summary.skipped[reason] += 1
             return
+        page.places = find_article_places(
+            page.title,
+            page.body_text,
+            province=self.profile.province or None,
+            district=self.profile.district or None,
+            published=page.published,
+        )
+        self.repeats[key] = page
+        self._store(page, when, ref)
+
+    def _store(self, page: Article, when: datetime, ref: WarcRef) -> None:
         # the segmentation step of the ingest, as the crawl's SegmentPipeline runs it
         words = segment_article(page) if self.store.needs_words(page) else None
         outcome, _ = self.store.import_capture(
@@ -316,6 +435,13 @@ class _Importer:
             warc=ref,
         )
         self.summary.outcomes[outcome] += 1
+
+    def finish(self) -> None:
+        """Store the dateless pages no listing dated while they waited."""
+        while self.waiting:
+            page, key, when, ref = self.waiting.pop(0)
+            self._listed(page)
+            self._finish(page, key, when, ref)
 
 
 def import_paths(
@@ -339,6 +465,7 @@ def import_paths(
 
         for shown, copy in _copies(source, importer.folder):
             importer.run_file(shown, copy, advance)
+    importer.finish()
     return importer.summary
 
 

@@ -22,6 +22,7 @@ once.  The crawler writes; the web app, import and export read.
 from __future__ import annotations
 
 import bisect
+import heapq
 import json
 import mmap
 import os
@@ -195,6 +196,48 @@ def write_cdxj(entries: Iterable[CdxjEntry], path: Path) -> int:
         os.fsync(fh.fileno())
     os.replace(tmp, path)
     return len(lines)
+
+
+def sort_lines(source: Path, path: Path, chunk: int = 50_000) -> int:
+    """Write the lines of ``source`` (CDXJ lines in any order) sorted to ``path``, as
+    :func:`write_cdxj` does, in bounded memory: runs of ``chunk`` lines are sorted to
+    temporary files and merged.  Returns the line count."""
+    runs: list[Path] = []
+    with open(source, encoding="utf-8") as fh:
+        while True:
+            lines = sorted(
+                line if line.endswith("\n") else line + "\n" for line in _take(fh, chunk)
+            )
+            if not lines:
+                break
+            run = path.with_name(f"{path.name}.run{len(runs)}")
+            run.write_text("".join(lines), encoding="utf-8")
+            runs.append(run)
+    tmp = path.with_name(path.name + ".tmp")
+    count = 0
+    files = [open(run, encoding="utf-8") for run in runs]  # noqa: SIM115 - closed below
+    try:
+        with open(tmp, "w", encoding="utf-8") as out:
+            for line in heapq.merge(*files):
+                out.write(line)
+                count += 1
+            out.flush()
+            os.fsync(out.fileno())
+    finally:
+        for fh in files:
+            fh.close()
+        for run in runs:
+            run.unlink()
+    os.replace(tmp, path)
+    return count
+
+
+def _take(fh: Any, count: int) -> Iterator[str]:
+    for _ in range(count):
+        line = fh.readline()
+        if not line:
+            return
+        yield line
 
 
 def read_lines(path: Path) -> list[CdxjEntry]:

@@ -556,14 +556,7 @@ class ArchiveStore:
             existing = self._existing(conn, article)
             article_id = existing.id if existing is not None else article_id_for(canonical)
             if existing is None and article.body_text:
-                twin = conn.execute(
-                    _SEL_TWIN,
-                    {
-                        "portal": article.portal,
-                        "hash": article.content_hash,
-                        "title": article.title,
-                    },
-                ).scalar()
+                twin = self._twin(conn, article)
                 if twin is not None:
                     self._link_url(conn, article.url, twin, "duplicate")
                     self._link_url(conn, canonical, twin, "duplicate")
@@ -684,11 +677,22 @@ class ArchiveStore:
                 existing = conn.execute(_SEL_ARTICLE_STATE, {"aid": alias}).first()
         return existing
 
+    @staticmethod
+    def _twin(conn: Connection, article: Any) -> str | None:
+        """The article of the portal that already holds this title and text, or None."""
+        return conn.execute(
+            _SEL_TWIN,
+            {"portal": article.portal, "hash": article.content_hash, "title": article.title},
+        ).scalar()
+
     def needs_words(self, article: Any) -> bool:
         """Whether storing ``article`` would store a text not segmented yet (new or changed
-        text, or a stored one without segmentation): the crawl segments only then."""
+        text, or a stored one without segmentation): the crawl segments only then.  The
+        same text under another canonical URL of the portal stores nothing (``duplicate``)."""
         with self.engine.connect() as conn:
             existing = self._existing(conn, article)
+            if existing is None and article.body_text:
+                return self._twin(conn, article) is None
         return (
             existing is None
             or existing.content_hash != article.content_hash
@@ -806,6 +810,20 @@ class ArchiveStore:
                 return "duplicate", article_id
             conn.execute(_INS_VERSION, _version_row(article_id, captured_at, article, warc, job_id))
         return "version", article_id
+
+    def warc_offsets(self, warc_file: str) -> set[int]:
+        """The offsets of the records in ``warc_file`` that an article or version points at
+        (what an import of that file already stored)."""
+        with self.engine.connect() as conn:
+            return {
+                int(offset)
+                for table in (articles, versions)
+                for (offset,) in conn.execute(
+                    sa.select(table.c.warc_offset).where(
+                        table.c.warc_file == warc_file, table.c.warc_offset.is_not(None)
+                    )
+                )
+            }
 
     def warc_extents(self, portal: str) -> dict[str, int]:
         """Every WARC file a portal's rows point into → the end of the furthest record
