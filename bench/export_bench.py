@@ -22,6 +22,21 @@ row shape 0.5 s (23 %); the renderers (CSV quoting, ``json.dumps``, Arrow) come 
 The ``ratio`` columns divide the plain SELECT's time by each line's, as wall clock and as
 the export process's CPU time (the fairer figure on a loaded machine).
 
+Session 3 (issue 14, 20,000 rows, process CPU, a loaded machine): before, CSV 2.03 s, JSONL
+2.43 s, Parquet 2.31 s against 0.45 s for the SELECT (ratios 0.18-0.22).  Profiled, the
+export paid for: SQLAlchemy row objects and their DateTime parsing, a dict per row and the
+JSON decoding of every ``places`` value (``_row``, ~0.2 s); places, topics and the place
+summary computed for every row though they are optional fields (~0.3 s); UTF-8 decoding of
+the texts by the read then encoding again by the writer (~0.35 s); ``json.dumps`` per row;
+datetimes formatted one ``isoformat`` at a time; one bound parameter per id for the
+attachments (~0.3 s of SQLAlchemy compiling).  Now (``indexer.export`` module docstring):
+columns straight from the cursor, only the fields asked for, ``title``/``summary``/
+``body_text`` as bytes from SQLite to the file (CSV quoting and JSON escaping on bytes),
+instants rewritten as ISO text a column at a time, orjson, attachments by seq range.  What
+is left for 20,000 rows: the read ~0.3 s (the SELECT itself), SHA-256 of the output ~0.1 s,
+CSV quoting and joining ~0.3 s; JSONL escaping ~0.3 s; Parquet arrays ~0.3 s (UTF-8
+validation of the bodies half of it) and zstd ~0.35 s.  Ratios ~0.45-0.55 (CPU).
+
     python bench/export_bench.py                 # 100k articles, 3 runs
     python bench/export_bench.py --rows 10000    # smaller
     python bench/export_bench.py --data /tmp/x   # keep (and reuse) the built archive
@@ -182,10 +197,15 @@ def _child(kind: str, db_url: str, out: str) -> None:
     """Run one measured export (or ceiling) and print its figures as JSON."""
     import sqlite3
 
-    from indexer.export import ExportRequest, iter_export_batches, write_export
+    from indexer.export import ExportRequest, iter_export_columns, write_export
     from indexer.store import ArchiveStore
 
     store = ArchiveStore(db_url)
+    # pyarrow imports pandas on its first array when pandas is installed (~0.3 s of CPU; a
+    # dev dependency here through frictionless, not a runtime one): paid before the clock
+    import pyarrow as pa
+
+    pa.array([1])
     base = _current_rss_kb()
     started = time.perf_counter()
     cpu_started = time.process_time()
@@ -198,7 +218,7 @@ def _child(kind: str, db_url: str, out: str) -> None:
             rows += len(batch)
         conn.close()
     elif kind == "store":
-        rows = sum(len(b) for b in iter_export_batches(store, ExportRequest()))
+        rows = sum(len(b["id"]) for b in iter_export_columns(store, ExportRequest()))
     else:
         fmt, excel = (kind.split("-")[0], kind.endswith("-excel"))
         with open(out, "wb") as handle:

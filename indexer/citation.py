@@ -35,8 +35,17 @@ _MONTHS = (
 )
 
 
-def capture_stamp(captured_at: datetime) -> str:
-    """The 14-digit UTC timestamp of a capture (``YYYYMMDDhhmmss``)."""
+def capture_stamp(captured_at: datetime | str) -> str:
+    """The 14-digit UTC timestamp of a capture (``YYYYMMDDhhmmss``).
+
+    ``captured_at``: a datetime (naive means UTC), or ISO 8601 UTC text
+    ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z`` as exports read instants (no datetime built).
+    """
+    if isinstance(captured_at, str):
+        text = captured_at
+        if len(text) >= 20 and text.endswith("Z") and text[10] == "T":
+            return f"{text[0:4]}{text[5:7]}{text[8:10]}{text[11:13]}{text[14:16]}{text[17:19]}"
+        captured_at = datetime.fromisoformat(text)
     when = captured_at if captured_at.tzinfo else captured_at.replace(tzinfo=UTC)
     return when.astimezone(UTC).strftime(STAMP_FORMAT)
 
@@ -56,8 +65,9 @@ def parse_stamp(stamp: str) -> datetime | None:
         return None
 
 
-def permalink(url: str, captured_at: datetime, base: str = "") -> str:
-    """The Wayback-style permalink of the capture of ``url`` taken at ``captured_at``."""
+def permalink(url: str, captured_at: datetime | str, base: str = "") -> str:
+    """The Wayback-style permalink of the capture of ``url`` taken at ``captured_at``
+    (a datetime or ISO 8601 UTC text, see :func:`capture_stamp`)."""
     return f"{base.rstrip('/')}/web/{capture_stamp(captured_at)}/{url}"
 
 
