@@ -145,6 +145,11 @@ class CrawlJob:
         self.page_kinds: Counter[str] = Counter(discovery.get("pages") or {})
         self.skipped: Counter[str] = Counter(discovery.get("skipped") or {})
         self.unclassified: list[str] = list(discovery.get("unclassified") or [])
+        # archived articles without a date of their own that took their listing's date
+        # after they were stored (reached before their listing, or in an earlier crawl)
+        self.dated_from_listing = int(discovery.get("dated_from_listing") or 0)
+        # articles stored undated in this job: id -> (url, whether it also had no body)
+        self._undated: dict[str, tuple[str, bool]] = {}
         self.consecutive_failures = 0
         self.stop_reason: str | None = None  # why the crawl stopped early, when it did
         self.admitted = 0  # page requests let through to the downloader (--max-pages)
@@ -351,12 +356,35 @@ class CrawlJob:
             self.unclassified.append(url)
 
     def discovery(self) -> dict[str, Any]:
-        """The job row's ``discovery`` column: page kinds, skipped URLs, unclassified pages."""
+        """The job row's ``discovery`` column: page kinds, skipped URLs, unclassified
+        pages, archived articles dated from a listing read after them."""
         return {
             "pages": dict(self.page_kinds),
             "skipped": dict(self.skipped),
             "unclassified": self.unclassified,
+            "dated_from_listing": self.dated_from_listing,
         }
+
+    def note_undated(self, article_id: str, url: str, *, no_body: bool) -> None:
+        """Remember an article this job stored (and counted) as ``no_date``."""
+        self._undated[article_id] = (url, no_body)
+
+    def dated_later(self, article_id: str) -> None:
+        """Count an archived article that took its listing's date after it was stored;
+        one counted ``no_date`` by this job is no longer a problem of the job."""
+        self.dated_from_listing += 1
+        undated = self._undated.pop(article_id, None)
+        if undated is None:
+            return
+        url, no_body = undated
+        self.error_reasons["no_date"] -= 1
+        if self.error_reasons["no_date"] <= 0:
+            del self.error_reasons["no_date"]
+        if not no_body:
+            self.extraction_failures = max(0, self.extraction_failures - 1)
+        self.error_urls = [
+            e for e in self.error_urls if not (e["url"] == url and e["reason"] == "no_date")
+        ]
 
     def count_outcome(self, outcome: str) -> None:
         """Count one stored article: new, changed, unchanged or duplicate."""

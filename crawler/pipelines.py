@@ -85,10 +85,15 @@ class NormalizePipeline(_Stage):
 class ValidatePipeline(_Stage):
     """Reject what is not an article; bound sizes; count extraction failures.
 
-    Dropped: no title (``no_title``); nothing of an article at all — no date, no
-    body, no attachment, no media (``not_an_article``: page chrome).  Kept but counted
-    as extraction failures: no date (``no_date``), nothing in the body and no
-    attachment, media or image (``no_body``).
+    Dropped: no title (``no_title``); a page the generic extractor read that has
+    nothing of an article at all — no date, no body, no attachment, no media
+    (``not_an_article``: page chrome).  Kept but counted as extraction failures: no
+    date (``no_date``), nothing in the body and no attachment, media or image
+    (``no_body``).  A page of a family's article template with a title and nothing
+    else (an empty notice, a section's placeholder page) is a real capture: it is
+    kept, counted as ``empty_article`` besides ``no_date``/``no_body``.  An undated
+    article takes the date a listing of this crawl showed beside its link, when a
+    listing was read while it was on its way here.
     """
 
     def process_item(self, item: Any) -> Any:
@@ -110,10 +115,20 @@ class ValidatePipeline(_Stage):
         has_content = bool(art.body_text or art.attachments or art.media or art.images)
         if not art.body_text and art.images:
             self.crawler.stats.inc_value("vnarchive/articles/images_only")
+        if not art.published:
+            listed = getattr(spider, "listing_date", lambda *_urls: None)(
+                art.url, art.canonical_url, *item.aliases
+            )
+            if listed:
+                art.published, art.published_source = listed, "listing"
         if not art.published and not has_content:
-            if job is not None:
-                job.extraction_failures += 1
-            raise self.drop(spider, "not_an_article", art.url, "no date, no body, no attachment")
+            if art.extraction_path == "generic":
+                if job is not None:
+                    job.extraction_failures += 1
+                raise self.drop(
+                    spider, "not_an_article", art.url, "no date, no body, no attachment"
+                )
+            item.problems.append("empty_article")
         if not art.published:
             item.problems.append("no_date")
         if not has_content:
@@ -240,9 +255,14 @@ class StorePipeline(_Stage):
                 outcome = "duplicate"
             job.count_outcome(outcome)
             self.crawler.stats.inc_value(f"vnarchive/articles/{outcome}")
+            known = job.known.setdefault(
+                art.url, {"id": article_id, "url": art.url, "published": art.published}
+            )
             for alias in item.aliases:
                 job.store.link_url(alias, article_id, "alias")
-            job.known.setdefault(art.url, {"id": article_id, "url": art.url})
+                job.known.setdefault(alias, known)
+            if "no_date" in item.problems:
+                job.note_undated(article_id, art.url, no_body="no_body" in item.problems)
             logger.debug("%s %s (%s)", outcome, art.url, article_id)
         elif isinstance(item, AttachmentCapture):
             article = job.store.find_article_by_url(item.article_url)

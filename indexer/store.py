@@ -145,7 +145,8 @@ site_pages = sa.Table(
     sa.Column("kind", sa.String(16), nullable=False),  # listing | other
     sa.Column("etag", sa.Text),
     sa.Column("last_modified", sa.Text),
-    sa.Column("links", sa.Text, nullable=False, default="[]"),  # JSON [[url, role], ...]
+    # JSON [[url, role], ...]; a listing's items as [url, "item", date] when it shows one
+    sa.Column("links", sa.Text, nullable=False, default="[]"),
     sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("job_id", sa.Integer),
 )
@@ -284,6 +285,15 @@ _SEL_TWIN = sa.select(articles.c.id).where(
     articles.c.portal == sa.bindparam("portal"),
     articles.c.content_hash == sa.bindparam("hash"),
     articles.c.title == sa.bindparam("title"),
+)
+# A dated page is the twin of a stored one only when that has no date or the same day:
+# the same text published again on another day (another URL, often another section) is
+# a second publication with its own date, not an alias.
+_SEL_TWIN_DATED = _SEL_TWIN.where(
+    sa.or_(
+        articles.c.published.is_(None),
+        sa.func.substr(articles.c.published, 1, 10) == sa.bindparam("day"),
+    )
 )
 _SEL_MAX_SEQ = sa.select(sa.func.max(articles.c.seq))
 SEQ_LOCK_KEY = 0x766E_6172_0001  # "vnar" 1: the PostgreSQL advisory lock of ``seq``
@@ -622,8 +632,10 @@ class ArchiveStore:
         ``new``: first capture.  ``changed``: the normalised text differs from the
         stored one; the new text becomes the article and a version is added (the old
         text stays in ``versions``).  ``unchanged``: only ``last_seen`` moves.
-        ``duplicate``: the same text is already archived under another canonical URL
-        of the same portal; the URL is linked to that article, nothing else is stored.
+        ``duplicate``: the same title and text are already archived under another
+        canonical URL of the same portal (and not with a date of another day: that is
+        a second publication, stored as its own article); the URL is linked to that
+        article, nothing else is stored.
         Everything happens in one transaction.  ``words``: the article's segmentation
         (``indexer.words.segment_article``), stored with a new or changed text (and
         with an unchanged one stored without it).
@@ -695,6 +707,10 @@ class ArchiveStore:
                 conn.execute(_INS_ARTICLE, row)
             elif existing.content_hash != article.content_hash:
                 outcome = "changed"
+                if not article.published:
+                    # a capture without a date does not erase the date known for the
+                    # article (one its listing showed); its version row says None
+                    del fields["published"], fields["published_source"]
                 conn.execute(
                     articles.update()
                     .where(articles.c.id == article_id)
@@ -757,10 +773,16 @@ class ArchiveStore:
 
     @staticmethod
     def _twin(conn: Connection, article: Any) -> str | None:
-        """The article of the portal that already holds this title and text, or None."""
+        """The article of the portal that already holds this title and text (with no
+        date or a date of the same day), or None."""
         return conn.execute(
-            _SEL_TWIN,
-            {"portal": article.portal, "hash": article.content_hash, "title": article.title},
+            _SEL_TWIN_DATED if article.published else _SEL_TWIN,
+            {
+                "portal": article.portal,
+                "hash": article.content_hash,
+                "title": article.title,
+                "day": (article.published or "")[:10],
+            },
         ).scalar()
 
     def needs_words(self, article: Any) -> bool:
@@ -799,6 +821,27 @@ class ArchiveStore:
         """Record another URL an article is reachable under (kept if already linked)."""
         with self.writer.begin() as conn:
             self._link_url(conn, url, article_id, kind)
+
+    def date_from_listing(self, article_id: str, published: str) -> bool:
+        """Give an archived article without a date the one its listing shows; True if set.
+
+        Some templates print an article's date only on listings, and a crawl may read
+        the article before its listing.  The date fills ``published`` (source
+        ``listing``) of an article that has none, never replaces one; the text did not
+        change, so no version is added (the versions keep what each capture showed),
+        and ``seq`` moves so the indexer picks the date up.
+        """
+        with self.writer.begin() as conn:
+            done = conn.execute(
+                articles.update()
+                .where(articles.c.id == article_id, articles.c.published.is_(None))
+                .values(
+                    published=published,
+                    published_source="listing",
+                    seq=self._next_seq(conn),
+                )
+            ).rowcount
+        return bool(done)
 
     def touch_article(
         self,
@@ -1066,7 +1109,8 @@ class ArchiveStore:
 
     def known_urls(self, portal: str) -> dict[str, dict[str, Any]]:
         """Every URL already archived for a portal → {id, url, etag, last_modified, status,
-        last_seen, kind} (``url`` is the article's own URL; ``kind`` how this URL maps)."""
+        last_seen, kind, published} (``url`` is the article's own URL; ``kind`` how this
+        URL maps)."""
         query = sa.select(
             article_urls.c.url.label("seen_url"),
             article_urls.c.kind,
@@ -1076,6 +1120,7 @@ class ArchiveStore:
             articles.c.last_modified,
             articles.c.status,
             articles.c.last_seen,
+            articles.c.published,
         ).join(articles, articles.c.id == article_urls.c.article_id)
         with self.engine.connect() as conn:
             rows = conn.execute(query.where(articles.c.portal == portal))
@@ -1088,6 +1133,7 @@ class ArchiveStore:
                     "last_modified": r.last_modified,
                     "status": r.status,
                     "last_seen": _aware(r.last_seen),
+                    "published": r.published,
                 }
                 for r in rows
             }
@@ -1172,7 +1218,7 @@ class ArchiveStore:
         url: str,
         *,
         kind: str,
-        links: Sequence[tuple[str, str]],
+        links: Sequence[Sequence[str]],
         etag: str | None = None,
         last_modified: str | None = None,
         job_id: int | None = None,

@@ -13,6 +13,11 @@ start URLs, no pagination pattern.  What a crawler has to find by itself:
 * a "Xem thêm" link (the only way to ``tin-moi/``), an article linked only from
   another article's "Các tin khác", and one only in the RSS feed;
 * the same article under several listings, and under a print URL (``?print=1``);
+* one article published twice (``REPOSTED`` and the last of ``ARTICLES``): same title
+  and text, another URL, date and section: two articles;
+* an article whose page prints no date (``LISTING_DATED``): the home page links
+  it, and the only listing that shows its date (``hoat-dong/``) is linked from the
+  article itself, so a crawl stores it before it can know the date;
 * traps and noise: a calendar that links month after month, a sort switch, a
   session id in a link, a Wayback-rewritten link, off-site links, a dead menu link.
 
@@ -23,7 +28,7 @@ from __future__ import annotations
 
 import html
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from crawler.samples.corpus import load_sentences
@@ -36,7 +41,9 @@ SECTIONS = {
     "thong-bao/": "Thông báo",
     "du-lich/le-hoi/": "Lễ hội",
     "du-lich/dac-san/": "Đặc sản",
+    "hoat-dong/": "Hoạt động",  # not in the menu: linked from its one article only
 }
+_HIDDEN = "hoat-dong/"
 PER_PAGE = 6
 _CREDIT = "Theo Ban Biên tập"
 
@@ -64,7 +71,7 @@ def _articles() -> list[DiscoveryArticle]:
     sections = list(SECTIONS)
     # counts per section: paginated sections get more than one page
     plan = ["tin-tuc/kinh-te/"] * 14 + ["tin-tuc/xa-hoi/"] * 8 + ["thong-bao/"] * 13
-    plan += ["du-lich/le-hoi/", "du-lich/dac-san/"] + ["", ""]
+    plan += ["du-lich/le-hoi/", "du-lich/dac-san/", _HIDDEN] + ["", ""]
     start = datetime(2019, 3, 1, 8, 0)
     out = []
     for num, section in enumerate(plan, start=1):
@@ -80,6 +87,19 @@ def _articles() -> list[DiscoveryArticle]:
 ARTICLES = _articles()
 ONLY_RELATED = ARTICLES[-2]  # linked only from the "Các tin khác" of article 1
 ONLY_FEED = ARTICLES[-1]  # listed only in rss.xml
+LISTING_DATED = ARTICLES[-3]  # no date on its page; dated only by hoat-dong/
+# the same title and text published again a day later, under its own URL and section:
+# a second publication (its own date and category), not an alias of the first
+REPOSTED = ARTICLES[2]
+ARTICLES.append(
+    replace(
+        REPOSTED,
+        num=len(ARTICLES) + 1,
+        slug=f"tin-{len(ARTICLES) + 1:03d}",
+        section="tin-tuc/xa-hoi/",
+        published=REPOSTED.published + timedelta(days=1, hours=2),
+    )
+)
 
 
 def truth() -> list[dict[str, str]]:
@@ -89,7 +109,9 @@ def truth() -> list[dict[str, str]]:
         {
             "url": a.url,
             "title": normalize(a.title),
-            "published": a.published.strftime("%Y-%m-%dT%H:%M:00+07:00"),
+            "published": a.published.strftime(
+                "%Y-%m-%d" if a is LISTING_DATED else "%Y-%m-%dT%H:%M:00+07:00"
+            ),
             "category": SECTIONS.get(a.section, "Tin tức"),
         }
         for a in ARTICLES
@@ -149,10 +171,12 @@ def _items(prefix: str, articles: list[DiscoveryArticle]) -> str:
 def _listing(prefix: str, base_url: str, rel: str, number: int, query: str) -> str | None:
     """A section or the "tin-moi" listing, page ``number``; None past its last page."""
     if rel == "tin-moi/":
-        pool = [a for a in ARTICLES if a.section]
+        pool = [a for a in ARTICLES if a.section and a.section != _HIDDEN]
         name = "Tin mới"
     else:
         pool = [a for a in ARTICLES if a.section == rel]
+        if rel == _HIDDEN:  # a listing of one item would not read as a listing
+            pool += [a for a in ARTICLES if a.section == "thong-bao/"][:2]
         name = SECTIONS[rel]
     pool = sorted(pool, key=lambda a: a.published, reverse=True)
     last = max(1, -(-len(pool) // PER_PAGE))
@@ -188,11 +212,18 @@ def _article(prefix: str, base_url: str, art: DiscoveryArticle) -> str:
     if art.num == 1:
         others.append(ONLY_RELATED)
     related = "".join(f'<li><a href="{prefix}{a.url}">{_e(a.title)}</a></li>' for a in others)
+    if art is LISTING_DATED:
+        related += f'<li><a href="{prefix}{art.section}">Các tin {_e(section)}</a></li>'
+    meta = (
+        ""
+        if art is LISTING_DATED
+        else f'<div class="meta">Ngày đăng: <span class="published">{art.published:%d/%m/%Y %H:%M}</span></div>'
+    )
     main = (
         '<article class="news-detail">'
         f'<div class="breadcrumb"><a href="{prefix}">Trang chủ</a> / <span>{_e(section)}</span></div>'
         f'<h1 class="title">{_e(art.title)}</h1>'
-        f'<div class="meta">Ngày đăng: <span class="published">{art.published:%d/%m/%Y %H:%M}</span></div>'
+        f"{meta}"
         f'<div class="content">{paras}<p style="text-align:right"><strong>{_CREDIT}</strong></p></div>'
         f'<div class="tools"><a href="{prefix}{art.url}?print=1">Bản in</a></div>'
         "</article>"
@@ -202,12 +233,17 @@ def _article(prefix: str, base_url: str, art: DiscoveryArticle) -> str:
 
 
 def _home(prefix: str, base_url: str) -> str:
-    latest = sorted((a for a in ARTICLES if a.section), key=lambda a: a.published, reverse=True)
+    latest = sorted(
+        (a for a in ARTICLES if a.section and a.section != _HIDDEN),
+        key=lambda a: a.published,
+        reverse=True,
+    )
     main = (
         '<section class="home-news"><h2>Tin mới nhất</h2>'
         f"{_items(prefix, latest[:4])}"
         f'<a class="more" href="{prefix}tin-moi/">Xem thêm</a></section>'
-        '<section class="intro"><h2>Giới thiệu</h2><p>Xã Khám Phá nằm ở phía bắc huyện.</p></section>'
+        '<section class="intro"><h2>Giới thiệu</h2><p>Xã Khám Phá nằm ở phía bắc huyện. '
+        f'Đọc thêm: <a href="{prefix}{LISTING_DATED.url}">{_e(LISTING_DATED.title)}</a></p></section>'
     )
     return _page(prefix, base_url, "Trang chủ", main)
 

@@ -439,6 +439,8 @@ class PortalSpider(scrapy.Spider):
         if known is not None and self.job is not None:
             for alias in aliases:  # the article is stored already: link now
                 self.job.store.link_url(alias, known["id"], "alias")
+                self.job.known.setdefault(alias, known)
+                self._date_known_article(alias)
         else:  # linked when the article is stored
             self.frontier.raw_links.setdefault(url, set()).update(aliases)
         return True
@@ -602,7 +604,9 @@ class PortalSpider(scrapy.Spider):
         self.job.count_page(state.get("kind") or "other")
         self.crawler.stats.inc_value("vnarchive/pages/not_modified")
         hops = int(response.meta.get("hops", 0))
-        for link, role in state.get("links") or []:
+        for link, role, *dated in state.get("links") or []:
+            if dated and dated[0]:  # the date the listing showed beside the item
+                self._learn_listing_date(self.frontier.clean(link), dated[0])
             req = self._follow(link, role, hops=hops + (0 if role == "next" else 1))
             if req is not None:
                 yield req
@@ -614,7 +618,7 @@ class PortalSpider(scrapy.Spider):
         link (menus, sub-categories, related lists); non-article pages remember theirs."""
         meta = response.meta
         hops = int(meta.get("hops", 0))
-        followed: list[tuple[str, str]] = []  # (url, role) for site_pages
+        followed: list[tuple[str, ...]] = []  # (url, role[, date]) for site_pages
         item_urls: set[str] = set()
         if isinstance(page, Listing):
             chain = meta.get("chain") or url
@@ -624,8 +628,8 @@ class PortalSpider(scrapy.Spider):
                 link = urljoin(response.url, item.url)
                 item_urls.add(link)
                 clean = self.frontier.clean(link)
-                if item.published and clean not in self.item_dates:
-                    self.item_dates[clean] = item.published
+                if item.published:
+                    self._learn_listing_date(clean, item.published)
                 if clean not in chain_seen:
                     chain_seen.add(clean)
                     new_items += 1
@@ -633,7 +637,9 @@ class PortalSpider(scrapy.Spider):
                 if since and item.published and item.published[:10] < since:
                     older += 1
                     continue
-                followed.append((link, "item"))
+                followed.append(
+                    (link, "item", item.published) if item.published else (link, "item")
+                )
                 req = self._follow(link, "item", hops=hops + 1)
                 if req is not None:
                     yield req
@@ -807,6 +813,32 @@ class PortalSpider(scrapy.Spider):
             if req is not None:
                 yield req
 
+    def listing_date(self, *urls: str | None) -> str | None:
+        """The date a listing of this crawl printed beside a link to one of ``urls``."""
+        return next((self.item_dates[u] for u in urls if u in self.item_dates), None)
+
+    def _learn_listing_date(self, url: str, published: str) -> None:
+        """Remember the date a listing shows beside an item (the first one wins) and
+        give it to the archived article at ``url`` if that has none."""
+        if url not in self.item_dates:
+            self.item_dates[url] = published
+            self._date_known_article(url)
+
+    def _date_known_article(self, url: str) -> None:
+        """An archived article known at ``url`` without a date takes the date a listing
+        showed for ``url``: it was stored earlier in this crawl (reached before its
+        listing, or under another of its URLs) or by an earlier crawl."""
+        known = self.job.known_article(url) if self.job is not None else None
+        published = self.item_dates.get(url)
+        if known is None or not published or known.get("published", "?"):
+            return
+        if self.job.store.date_from_listing(known["id"], published):
+            self.job.dated_later(known["id"])
+            self.crawler.stats.inc_value("vnarchive/articles/date_from_listing_later")
+        for entry in self.job.known.values():
+            if entry["id"] == known["id"]:
+                entry["published"] = published
+
     def _gone_candidate(self, known: dict[str, Any], url: str, why: str) -> None:
         """Note an archived article the portal no longer serves (``--full`` only).
 
@@ -822,14 +854,8 @@ class PortalSpider(scrapy.Spider):
         article.portal = self.profile.id
         article.url = self.scope.clean(response.url)
         if not article.published:
-            listed = self.item_dates.get(article.url) or next(
-                (
-                    self.item_dates[u]
-                    for u in map(self.scope.clean, response.meta.get("redirect_urls", []))
-                    if u in self.item_dates
-                ),
-                None,
-            )
+            redirected = map(self.scope.clean, response.meta.get("redirect_urls", []))
+            listed = self.listing_date(article.url, *redirected)
             if listed:
                 article.published = listed
                 article.published_source = "listing"

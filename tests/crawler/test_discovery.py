@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
+import sqlalchemy as sa
 from crawl_support import run_crawl
 
 from crawler.profiles import get_profile
@@ -94,8 +95,21 @@ def test_the_job_says_what_it_saw_and_skipped(crawled: dict) -> None:
     assert skipped["out_of_scope"] >= 2  # example.org, chinhphu.vn
     assert skipped["trap_pattern"] >= 2  # the calendar and the sort switch
     assert skipped["dead_link"] == 1  # the menu's "Văn bản"
+    # the article stored before the only listing that dates it took the date afterwards
+    assert found["dated_from_listing"] == 1
     # pages fetched per article stays small: menus repeat on every page, fetched once
     assert job["pages"] < 2 * len(discovery.truth())
+
+
+def test_an_article_read_before_its_listing_takes_the_listing_date(crawled: dict) -> None:
+    store: ArchiveStore = crawled["store"]
+    art = discovery.LISTING_DATED
+    row = store.find_article_by_url(f"{crawled['url']}/{PORTAL}/{art.url}")
+    assert row["published"] == f"{art.published:%Y-%m-%d}"
+    assert row["published_source"] == "listing"
+    # the capture showed no date: its version says so, no version was added for the date
+    (version,) = store.versions_of(row["id"])
+    assert version["published"] is None
 
 
 def test_a_second_crawl_fetches_no_archived_article(crawled: dict) -> None:
@@ -106,3 +120,21 @@ def test_a_second_crawl_fetches_no_archived_article(crawled: dict) -> None:
     assert second["articles_new"] == 0 and second["articles_changed"] == 0
     fetched = set(_job_urls(crawled["dir"], second))
     assert not [u for u in fetched if "/bai-viet/" in u]
+
+
+def test_a_later_crawl_dates_an_archived_undated_article(crawled: dict) -> None:
+    store: ArchiveStore = crawled["store"]
+    art = discovery.LISTING_DATED
+    url = f"{crawled['url']}/{PORTAL}/{art.url}"
+    # the listing remembers the date it showed beside each item (for a 304 next time)
+    listing = store.site_page_states(PORTAL)[f"{crawled['url']}/{PORTAL}/hoat-dong/"]
+    assert [url, "item", f"{art.published:%Y-%m-%d}"] in listing["links"]
+    # an archive whose undated article never met its listing (a row of an older crawl)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE articles SET published = NULL WHERE url = :u"), {"u": url})
+    proc = run_crawl(crawled["dir"], crawled["url"], PORTAL, "--full")
+    assert proc.returncode == 0, proc.stderr
+    job = store.list_jobs(portal=PORTAL)[0]
+    assert job["articles_changed"] == 0  # the text did not change: no new version
+    assert store.find_article_by_url(url)["published"] == f"{art.published:%Y-%m-%d}"
+    assert job["discovery"]["dated_from_listing"] == 1

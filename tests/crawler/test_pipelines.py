@@ -74,7 +74,8 @@ def test_validation_drops_with_counted_reasons(crawl: dict) -> None:
     with pytest.raises(DropItem, match="no_title"):
         _run(crawl, _capture(1, title="  "))
     with pytest.raises(DropItem, match="not_an_article"):
-        _run(crawl, _capture(2, published=None, body_text=""))
+        # the generic extractor (no article template) found a title and nothing else
+        _run(crawl, _capture(2, published=None, body_text="", extraction_path="generic"))
     with pytest.raises(DropItem, match="before --since"):
         _run(crawl, _capture(3, published="2010-01-01"))
     assert job.error_reasons["no_title"] == 1 and job.error_reasons["not_an_article"] == 1
@@ -99,6 +100,26 @@ def test_incomplete_articles_are_kept_and_counted(crawl: dict) -> None:
     assert job.error_reasons["no_date"] == 2 and job.error_reasons["bad_date"] == 1
     assert job.error_reasons["no_body"] == 1
     assert job.extraction_failures == 3
+
+
+def test_an_empty_page_of_the_article_template_is_kept_and_counted(crawl: dict) -> None:
+    """A section's placeholder page or an emptied notice: the family's article template
+    with a title and nothing else is a capture, stored and counted, never dropped."""
+    job = crawl["job"]
+    _run(crawl, _capture(1, published=None, body_text=""))
+    row = job.store.find_article_by_url(f"{BASE}bai-1/")
+    assert row["title"] == "Bài 1" and row["body_text"] == "" and row["published"] is None
+    assert job.error_reasons["empty_article"] == 1 and "not_an_article" not in job.error_reasons
+    assert job.error_reasons["no_date"] == 1 and job.error_reasons["no_body"] == 1
+    assert job.extraction_failures == 1  # as before: one page that did not extract fully
+
+
+def test_an_undated_article_takes_a_date_its_listing_showed_meanwhile(crawl: dict) -> None:
+    crawl["spider"].item_dates[f"{BASE}bai-1/"] = "2024-05-10"
+    _run(crawl, _capture(1, published=None))
+    row = crawl["job"].store.find_article_by_url(f"{BASE}bai-1/")
+    assert (row["published"], row["published_source"]) == ("2024-05-10", "listing")
+    assert "no_date" not in crawl["job"].error_reasons
 
 
 def test_duplicates_are_linked_and_counted_once(crawl: dict) -> None:

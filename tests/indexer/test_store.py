@@ -171,6 +171,24 @@ def test_upsert_outcomes_new_unchanged_changed_keep_versions(store: ArchiveStore
     assert store.job_outcome_counts(2) == {"new": 0, "changed": 0}
 
 
+def test_a_listing_date_fills_an_undated_article_without_a_version(store: ArchiveStore) -> None:
+    _, aid = store.upsert_article(make_article(1, published=None))
+    seq = store.get_article(aid)["seq"]
+    assert store.known_urls("p")[f"{BASE}bai-1.html"]["published"] is None
+    assert store.date_from_listing(aid, "2024-05-03") is True
+    row = store.get_article(aid)
+    assert (row["published"], row["published_source"]) == ("2024-05-03", "listing")
+    assert row["seq"] > seq  # the indexer picks the date up
+    assert [v["published"] for v in store.versions_of(aid)] == [None]  # what the page showed
+    assert store.date_from_listing(aid, "2024-06-01") is False  # never replaces a date
+    assert store.get_article(aid)["published"] == "2024-05-03"
+    # an edit captured without a date keeps the known date; its version shows none
+    edited = make_article(1, published=None, body="Nội dung đã sửa của bài 1.")
+    assert store.upsert_article(edited)[0] == "changed"
+    assert store.get_article(aid)["published"] == "2024-05-03"
+    assert [v["published"] for v in store.versions_of(aid)] == [None, None]
+
+
 def test_same_text_under_two_urls_is_linked_not_stored_twice(store: ArchiveStore) -> None:
     _, aid = store.upsert_article(make_article(1))
     twin = make_article(1, url=f"{BASE}ban-in/bai-1.html")
@@ -178,6 +196,21 @@ def test_same_text_under_two_urls_is_linked_not_stored_twice(store: ArchiveStore
     assert (outcome, twin_id) == ("duplicate", aid)
     assert store.count_articles() == 1
     assert store.find_article_by_url(f"{BASE}ban-in/bai-1.html")["id"] == aid
+
+
+def test_the_same_text_published_again_another_day_is_its_own_article(
+    store: ArchiveStore,
+) -> None:
+    _, aid = store.upsert_article(make_article(1, published="2019-04-24T14:34:00+07:00"))
+    again = make_article(1, url=f"{BASE}dang-lai/bai-1.html", published="2019-04-25T14:04:00+07:00")
+    outcome, again_id = store.upsert_article(again)
+    assert outcome == "new" and again_id != aid
+    assert store.get_article(again_id)["published"].startswith("2019-04-25")
+    # the same day, or a copy that shows no date, is still the first one under another URL
+    for n, published in enumerate(("2019-04-24T16:00:00+07:00", None)):
+        copy = make_article(1, url=f"{BASE}ban-in/{n}.html", published=published)
+        assert store.upsert_article(copy)[0] == "duplicate"
+    assert store.count_articles() == 2
 
 
 def test_canonical_url_maps_an_alias_to_the_article(store: ArchiveStore) -> None:
