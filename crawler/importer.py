@@ -222,8 +222,7 @@ def _validated(article: Article) -> str | None:
         return "no_title"
     if article.published and not _ISO_DATE.match(article.published):
         article.published = None
-    content = article.body_text or article.attachments or article.media or article.images
-    if not article.published and not content:
+    if article.is_chrome():
         return "not_an_article"
     article.title = article.title[:MAX_TITLE_CHARS]
     if len(article.body_text) > MAX_BODY_CHARS:

@@ -51,6 +51,18 @@ class Article:
     extraction_path: str = "family"  # family | structural (see crawler.pages.base) | generic
     places: list[dict[str, Any]] | None = None  # indexer.places.find_article_places (pipeline)
 
+    def is_empty(self) -> bool:
+        """A title and nothing else: no date, no text, no file, no media, no image."""
+        return not (
+            self.published or self.body_text or self.attachments or self.media or self.images
+        )
+
+    def is_chrome(self) -> bool:
+        """An empty page that only the generic extractor took for an article: page
+        chrome, not stored.  An empty page of a family's article template (a section's
+        placeholder page, an emptied notice) is an article with nothing in it."""
+        return self.is_empty() and self.extraction_path == "generic"
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready dict of this article."""
         return asdict(self)

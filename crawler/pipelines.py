@@ -121,13 +121,11 @@ class ValidatePipeline(_Stage):
             )
             if listed:
                 art.published, art.published_source = listed, "listing"
-        if not art.published and not has_content:
-            if art.extraction_path == "generic":
-                if job is not None:
-                    job.extraction_failures += 1
-                raise self.drop(
-                    spider, "not_an_article", art.url, "no date, no body, no attachment"
-                )
+        if art.is_chrome():
+            if job is not None:
+                job.extraction_failures += 1
+            raise self.drop(spider, "not_an_article", art.url, "no date, no body, no attachment")
+        if art.is_empty():
             item.problems.append("empty_article")
         if not art.published:
             item.problems.append("no_date")
