@@ -1,34 +1,71 @@
-"""Import benchmark: ``vnarchive import`` rate and memory on large WARC files.
+"""Import benchmark: ``vnarchive import`` pages per CPU second and memory over time on large WARCs.
 
-    .venv/bin/python bench/import_bench.py [--portal sample-liferayqb] [--megabytes 100 1000]
-                                           [--runs 1]
+    .venv/bin/python bench/import_bench.py [--portal sample-liferayqb] [--megabytes 20 1000]
+                                           [--runs 1] [--profile] [--work DIR]
 
 Crawls one sample portal from a local sample server (our crawl: the source of real
-article pages), then writes WARC files of about each ``--megabytes`` size made of those
-pages' captures again and again (each copy under its own URL, ``?copy=N``), the way
-another tool's WARC would hold them.  Each is imported into a fresh archive by
-``vnarchive import --quiet`` in its own process (one core), timed (median of
-``--runs``), with the process's peak memory (``ru_maxrss`` from ``wait4``).
+captures), then assembles WARC files of about each ``--megabytes`` size from that crawl's
+``response`` records, copied again and again the way another tool's WARC would hold
+many pages: each copy under its own URL (``?copy=N``) and, for HTML, with its own text
+(the copy number starts every sentence, so no copy is a duplicate of another and the
+segmentation's sentence cache gains nothing from the repetition: every article is new
+work, the worst case).  The crawl's article pages, listings, home page, styles and images
+all come along, in the crawl's proportions.
 
-Prints a table: pages, seconds, pages/s, peak RSS, and the ratio of each row's rate and
-memory to the smallest file's (flat memory: a ratio near 1 while the file grows).
+Each WARC is imported into a fresh archive by ``vnarchive import --quiet`` in its own
+process (one thread: one core), ``--runs`` times.  Printed per size (medians):
+
+* what a "captured page" counts, all three: ``records`` (every response record:
+  pages, styles, images, 404s), ``html`` (HTML 200 responses of the portal's host, what
+  goes through the page objects) and ``articles`` (stored as new articles);
+* the rate of each per **CPU second** of the import process (user + system, from
+  ``wait4``; the machine may be loaded, CPU time is what one core spent) and per wall
+  second;
+* the resident memory sampled every half second (``/proc/PID/status``): at 10 %, 50 %
+  and 100 % of the run and its peak; flat memory is the 100 % figure close to the 10 %.
+
+``--profile`` also imports the smallest WARC in this process under cProfile and prints
+where the CPU goes per HTML page: WARC reading and CDXJ lines, the page objects
+(``crawler.pages.extract``), normalisation, places, word segmentation (underthesea), the
+store, and the rest.  ``--work DIR`` builds the WARCs there (a 1 GB run needs ~1 GB free
+for the WARC and as much again for the import's own copy); the default is a temporary
+folder, removed at the end.
+
+Figures are for the sample portal's pages (~36 KB of HTML, ~1 k characters of body
+text each); real portal pages are larger (``bench/realsite_import_eval.py`` imports real
+sites and prints its time too).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import io
 import os
+import pstats
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+_SENTENCE = re.compile(rb"([.!?]) (?=[^\s<])")
+_PHASES = (  # (label, module, attribute): the import's steps, timed where it calls them
+    ("page objects (extract)", "crawler.pages", "extract"),
+    ("normalise", "crawler.pipelines", "NormalizePipeline.process_item"),
+    ("places", "crawler.importer", "find_article_places"),
+    ("segmentation (underthesea)", "crawler.importer", "segment_article"),
+    ("store: needs_words", "indexer.store", "ArchiveStore.needs_words"),
+    ("store: import_capture", "indexer.store", "ArchiveStore.import_capture"),
+    ("CDXJ lines", "indexer.cdxj", "entry_for_record"),
+)
 
 
 def _env(data_dir: Path, samples_url: str) -> dict[str, str]:
@@ -43,21 +80,36 @@ def _env(data_dir: Path, samples_url: str) -> dict[str, str]:
     return env
 
 
-def _pages(data_dir: Path) -> list[tuple[str, bytes, str]]:
-    """(url, body, content type) of every article capture of a crawl."""
-    from crawler.warc import read_capture
-    from indexer.store import ArchiveStore
+def _captures(data_dir: Path, portal: str) -> list[tuple[str, str, list, bytes]]:
+    """(url, status line, HTTP headers, body) of every response record of a crawl."""
+    from warcio.archiveiterator import ArchiveIterator
 
-    os.environ["VNARCHIVE_DATA"] = str(data_dir)
-    store = ArchiveStore(f"sqlite:///{data_dir / 'archive.sqlite'}")
     out = []
-    for row in store.iter_articles():
-        cap = read_capture(row["warc_file"], row["warc_offset"])
-        out.append((cap.url, cap.body, cap.header("Content-Type") or "text/html"))
+    for path in sorted((data_dir / "warc" / portal).glob("*.warc.gz")):
+        with open(path, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type != "response" or record.http_headers is None:
+                    continue
+                http = record.http_headers
+                ctype = http.get_header("Content-Type") or "application/octet-stream"
+                headers = [("Content-Type", ctype)]
+                if http.get_header("Location"):
+                    headers.append(("Location", http.get_header("Location")))
+                out.append(
+                    (
+                        record.rec_headers.get_header("WARC-Target-URI"),
+                        http.get_statuscode()
+                        + " "
+                        + (http.statusline.split(" ", 1)[1:] or [""])[0],
+                        headers,
+                        record.content_stream().read(),
+                    )
+                )
     return out
 
 
-def _write(path: Path, pages: list[tuple[str, bytes, str]], megabytes: int) -> int:
+def _write(path: Path, captures: list[tuple[str, str, list, bytes]], megabytes: int) -> int:
+    """A WARC of about ``megabytes`` MB of copies of ``captures``; the record count."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
@@ -65,11 +117,14 @@ def _write(path: Path, pages: list[tuple[str, bytes, str]], megabytes: int) -> i
     with open(path, "wb") as fh:
         writer = WARCWriter(fh, gzip=True)
         while fh.tell() < megabytes * 1_000_000:
-            url, body, ctype = pages[count % len(pages)]
+            url, status, headers, body = captures[count % len(captures)]
+            copy = count // len(captures)
+            if any(v.startswith("text/html") for k, v in headers if k == "Content-Type"):
+                body = _SENTENCE.sub(rb"\1 %d " % copy, body)
             sep = "&" if "?" in url else "?"
-            http = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
+            http = StatusAndHeaders(status, headers, protocol="HTTP/1.1")
             record = writer.create_warc_record(
-                f"{url}{sep}copy={count // len(pages)}",
+                f"{url}{sep}copy={copy}",
                 "response",
                 payload=io.BytesIO(body),
                 length=len(body),
@@ -80,28 +135,136 @@ def _write(path: Path, pages: list[tuple[str, bytes, str]], megabytes: int) -> i
     return count
 
 
-def _timed_import(warc: Path, data_dir: Path, env: dict[str, str], portal: str) -> tuple:
+def _rss_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def _timed_import(warc: Path, data_dir: Path, env: dict[str, str], portal: str) -> dict:
+    """One ``vnarchive import`` in its own process: wall and CPU seconds, RSS samples, output."""
     cmd = [sys.executable, "-m", "vnarchive", "import", str(warc), "--portal", portal, "--quiet"]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
+    samples: list[tuple[float, float]] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            rss = _rss_mb(proc.pid)
+            if rss is not None:
+                samples.append((time.perf_counter() - start, rss))
+            stop.wait(0.5)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    stop.set()
+    sampler.join()
+    seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"import failed: {out}")
-    return seconds, usage.ru_maxrss / 1024, out  # MB
+
+    def at(fraction: float) -> float:
+        chosen = [rss for t, rss in samples if t <= fraction * seconds] or [samples[0][1]]
+        return chosen[-1]
+
+    return {
+        "seconds": seconds,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss": (at(0.1), at(0.5), samples[-1][1] if samples else 0.0),
+        "peak": usage.ru_maxrss / 1024,
+        "out": out,
+    }
+
+
+def _counts(out: str) -> tuple[int, int, int]:
+    """(records, HTML pages read, new articles) from the import's summary."""
+    records = int(re.search(r"records (\d+)", out).group(1))
+    pages = int(re.search(r"pages read (\d+)", out).group(1))
+    new = int(re.search(r"articles new (\d+)", out).group(1))
+    return records, pages, new
+
+
+def _timers() -> dict[str, float]:
+    """Wrap each phase's function so that it adds its CPU time to the returned dict."""
+    import importlib
+
+    spent = dict.fromkeys((label for label, _m, _a in _PHASES), 0.0)
+    for label, module_name, attr in _PHASES:
+        owner: object = importlib.import_module(module_name)
+        *path, name = attr.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        inner = getattr(owner, name)
+
+        def timed(*args: object, __inner=inner, __label=label, **kwargs: object) -> object:
+            start = time.process_time()
+            try:
+                return __inner(*args, **kwargs)
+            finally:
+                spent[__label] += time.process_time() - start
+
+        setattr(owner, name, timed)
+    return spent
+
+
+def _profile(warc: Path, data_dir: Path, portal: str, samples_url: str) -> None:
+    """Import ``warc`` here with each phase timed, then again under cProfile; print the
+    CPU per HTML page by phase and the functions that cost most."""
+    os.environ.update(_env(data_dir, samples_url))
+    from crawler.importer import import_paths
+    from crawler.profiles import get_profile
+    from indexer.store import ArchiveStore
+    from indexer.words import segment
+
+    segment("Khởi động mô hình.")  # the model loads once per process: not per page
+    spent = _timers()
+    cpu = time.process_time()
+    summary = import_paths([warc], get_profile(portal), ArchiveStore())
+    cpu = time.process_time() - cpu
+    pages = max(summary.pages_read, 1)
+    print(
+        f"\nwhere the CPU goes: {summary.pages_read} HTML pages, {summary.records} records, "
+        f"{summary.outcomes['new']} new articles ({cpu:.1f} s CPU)"
+    )
+    print(f"{'phase':<30} {'ms/html page':>12} {'share':>6}")
+    for label, secs in spent.items():
+        print(f"{label:<30} {secs / pages * 1000:>12.2f} {secs / cpu:>6.0%}")
+    rest = cpu - sum(spent.values())
+    print(f"{'WARC reading and the rest':<30} {rest / pages * 1000:>12.2f} {rest / cpu:>6.0%}")
+    print(f"{'all':<30} {cpu / pages * 1000:>12.2f}   100%")
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    import_paths([warc], get_profile(portal), ArchiveStore())
+    profiler.disable()
+    print("the same import under cProfile, the 15 functions with the most own time:")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--portal", default="sample-liferayqb")
-    parser.add_argument("--megabytes", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--megabytes", type=int, nargs="+", default=[20, 1000])
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--profile", action="store_true", help="profile the smallest WARC")
+    parser.add_argument("--work", type=Path, help="build the WARCs in this folder")
     args = parser.parse_args()
     from crawler.samples.server import start_in_thread
 
     server = start_in_thread("127.0.0.1", 0)
-    root = Path(tempfile.mkdtemp(prefix="vnarchive-import-bench-"))
+    if args.work:
+        args.work.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="vnarchive-import-bench-", dir=args.work))
+    rows = []
     try:
         crawl_dir = root / "crawl"
         done = subprocess.run(
@@ -113,42 +276,63 @@ def main() -> None:
         )
         if done.returncode != 0:
             raise SystemExit(done.stderr[-2000:])
-        pages = _pages(crawl_dir)
-        rows = []
-        for size in sorted(args.megabytes):
+        captures = _captures(crawl_dir, args.portal)
+        for n, size in enumerate(sorted(args.megabytes)):
             warc = root / f"big-{size}.warc.gz"
-            count = _write(warc, pages, size)
-            times, peaks = [], []
+            written = _write(warc, captures, size)
+            if n == 0 and args.profile:
+                _profile(warc, root / "profile", args.portal, server.base_url)
+                shutil.rmtree(root / "profile", ignore_errors=True)
+            runs = []
             for run in range(args.runs):
                 data_dir = root / f"import-{size}-{run}"
-                seconds, peak, out = _timed_import(
-                    warc, data_dir, _env(data_dir, server.base_url), args.portal
+                result = _timed_import(warc, data_dir, _env(data_dir, server.base_url), args.portal)
+                runs.append(result)
+                print(
+                    f"  {size} MB run {run + 1}: {result['seconds']:.1f} s wall, "
+                    f"{result['cpu']:.1f} s CPU\n{result['out']}",
+                    file=sys.stderr,
                 )
-                times.append(seconds)
-                peaks.append(peak)
-                print(f"  {size} MB run {run + 1}: {seconds:.1f} s\n{out}", file=sys.stderr)
                 shutil.rmtree(data_dir, ignore_errors=True)
-            rows.append((size, warc.stat().st_size, count, statistics.median(times), max(peaks)))
+            records, pages, new = _counts(runs[0]["out"])
+            rows.append(
+                {
+                    "bytes": warc.stat().st_size,
+                    "written": written,
+                    "records": records,
+                    "pages": pages,
+                    "new": new,
+                    "cpu": statistics.median(r["cpu"] for r in runs),
+                    "seconds": statistics.median(r["seconds"] for r in runs),
+                    "rss": tuple(statistics.median(r["rss"][i] for r in runs) for i in range(3)),
+                    "peak": max(r["peak"] for r in runs),
+                }
+            )
             warc.unlink()
     finally:
         server.shutdown()
         server.server_close()
         shutil.rmtree(root, ignore_errors=True)
-    base_rate = rows[0][2] / rows[0][3]
-    base_mem = rows[0][4]
     print(
-        f"\nimport benchmark: {args.portal} article pages repeated, one process, "
-        f"median of {args.runs}"
+        f"\nimport benchmark: {args.portal} crawl's responses copied with distinct URLs and "
+        f"texts, one process, median of {args.runs}; rates per CPU second (one core) and "
+        "per wall second"
     )
-    header = f"{'WARC':>10} {'pages':>8} {'seconds':>9} {'pages/s':>8} {'peak MB':>8} {'rate x':>7} {'mem x':>6}"
+    header = (
+        f"{'WARC':>8} {'records':>8} {'html':>7} {'articles':>8} {'CPU s':>7} "
+        f"{'rec/CPU-s':>9} {'html/CPU-s':>10} {'art/CPU-s':>9} {'html/wall-s':>11} "
+        f"{'RSS 10%':>7} {'50%':>5} {'100%':>5} {'peak':>5}"
+    )
     print(header)
     print("-" * len(header))
-    for _size, nbytes, count, secs, peak in rows:
-        rate = count / secs
+    for r in rows:
         print(
-            f"{nbytes / 1e6:>8.0f}MB {count:>8} {secs:>9.1f} {rate:>8.1f} {peak:>8.0f} "
-            f"{rate / base_rate:>7.2f} {peak / base_mem:>6.2f}"
+            f"{r['bytes'] / 1e6:>6.0f}MB {r['records']:>8} {r['pages']:>7} {r['new']:>8} "
+            f"{r['cpu']:>7.1f} {r['records'] / r['cpu']:>9.1f} {r['pages'] / r['cpu']:>10.1f} "
+            f"{r['new'] / r['cpu']:>9.1f} {r['pages'] / r['seconds']:>11.1f} "
+            f"{r['rss'][0]:>7.0f} {r['rss'][1]:>5.0f} {r['rss'][2]:>5.0f} {r['peak']:>5.0f}"
         )
+    print("(RSS in MB: resident memory at 10 %, 50 % and 100 % of the run, and the peak)")
 
 
 if __name__ == "__main__":
