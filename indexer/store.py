@@ -284,10 +284,9 @@ _SEL_ALIAS = sa.select(article_urls.c.article_id).where(
 # by the content hash alone: given "portal = ? AND content_hash = ?", SQLite (no
 # statistics) walks the portal index, every row of the portal, so each new article cost
 # O(articles) (3 ms per page at 850 articles, growing); portal and title are checked on
-# the few rows of that hash
-# A dated page is the twin of a stored one only when that has no date or the same day:
-# the same text published again on another day (another URL, often another section) is
-# a second publication with its own date, not an alias (checked in ``_twin``).
+# the few rows of that hash.  A dated page is the twin of a stored one only when that has
+# no date or the same day: the same text published again on another day (another URL,
+# often another section) is a second publication with its own date, not an alias.
 _SEL_TWIN = sa.select(
     articles.c.id, articles.c.portal, articles.c.title, articles.c.published
 ).where(articles.c.content_hash == sa.bindparam("hash"))
