@@ -22,29 +22,40 @@ The underthesea ``word_tokenize`` rate on a sample is printed for reference: the
 index reads the segmentation stored with each article (``indexer.words``, made once
 by the crawl), so the bench stores it before timing the build, as a crawl would.
 
-Run: ``.venv/bin/python bench/index_bench.py [--sizes 10000,100000] [--runs 3]``.
-On the 2-core dev machine a full run takes about an hour (10k: ~10 min;
-100k: ~50 min, mostly indexing 3 × 100k articles at ~100 articles/s);
-``--sizes 2000 --runs 1`` takes about a minute.  Work files go to a temporary directory (``--keep``
-leaves it; ``--workdir DIR`` names it).  ``--query-only --workdir DIR`` re-runs only
-the query timings on the indexes kept there (seconds, not an hour): the way to
-compare query changes before and after.
+Run: ``.venv/bin/python bench/index_bench.py [--sizes 10000,100000] [--runs N]`` (runs:
+default 3, and 1 for 100,000 articles and more).  ``--workdir DIR`` keeps the work files
+there for the next run: each size's archive store with its word segmentation (segmenting
+100k articles is the long part of a first run, ~10 min here, and is never timed), its
+FTS5 table and its index, so ``--sizes 100000 --workdir DIR`` runs again in under 30
+minutes (the index build itself: ~11 min at 150 articles/s).  Without it a temporary
+directory is used and removed (``--keep`` leaves it).  ``--query-only --workdir DIR``
+re-runs only the query timings on the indexes kept there (seconds): the way to compare
+query changes before and after.  The peak disk column is the index directory's largest
+size during the build (sampled every 0.2 s: segments, run files, everything) over the
+final index's size.
 
-Where the build's time goes (issue 14; cProfile of ``update_index(rebuild=True,
+Where the build's time went (issue 14; cProfile of ``update_index(rebuild=True,
 procs=1)`` over 1,500 articles with their words stored, on a loaded 2-core machine, so
 shares): Whoosh's external sort of postings about 40 % (every posting is pickled into a
 run file, ``_pickle.dump`` alone 15 %, then sorted, 9 %, and read back and merged: at 100k
-articles those run files are the ~17 GB of temporary disk); our analyzers
+articles those run files were the ~17 GB of temporary disk); our analyzers
 (``indexer.analysis`` tokenising and folding, two copies of each text) about 33 %;
-Whoosh's per-term posting formats (``word_values``) about 25 %.  What would cut both the
-time and the temporary disk: write segments of a few thousand articles each, sorted in
-memory (``commit(merge=False)`` per batch), and merge the segments once at the end,
-instead of one external sort over the whole corpus.
+Whoosh's per-term posting formats (``word_values``) about 25 %.  A full build now writes
+segments of 10,000 articles built in memory (``indexer.segments``: each text tokenised
+once for its exact, folded and bigram copies, postings packed in arrays, each segment
+written with Whoosh's codec layout, no run files), in 2 worker processes: on the same
+2,000-article store, alternating old and new builds on the loaded machine, 42-47 s of CPU
+became 14-17 s.  What is left (cProfile, one 600-article segment): adding the postings
+(C-level ``map`` into the arrays) ~12 %, writing the term dictionary and posting blocks
+(pickle + zlib per block, Whoosh's format) ~40 %, text normalisation in
+``article_document`` ~10 %, tokenising ~15 %.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import multiprocessing
 import random
@@ -113,10 +124,13 @@ def make_article(n: int, pool: list[str], rng: random.Random) -> dict[str, Any]:
     """Synthetic article number ``n``: a title and a ~4 KB body of real sentences."""
     title = pool[rng.randrange(len(pool))].rstrip(".")[:120]
     body: list[str] = []
+    used: list[int] = []  # the pool sentences of the body, in order (fill_store's words)
     size = 0
     target = rng.randint(3500, 4500)
     while size < target:
-        paragraph = " ".join(pool[rng.randrange(len(pool))] for _ in range(rng.randint(2, 5)))
+        picked = [rng.randrange(len(pool)) for _ in range(rng.randint(2, 5))]
+        paragraph = " ".join(pool[i] for i in picked)
+        used += picked
         body.append(paragraph)
         size += len(paragraph) + 2
     day = datetime(2015, 1, 1, tzinfo=UTC).toordinal() + rng.randrange(3800)
@@ -130,11 +144,17 @@ def make_article(n: int, pool: list[str], rng: random.Random) -> dict[str, Any]:
         "category": CATEGORIES[rng.randrange(len(CATEGORIES))],
         "province": PROVINCES[n % len(PROVINCES)],
         "body_text": "\n\n".join(body),
+        "_sentences": used,
     }
 
 
+@functools.lru_cache(maxsize=1)
+def _pool() -> list[str]:
+    return sentences()
+
+
 def corpus(size: int, seed: int = 4) -> list[dict[str, Any]]:
-    pool = sentences()
+    pool = _pool()
     rng = random.Random(seed)
     return [make_article(n, pool, rng) for n in range(size)]
 
@@ -143,22 +163,37 @@ def fill_store(url: str, docs: list[dict[str, Any]]) -> None:
     """Bulk-load the articles into a fresh archive store (bench only: bypasses upsert).
 
     Each row gets its word segmentation, as a crawl stores it (``indexer.words``), so
-    the timed index build reads it instead of segmenting.
+    the timed index build reads it instead of segmenting.  The body's is put together
+    from the segmentation of each pool sentence it is made of (segmented once: the
+    corpus has ~2,100 of them), so a 100k store takes a minute, not an hour of
+    underthesea; titles are segmented as they are (they repeat: cached).
     """
     from indexer.store import ArchiveStore, articles
-    from indexer.words import segment_article
+    from indexer.words import ArticleWords, segment, segment_article
 
     store = ArchiveStore(url)
     now = datetime.now(UTC)
     started = time.perf_counter()
-    words = [segment_article(d) for d in docs]
+    pool = _pool()
+    pool_words: dict[int, str] = {}
+
+    def words_of(d: dict[str, Any]) -> ArticleWords:
+        if "_sentences" not in d:
+            return segment_article(d)
+        for i in d["_sentences"]:
+            if i not in pool_words:
+                pool_words[i] = segment(pool[i])
+        body = "\n".join(pool_words[i] for i in d["_sentences"])
+        return ArticleWords(title=segment(d["title"]), body=body)
+
+    words = [words_of(d) for d in docs]
     print(
         f"   segmented {len(docs):,} articles in {time.perf_counter() - started:.1f} s "
         "(stored, as the crawl does; not part of the index time)",
         flush=True,
     )
     rows = [
-        d
+        {k: v for k, v in d.items() if not k.startswith("_")}
         | {
             "title_words": w.title,
             "summary_words": w.summary,
@@ -251,14 +286,28 @@ def _index_run(db_url: str, index_dir: str) -> None:
 
 
 def whoosh_index(db_url: str, index_dir: Path) -> dict[str, Any]:
+    """One full build in a child process; its stats, with the index directory's peak size
+    (sampled every 0.2 s: segments, run files and everything else written there)."""
     shutil.rmtree(index_dir, ignore_errors=True)
-    out = subprocess.run(
+    child = subprocess.Popen(
         [sys.executable, __file__, "--_index-run", db_url, str(index_dir)],
-        check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    peak = 0
+    while child.poll() is None:
+        with contextlib.suppress(OSError):  # a file vanished while being summed
+            peak = max(peak, dir_size(index_dir) if index_dir.exists() else 0)
+        time.sleep(0.2)
+    out, err = child.communicate()
+    if child.returncode:
+        raise SystemExit(f"index build failed:\n{err}")
+    stats = json.loads(out.strip().splitlines()[-1])
+    final = dir_size(index_dir)
+    stats["final_mb"] = final / 2**20
+    stats["peak_mb"] = max(peak, final) / 2**20
+    return stats
 
 
 def _analyse(docs: list[tuple[str, str]]) -> int:
@@ -387,32 +436,84 @@ def pct(values: list[float], p: float) -> float:
 def dir_size(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    total = 0
+    for f in path.rglob("*"):
+        with contextlib.suppress(OSError):  # removed meanwhile (a build is running)
+            total += f.stat().st_size if f.is_file() else 0
+    return total
+
+
+CORPUS_VERSION = 2  # bump when corpus() or fill_store() change: kept stores are rebuilt
+
+
+def _kept(marker: Path, expected: dict[str, Any]) -> dict[str, Any] | None:
+    """The saved record of a reusable work file, if it was made for ``expected``."""
+    try:
+        saved = json.loads(marker.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return saved if all(saved.get(k) == v for k, v in expected.items()) else None
+
+
+def prepared_store(size: int, docs: list[dict[str, Any]], work: Path) -> Path:
+    """The archive store of the corpus (with its word segmentation), reused from ``work``.
+
+    Segmenting 100k articles is most of a first run; a work directory kept with
+    ``--workdir`` holds the store and a marker, so later runs start at the index build.
+    """
+    db = work / f"archive-{size}.sqlite"
+    marker = work / f"archive-{size}.json"
+    expected = {"size": size, "version": CORPUS_VERSION}
+    if db.is_file() and _kept(marker, expected):
+        print(f"   reusing the store {db} (segmented before)", flush=True)
+        return db
+    marker.unlink(missing_ok=True)
+    db.unlink(missing_ok=True)
+    fill_store(f"sqlite:///{db}", docs)
+    marker.write_text(json.dumps(expected), "utf-8")
+    return db
+
+
+def prepared_fts(size: int, docs: list[dict[str, Any]], work: Path, fresh: bool) -> float:
+    """Build (or reuse, unless ``fresh``) the FTS5 table; its indexing rate."""
+    fts_db = work / f"fts-{size}.sqlite"
+    marker = work / f"fts-{size}.json"
+    saved = _kept(marker, {"size": size, "version": CORPUS_VERSION})
+    if not fresh and fts_db.is_file() and saved:
+        return float(saved["rate"])
+    marker.unlink(missing_ok=True)
+    rate = fts_index(fts_db, docs)
+    marker.write_text(json.dumps({"size": size, "version": CORPUS_VERSION, "rate": rate}), "utf-8")
+    return rate
 
 
 def bench_size(size: int, runs: int, nqueries: int, work: Path) -> dict[str, Any]:
     print(f"\n== {size:,} articles: generating …", flush=True)
     docs = corpus(size)
-    db = work / f"archive-{size}.sqlite"
-    db.unlink(missing_ok=True)
-    fill_store(f"sqlite:///{db}", docs)
+    db = prepared_store(size, docs, work)
     qs = queries(docs, nqueries)
     (work / f"queries-{size}.json").write_text(json.dumps(qs, ensure_ascii=False), "utf-8")
     index_dir = work / f"index-{size}"
     fts_db = work / f"fts-{size}.sqlite"
     w_rate, w_rss, w_kids, a1, a2, f_rate = [], [], [], [], [], []
-    w_p50, w_p95, f_p50, f_p95 = [], [], [], []
+    w_p50, w_p95, f_p50, f_p95, peaks = [], [], [], [], []
     for run in range(runs):
         print(f"   run {run + 1}/{runs}: whoosh index …", flush=True)
         stats = whoosh_index(f"sqlite:///{db}", index_dir)
         w_rate.append(size / stats["seconds"])
         w_rss.append(stats["rss_kb"] / 1024)
         w_kids.append(stats["workers_rss_kb"] / 1024)
+        peaks.append(stats["peak_mb"] / max(stats["final_mb"], 1e-9))
+        print(
+            f"   {size / stats['seconds']:,.0f} articles/s; index {stats['final_mb']:,.0f} MB, "
+            f"peak disk {stats['peak_mb']:,.0f} MB",
+            flush=True,
+        )
         sample = docs[: min(size, 5000)]
         a1.append(analysis_rate(sample, 1))
         a2.append(analysis_rate(sample, 2))
         print(f"   run {run + 1}/{runs}: fts5 index, queries …", flush=True)
-        f_rate.append(fts_index(fts_db, docs))
+        f_rate.append(prepared_fts(size, docs, work, fresh=run > 0))
         times = whoosh_queries(index_dir, qs)
         w_p50.append(pct(times, 50))
         w_p95.append(pct(times, 95))
@@ -429,6 +530,7 @@ def bench_size(size: int, runs: int, nqueries: int, work: Path) -> dict[str, Any
         "rss_mb": med(w_rss),
         "workers_rss_mb": med(w_kids),
         "whoosh_mb": dir_size(index_dir) / 2**20,
+        "peak_ratio": med(peaks),
         "fts_mb": dir_size(fts_db) / 2**20,
         "store_mb": dir_size(db) / 2**20,
         "w_p50": med(w_p50),
@@ -468,8 +570,9 @@ def query_only(size: int, runs: int, nqueries: int, work: Path) -> None:
     print(line, flush=True)
 
 
-def report(rows: list[dict[str, Any]], runs: int, nqueries: int) -> None:
-    print(f"\nmedians of {runs} run(s); {nqueries} queries per run; 2-core machine\n")
+def report(rows: list[dict[str, Any]], runs: list[int], nqueries: int) -> None:
+    counts = ", ".join(f"{r['size']:,}: {n}" for r, n in zip(rows, runs, strict=True))
+    print(f"\nmedians of the runs ({counts}); {nqueries} queries per run; 2-core machine\n")
     header = (
         "articles",
         "index art/s",
@@ -483,6 +586,7 @@ def report(rows: list[dict[str, Any]], runs: int, nqueries: int) -> None:
         "FTS5 p50|p95",
         "p95 ratio",
         "peak RSS MB (workers)",
+        "peak disk (x index)",
     )
     print(" | ".join(header))
     print(" | ".join("---" for _ in header))
@@ -502,6 +606,7 @@ def report(rows: list[dict[str, Any]], runs: int, nqueries: int) -> None:
                     f"{r['f_p50']:.1f} | {r['f_p95']:.1f}",
                     f"{r['w_p95'] / max(r['f_p95'], 1e-9):.1f}x",
                     f"{r['rss_mb']:,.0f} ({r['workers_rss_mb']:,.0f})",
+                    f"{r['peak_ratio']:.2f}x",
                 ]
             )
         )
@@ -520,7 +625,9 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated corpus sizes")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--runs", type=int, help="runs per size (default 3; 1 for 100,000 articles and more)"
+    )
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--workdir", help="work directory (default: a temporary one)")
@@ -531,21 +638,26 @@ def main() -> None:
     )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+
+    def runs(size: int) -> int:
+        return args.runs or (1 if size >= 100_000 else 3)
+
     if args.query_only:
         if not args.workdir:
             parser.error("--query-only needs --workdir (a directory kept with --keep)")
         for size in sizes:
-            query_only(size, args.runs, args.queries, Path(args.workdir))
+            query_only(size, args.runs or 3, args.queries, Path(args.workdir))
         return
     work = Path(args.workdir or tempfile.mkdtemp(prefix="vnarchive-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    keep = args.keep or bool(args.workdir)  # a named work directory is there to be reused
     rows = []
     try:
         for size in sizes:
-            rows.append(bench_size(size, args.runs, args.queries, work))
-            report(rows, args.runs, args.queries)
+            rows.append(bench_size(size, runs(size), args.queries, work))
+            report(rows, [runs(r["size"]) for r in rows], args.queries)
     finally:
-        if not args.keep:
+        if not keep:
             shutil.rmtree(work, ignore_errors=True)
 
 

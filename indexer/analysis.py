@@ -54,6 +54,7 @@ __all__ = [
     "bigram_key",
     "syllable_key",
     "syllables",
+    "term_lists",
     "word_analyzer",
 ]
 
@@ -270,3 +271,72 @@ class WordTokenizer(VietnameseTokenizer):
 def word_analyzer(*, folded: bool = False) -> Any:
     """The analyzer of a word copy of a text field (its value: the stored segmentation)."""
     return WordTokenizer() | FoldFilter() if folded else WordTokenizer()
+
+
+# -- the same analyses without Whoosh's token objects (bulk indexing: indexer.segments) ----
+
+
+def _memo(memo: dict[Any, Any], kind: str, value: str, make: Any) -> list[str]:
+    """``make(value)``, computed once per document for each text (keyed by identity)."""
+    key = (kind, id(value))
+    found = memo.get(key)
+    if found is None or found[0] is not value:
+        found = memo[key] = (value, make(value))  # the value is held: its id stays unique
+    return found[1]
+
+
+def _exact_keys(value: str) -> list[str]:
+    keys = map(syllable_key, (s for s in TOKEN_RE.findall(value) if len(s) <= MAX_TOKEN_CHARS))
+    return [k for k in keys if k]
+
+
+def _syllable_keys(value: str, memo: dict[Any, Any]) -> list[str]:
+    """The exact tokens of ``value`` (as :class:`VietnameseTokenizer`), once per text."""
+    return _memo(memo, "exact", value, _exact_keys)
+
+
+def _folded_keys(value: str, memo: dict[Any, Any]) -> list[str]:
+    return _memo(memo, "folded", value, lambda v: list(map(fold_token, _syllable_keys(v, memo))))
+
+
+def _bigrams(keys: list[str]) -> list[str]:
+    return [f"{a} {b}" for a, b in zip(keys, keys[1:], strict=False)]
+
+
+def _compound_keys(value: str, memo: dict[Any, Any]) -> list[str]:
+    return _memo(memo, "words", value, lambda v: [k for k in map(compound_key, compounds(v)) if k])
+
+
+_TERM_LISTS: dict[Any, Any] = {}
+
+
+def term_lists(analyzer: Any) -> Any:
+    """A fast ``(value, memo) -> [token text, …]`` twin of one of this module's analyzers
+    (the same tokens in the same order), or None for any other analyzer.
+
+    ``memo`` is one dict per document: the copies of a text (exact, folded, bigrams)
+    share one tokenisation.  Only the token texts: bulk indexing needs no positions.
+    """
+    if not _TERM_LISTS:
+        _TERM_LISTS.update(
+            {
+                "exact": (exact_analyzer(), _syllable_keys),
+                "folded": (folded_analyzer(), _folded_keys),
+                "bigram": (bigram_analyzer(), lambda v, m: _bigrams(_syllable_keys(v, m))),
+                "bigram_f": (
+                    bigram_analyzer(folded=True),
+                    lambda v, m: _bigrams(_folded_keys(v, m)),
+                ),
+                "words": (word_analyzer(), _compound_keys),
+                "words_f": (
+                    word_analyzer(folded=True),
+                    lambda v, m: list(map(fold_token, _compound_keys(v, m))),
+                ),
+            }
+        )
+    if analyzer is None:
+        return None
+    for known, fast in _TERM_LISTS.values():
+        if type(analyzer) is type(known) and analyzer == known:
+            return fast
+    return None

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import fcntl
 import json
+import multiprocessing
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,6 +38,7 @@ from whoosh.writing import CLEAR, SegmentWriter
 
 from indexer import config
 from indexer.schema import SCHEMA_VERSION, article_document, build_schema
+from indexer.segments import SegmentBuilder, commit_segments, merge_segments, supported
 from indexer.store import ArchiveStore, articles
 from indexer.words import segment_article
 
@@ -45,6 +48,12 @@ STATE_FILE = "vnarchive-state.json"
 LOCK_FILE = "vnarchive-writer.lock"
 PARALLEL_THRESHOLD = 1_000  # below this many articles, one process is faster
 BATCH = 500
+# Articles per segment of a full build, built in memory (indexer.segments): ~2,000
+# postings an article, packed 8 bytes each (~200 MB for a segment at its largest).
+SEGMENT_ARTICLES = 10_000
+# A full build keeps its segments as they are up to this many (100,000 articles: 10);
+# beyond, they are merged down to one per worker process.
+MAX_SEGMENTS = 16
 # Memory for each writer's posting pool before it spills sorted runs to disk (each spilled
 # posting is pickled twice: spilling is what makes large builds slow).
 LIMIT_MB = 384
@@ -172,6 +181,112 @@ def _batches(store: ArchiveStore, since: int, live_only: bool) -> Iterator[list[
         yield batch
 
 
+def _documents(
+    store: ArchiveStore, batch: list[dict[str, Any]], stats: IndexStats
+) -> list[tuple[dict[str, Any], list[str]]]:
+    """(row, attachment names) of a batch's indexable rows; segments rows stored without words."""
+    stats.segmented += _segment_missing(store, batch)
+    names = store.attachments_for([r["id"] for r in batch if _indexable(r)])
+    out = []
+    for row in batch:
+        stats.seen += 1
+        if _indexable(row):
+            out.append((row, [a.get("name") or "" for a in names.get(row["id"], [])]))
+    return out
+
+
+def _build_segment(index_dir: str, rows: list[tuple[dict[str, Any], list[str]]]) -> Any:
+    """Worker: one segment of the given rows' documents, written but not committed."""
+    ix = whoosh_index.open_dir(index_dir)
+    builder = SegmentBuilder(ix.storage, ix.schema)
+    for row, files in rows:
+        builder.add_document(**article_document(row, files))
+    return builder.finish()
+
+
+def _merge(index_dir: str, segments: list[Any]) -> Any:
+    """Worker: one segment holding ``segments``' documents, written but not committed."""
+    ix = whoosh_index.open_dir(index_dir)
+    return merge_segments(ix.storage, ix.schema, segments)
+
+
+def _bulk_build(
+    store: ArchiveStore,
+    ix: whoosh_index.Index,
+    path: Path,
+    total: int,
+    nprocs: int,
+    stats: IndexStats,
+    progress: Progress | None,
+) -> int:
+    """Rebuild the whole index from the store as new segments, committed in one step.
+
+    Segments of ``SEGMENT_ARTICLES`` articles are built in memory
+    (:mod:`indexer.segments`), in ``nprocs`` worker processes when more than one;
+    more than ``MAX_SEGMENTS`` of them are merged down to ``nprocs`` (in parallel).
+    They become the index's only segments with one commit: readers keep the old
+    generation until then.  No run files: the temporary disk is at most the
+    segments being merged.  Returns the watermark.
+    """
+    watermark = 0
+    segments: list[Any] = []
+    chunk: list[tuple[dict[str, Any], list[str]]] = []
+    size = max(1, min(SEGMENT_ARTICLES, -(-total // nprocs)))  # every worker gets work
+    pool = multiprocessing.get_context("fork").Pool(nprocs) if nprocs > 1 else None
+    pending: list[Any] = []
+
+    def submit(rows: list[tuple[dict[str, Any], list[str]]]) -> None:
+        if pool is None:
+            segments.append(_build_segment(str(path), rows))
+            return
+        pending.append(pool.apply_async(_build_segment, (str(path), rows)))
+        while len(pending) > nprocs:  # bound the rows held in memory
+            segments.append(pending.pop(0).get())
+
+    try:
+        for batch in _batches(store, 0, live_only=True):
+            for row in batch:
+                watermark = max(watermark, int(row["seq"]))
+            chunk += _documents(store, batch, stats)
+            while len(chunk) >= size:
+                submit(chunk[:size])
+                stats.indexed += size
+                chunk = chunk[size:]
+            if progress:
+                progress(stats.seen, max(total, stats.seen))
+        if chunk:
+            submit(chunk)
+            stats.indexed += len(chunk)
+        while pending:
+            segments.append(pending.pop(0).get())
+        if len(segments) > MAX_SEGMENTS:
+            groups = _groups(segments, nprocs)
+            if pool is None:
+                segments = [_merge(str(path), group) for group in groups]
+            else:
+                segments = pool.starmap(_merge, [(str(path), group) for group in groups])
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+    commit_segments(ix, segments)  # CLEAR: only the new segments; unused files removed
+    shutil.rmtree(path / f"{ix.indexname}.tmp", ignore_errors=True)
+    return watermark
+
+
+def _groups(segments: list[Any], n: int) -> list[list[Any]]:
+    """``segments`` cut into ``n`` runs of consecutive segments with similar document counts."""
+    total = sum(s.doc_count_all() for s in segments)
+    groups: list[list[Any]] = [[]]
+    done = 0
+    for segment in segments:
+        if groups[-1] and done >= total * len(groups) / n and len(groups) < n:
+            groups.append([])
+        groups[-1].append(segment)
+        done += segment.doc_count_all()
+    return [g for g in groups if g]
+
+
 def update_index(
     store: ArchiveStore | None = None,
     index_dir: Path | str | None = None,
@@ -211,34 +326,13 @@ def update_index(
         )
         total = _count_since(store, since, live_only=full)
         nprocs = min(procs or os.cpu_count() or 1, 2)
-        if nprocs > 1 and total >= parallel_threshold:
-            writer = ix.writer(procs=nprocs, multisegment=True, limitmb=LIMIT_MB, batchsize=100)
+        parallel = nprocs > 1 and total >= parallel_threshold
+        if full and supported(ix.schema):
+            watermark = _bulk_build(
+                store, ix, path, total, nprocs if parallel else 1, stats, progress
+            )
         else:
-            writer = SegmentWriter(ix, limitmb=LIMIT_MB)
-        watermark = since
-        try:
-            for batch in _batches(store, since, live_only=full):
-                stats.segmented += _segment_missing(store, batch)
-                names = store.attachments_for([r["id"] for r in batch if _indexable(r)])
-                if not full:  # changed articles are replaced, gone ones removed
-                    with writer.searcher() as searcher:
-                        for row in batch:
-                            writer.delete_by_term("id", row["id"], searcher=searcher)
-                for row in batch:
-                    watermark = max(watermark, int(row["seq"]))
-                    stats.seen += 1
-                    if _indexable(row):
-                        files = [a.get("name") or "" for a in names.get(row["id"], [])]
-                        writer.add_document(**article_document(row, files))
-                        stats.indexed += 1
-                    elif not full:
-                        stats.removed += 1
-                if progress:
-                    progress(stats.seen, max(total, stats.seen))
-            writer.commit(mergetype=CLEAR) if full else writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
+            watermark = _incremental(store, ix, since, full, parallel, nprocs, stats, progress)
         ix = whoosh_index.open_dir(str(path))
         stats.documents = ix.doc_count()
         stats.rebuilt = full
@@ -255,3 +349,46 @@ def update_index(
         )
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _incremental(
+    store: ArchiveStore,
+    ix: whoosh_index.Index,
+    since: int,
+    full: bool,
+    parallel: bool,
+    nprocs: int,
+    stats: IndexStats,
+    progress: Progress | None,
+) -> int:
+    """Index the rows changed since ``since`` with Whoosh's writer; returns the watermark."""
+    total = _count_since(store, since, live_only=full)
+    if parallel:
+        writer = ix.writer(procs=nprocs, multisegment=True, limitmb=LIMIT_MB, batchsize=100)
+    else:
+        writer = SegmentWriter(ix, limitmb=LIMIT_MB)
+    watermark = since
+    try:
+        for batch in _batches(store, since, live_only=full):
+            stats.segmented += _segment_missing(store, batch)
+            names = store.attachments_for([r["id"] for r in batch if _indexable(r)])
+            if not full:  # changed articles are replaced, gone ones removed
+                with writer.searcher() as searcher:
+                    for row in batch:
+                        writer.delete_by_term("id", row["id"], searcher=searcher)
+            for row in batch:
+                watermark = max(watermark, int(row["seq"]))
+                stats.seen += 1
+                if _indexable(row):
+                    files = [a.get("name") or "" for a in names.get(row["id"], [])]
+                    writer.add_document(**article_document(row, files))
+                    stats.indexed += 1
+                elif not full:
+                    stats.removed += 1
+            if progress:
+                progress(stats.seen, max(total, stats.seen))
+        writer.commit(mergetype=CLEAR) if full else writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    return watermark

@@ -182,3 +182,36 @@ def test_hostile_sizes_are_bounded(tmp_path) -> None:
     assert len(fields["body"]) <= 300_000
     assert len(fields["title"]) <= 1_000
     assert make_article(url="u", title="t").body_text == ""
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_full_build_in_segments_is_merged_to_one_per_process(tmp_path, monkeypatch, procs) -> None:
+    import indexer.writer as writer
+
+    monkeypatch.setattr(writer, "SEGMENT_ARTICLES", 7)  # 40 articles: 6 segments, merged
+    monkeypatch.setattr(writer, "MAX_SEGMENTS", 3)
+    store, index_dir, _ = build_archive(tmp_path, [])
+    load_docs(store, docs(40))
+    stats = update_index(store, index_dir, rebuild=True, procs=procs, parallel_threshold=10)
+    assert stats.indexed == stats.documents == 40
+    assert_index_matches_store(store, index_dir)
+    ix = whoosh_index.open_dir(str(index_dir))
+    assert len(ix._read_toc().segments) == procs  # one per worker process
+    assert not (index_dir / "MAIN.tmp").exists()
+    with ix.searcher() as searcher:  # postings follow the merged document numbers
+        ids = {searcher.stored_fields(d)["id"] for d in searcher.document_numbers(body_f="tuyen")}
+    assert len(ids) == 40
+    load_docs(store, docs(5, start=40))  # an incremental update on top of the merged segments
+    assert update_index(store, index_dir).indexed == 5
+    assert_index_matches_store(store, index_dir)
+
+
+def test_a_few_segments_are_kept_unmerged(tmp_path, monkeypatch) -> None:
+    import indexer.writer as writer
+
+    monkeypatch.setattr(writer, "SEGMENT_ARTICLES", 10)
+    store, index_dir, _ = build_archive(tmp_path, [])
+    load_docs(store, docs(25))
+    update_index(store, index_dir, rebuild=True, procs=1)
+    assert len(whoosh_index.open_dir(str(index_dir))._read_toc().segments) == 3
+    assert_index_matches_store(store, index_dir)
