@@ -1067,8 +1067,21 @@ def _ranked(
     return out
 
 
-def _hit_dict(searcher: Searcher, docnum: int, score: float, marks: Highlighter) -> dict[str, Any]:
-    stored = searcher.stored_fields(docnum)
+class _Stored:
+    """The stored fields of documents, each read (and decompressed) once per request."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self.found: dict[int, dict[str, Any]] = {}
+
+    def __call__(self, docnum: int) -> dict[str, Any]:
+        found = self.found.get(docnum)
+        if found is None:
+            found = self.found[docnum] = self.searcher.stored_fields(docnum)
+        return found
+
+
+def _hit_dict(stored: dict[str, Any], score: float, marks: Highlighter) -> dict[str, Any]:
     return {
         "id": stored.get("id"),
         "url": stored.get("url"),
@@ -1085,13 +1098,13 @@ def _hit_dict(searcher: Searcher, docnum: int, score: float, marks: Highlighter)
     }
 
 
-def _one_per_story(searcher: Searcher, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+def _one_per_story(ranked: list[tuple[int, float]], stored: _Stored) -> list[tuple[int, float]]:
     """The ranked hits with each story once: its best-ranked copy (indexer.stories)."""
     seen: set[str] = set()
     out = []
     for docnum, score in ranked:
-        stored = searcher.stored_fields(docnum)
-        story = stored.get("story_id") or stored.get("id")
+        fields = stored(docnum)
+        story = fields.get("story_id") or fields.get("id")
         if story in seen:
             continue
         seen.add(story)
@@ -1099,15 +1112,20 @@ def _one_per_story(searcher: Searcher, ranked: list[tuple[int, float]]) -> list[
     return out
 
 
-def _other_copies(searcher: Searcher, docnum: int) -> tuple[str, list[dict[str, str]]]:
+def _other_copies(
+    searcher: Searcher, docnum: int, stored: _Stored
+) -> tuple[str, list[dict[str, str]]]:
     """``(story_id, [{id, portal, url}])``: the story of a hit and its copies on other
     portals ("also on N portals")."""
-    stored = searcher.stored_fields(docnum)
-    story = stored.get("story_id") or stored.get("id")
+    fields = stored(docnum)
+    story = fields.get("story_id") or fields.get("id")
     others = []
-    if stored.get("story_id"):
-        for copy in searcher.documents(story_id=story):
-            if copy.get("id") != stored.get("id") and copy.get("portal") != stored.get("portal"):
+    if fields.get("story_id"):
+        for other in searcher.document_numbers(story_id=story):
+            if other == docnum:
+                continue
+            copy = stored(other)
+            if copy.get("id") != fields.get("id") and copy.get("portal") != fields.get("portal"):
                 others.append(
                     {"id": copy.get("id"), "portal": copy.get("portal"), "url": copy.get("url")}
                 )
@@ -1149,17 +1167,18 @@ def search(params: SearchParams, index_dir: Path | str | None = None) -> dict[st
         plan = _plan(searcher, params)
         offset = (params.page - 1) * params.per_page
         want = offset + params.per_page
-        ranked = _one_per_story(searcher, _ranked(searcher, plan, params.sort, 2 * want + 10))
+        stored = _Stored(searcher)
+        ranked = _one_per_story(_ranked(searcher, plan, params.sort, 2 * want + 10), stored)
         page_hits = ranked[offset:want]
         marks = Highlighter.for_query(plan.parsed, strict=params.exact)
-        results = [_hit_dict(searcher, d, s, marks) for d, s in page_hits]
+        results = [_hit_dict(stored(d), s, marks) for d, s in page_hits]
         for (d, _), hit in zip(page_hits, results, strict=True):
-            hit["story_id"], hit["also_on"] = _other_copies(searcher, d)
+            hit["story_id"], hit["also_on"] = _other_copies(searcher, d, stored)
         provinces = _filter_values(params, plan.parsed, "province")
         places = _filter_values(params, plan.parsed, "place")
         if provinces or places:
             for (d, _), hit in zip(page_hits, results, strict=True):
-                hit["place_match"] = matched_place(searcher.stored_fields(d), provinces, places)
+                hit["place_match"] = matched_place(stored(d), provinces, places)
         did_you_mean = None
         if not plan.docs and not plan.parsed.empty:
             did_you_mean = _did_you_mean(searcher, params, plan.parsed)
