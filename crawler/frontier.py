@@ -115,6 +115,10 @@ class Frontier:
         self._folder_missing: Counter[str] = Counter()
         self._folder_found: Counter[str] = Counter()
         self.dead_folder_after = dead_folder_after
+        # relative links of article pages that resolve below the article's own URL
+        # (``/bai-viet/`` + ``tin-khac`` -> ``/bai-viet/tin-khac``): answered / missing
+        self._nested_found = 0
+        self._nested_missing = 0
         self.paging_shapes: Counter[tuple[str, str]] = Counter()  # (kind, key) seen in links
         self.pagination_hint = pagination_hint
         self.base_url = base_url or scope.base_url
@@ -212,6 +216,42 @@ class Frontier:
             self.skip(url, "dead_folder")
             return True
         return False
+
+    # -- relative links written for the parent folder ------------------------------
+
+    @staticmethod
+    def nested(page_url: str, link_url: str) -> bool:
+        """Whether ``link_url`` lies below ``page_url``, whose path ends with ``/``."""
+        page = urlsplit(page_url).path
+        link = urlsplit(link_url).path
+        return page.endswith("/") and link.startswith(page) and link != page
+
+    def record_nested(self, *, found: bool) -> None:
+        """Note what a nested relative link of an article page answered."""
+        if found:
+            self._nested_found += 1
+        else:
+            self._nested_missing += 1
+
+    def nested_dead(self) -> bool:
+        """Whether this portal's nested relative links are dead: the first
+        ``VNARCHIVE_DEAD_FOLDER_AFTER`` of them were all missing.  Real portals served
+        as ``/slug/`` whose pages were written for ``/slug`` have these on every article
+        (each would cost a 404 a link); their target is the page's sibling."""
+        return bool(
+            self.dead_folder_after
+            and self._nested_missing >= self.dead_folder_after
+            and not self._nested_found
+        )
+
+    @staticmethod
+    def sibling(page_url: str, link_url: str) -> str:
+        """``link_url`` resolved as if the page's URL had no trailing ``/``: the page's
+        folder instead of the page itself (``/a/b/`` + ``c`` -> ``/a/c``)."""
+        page = urlsplit(page_url).path
+        parts = urlsplit(link_url)
+        parent = page.rstrip("/").rsplit("/", 1)[0] + "/"
+        return urlunsplit(parts._replace(path=parent + parts.path[len(page) :]))
 
     @staticmethod
     def pattern(url: str) -> str:

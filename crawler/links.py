@@ -32,6 +32,7 @@ _BASE = re.compile(r"""<base\b[^>]*href\s*=\s*["']?([^"'\s>]+)""", re.I)
 _ANCHOR_END = re.compile(r"</a\s*>", re.I)
 _TEXT_TAGS = re.compile(r"<[^>]*>")
 _WAYBACK = re.compile(r"^/web/(?:\d{1,14}|\*)(?:[a-z]{2}_)?/+(https?:/+.*)$", re.I)
+_ABSOLUTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|/|\?)", re.I)  # scheme, path or query only
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#", "about:", "file:", "ftp:")
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
 
@@ -41,12 +42,15 @@ class PageLink:
     """One link of a page: absolute URL (not yet cleaned or scoped), its text, its role.
 
     ``rel`` is ``next`` for a ``rel="next"`` link, ``feed`` for an RSS/Atom
-    ``<link rel="alternate">``, ``frame`` for frames, else ``""``.
+    ``<link rel="alternate">``, ``frame`` for frames, else ``""``.  ``relative`` is
+    True for a path-relative ``href`` (``tin-moi``, ``../a``) resolved against the
+    page's own URL (no ``<base href>``).
     """
 
     url: str
     text: str = ""
     rel: str = ""
+    relative: bool = False
 
 
 def unwayback(url: str) -> str:
@@ -117,7 +121,8 @@ def page_links(text: str, base_url: str, *, max_links: int = 5000) -> list[PageL
             if end:
                 inner = _TEXT_TAGS.sub(" ", body[match.end() : end.start()])
                 anchor_text = " ".join(html.unescape(inner).split())[:120]
-        links.append(PageLink(url, anchor_text, rel))
+        relative = base_match is None and not _ABSOLUTE.match(href)
+        links.append(PageLink(url, anchor_text, rel, relative))
         if len(links) >= max_links:
             break
     return links

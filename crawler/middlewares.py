@@ -65,6 +65,14 @@ class ScopeMiddleware:
         role = request.meta.get("role")
         if role in ("nav", "link") and frontier is not None and frontier.dead_folder(request.url):
             raise IgnoreRequest(f"dead_folder: {request.url}")
+        if request.meta.get("nested") and frontier is not None and frontier.nested_dead():
+            # queued before the portal's nested relative links proved dead: its
+            # sibling is requested instead (unless this crawl has it already)
+            frontier.skip(request.url, "dead_relative_link")
+            sibling = spider.sibling_request(request)
+            if sibling is not None:
+                self.crawler.engine.crawl(sibling)
+            raise IgnoreRequest(f"dead_relative_link: {request.url}")
         # a redirect lands on a URL of its own: fetch it once per crawl, whichever link
         # reaches it first (the redirecting URL becomes an alias)
         if (

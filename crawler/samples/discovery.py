@@ -15,6 +15,8 @@ start URLs, no pagination pattern.  What a crawler has to find by itself:
 * the same article under several listings, and under a print URL (``?print=1``);
 * one article published twice (``REPOSTED`` and the last of ``ARTICLES``): same title
   and text, another URL, date and section: two articles;
+* notices in folders (``thong-bao/<slug>/``) whose related links are written for the
+  section folder, so they resolve below the notice and answer 404;
 * an article whose page prints no date (``LISTING_DATED``): the home page links
   it, and the only listing that shows its date (``hoat-dong/``) is linked from the
   article itself, so a crawl stores it before it can know the date;
@@ -44,6 +46,10 @@ SECTIONS = {
     "hoat-dong/": "Hoạt động",  # not in the menu: linked from its one article only
 }
 _HIDDEN = "hoat-dong/"
+# notices are served as thong-bao/<slug>/, but their "Các tin khác" links are written
+# relative to the section (href="tin-005/"): below the page they resolve to
+# thong-bao/tin-004/tin-005/, which does not exist (static copies of real portals do this)
+_FOLDERED = "thong-bao/"
 PER_PAGE = 6
 _CREDIT = "Theo Ban Biên tập"
 
@@ -61,7 +67,9 @@ class DiscoveryArticle:
 
     @property
     def url(self) -> str:
-        """Path relative to the site prefix."""
+        """Path relative to the site prefix (notices live in their section's folder)."""
+        if self.section == _FOLDERED:
+            return f"{self.section}{self.slug}/"
         return f"bai-viet/{self.slug}.html"
 
 
@@ -211,7 +219,11 @@ def _article(prefix: str, base_url: str, art: DiscoveryArticle) -> str:
     others = [a for a in ARTICLES if a.section == art.section and a is not art][:3]
     if art.num == 1:
         others.append(ONLY_RELATED)
-    related = "".join(f'<li><a href="{prefix}{a.url}">{_e(a.title)}</a></li>' for a in others)
+    related = "".join(
+        f'<li><a href="{a.slug + "/" if art.section == _FOLDERED else prefix + a.url}">'
+        f"{_e(a.title)}</a></li>"
+        for a in others
+    )
     if art is LISTING_DATED:
         related += f'<li><a href="{prefix}{art.section}">Các tin {_e(section)}</a></li>'
     meta = (

@@ -311,6 +311,16 @@ class PortalSpider(scrapy.Spider):
             return self._page_request(url, role, hops=hops, known=known, expect=True, **meta)
         return self._page_request(url, role, hops=hops, expect=role in _EXPECT_ARTICLE, **meta)
 
+    def sibling_request(self, request: Request) -> Request | None:
+        """For a nested relative link found dead after it was queued: the request for
+        the page it was written for (see ``Frontier.sibling``), or None."""
+        meta = request.meta
+        page = meta.get("nested_in")
+        if not page:
+            return None
+        target = self.frontier.sibling(page, request.url)
+        return self._follow(target, meta.get("role", "link"), hops=int(meta.get("hops", 1)))
+
     def _feed_request(self, url: str, role: str = "sitemap") -> Request:
         return Request(
             url,
@@ -540,6 +550,8 @@ class PortalSpider(scrapy.Spider):
                 self.job.count_error(f"http_{response.status}", response.url)
             if redirected is None:
                 self.frontier.record(url, "missing")
+            if meta.get("nested"):
+                self.frontier.record_nested(found=False)
             alternative = self._alternative(meta)
             if alternative is not None:
                 yield alternative
@@ -550,6 +562,8 @@ class PortalSpider(scrapy.Spider):
             return
         self.processed.add(url)
         self.frontier.mark_seen(url)
+        if meta.get("nested"):
+            self.frontier.record_nested(found=True)
         page = self._extract(response)
         if page is None:
             return
@@ -670,11 +684,19 @@ class PortalSpider(scrapy.Spider):
                     yield self._feed_request(clean, "feed")
                 continue
             role = "next" if link.rel == "next" else "nav"
+            target, nested = link.url, False
             if role == "nav" and isinstance(page, Article):
                 role = "link"
-            followed.append((link.url, role))
+                nested = link.relative and self.frontier.nested(url, link.url)
+                if nested and self.frontier.nested_dead():
+                    # this portal's relative links below an article are dead: they
+                    # were written for the article's folder
+                    self.frontier.skip(link.url, "dead_relative_link")
+                    target, nested = self.frontier.sibling(url, link.url), False
+            followed.append((target, role))
             next_hops = hops if role == "next" else hops + 1
-            req = self._follow(link.url, role, hops=next_hops, page_no=1, chain=link.url)
+            extra = {"nested": True, "nested_in": url} if nested else {}
+            req = self._follow(target, role, hops=next_hops, page_no=1, chain=target, **extra)
             if req is not None:
                 yield req
         if not isinstance(page, Article) and self.job is not None:

@@ -67,6 +67,32 @@ def test_a_folder_of_dead_links_stops_being_walked() -> None:
     assert not f.dead_folder(f"{BASE}bai-viet-b/next")  # something was found there
 
 
+def test_relative_links_below_an_article_are_learnt_dead_and_read_as_siblings() -> None:
+    page = f"{BASE}tin-tuc/bai-a/"
+    links = page_links(
+        '<a href="bai-b">b</a><a href="/tin-tuc/bai-c">c</a><a href="../d">d</a>'
+        '<a href="http://xa.example.gov.vn/e">e</a><a href="?p=2">p</a>',
+        page,
+    )
+    assert [(lk.url, lk.relative) for lk in links] == [
+        (f"{BASE}tin-tuc/bai-a/bai-b", True),
+        (f"{BASE}tin-tuc/bai-c", False),
+        (f"{BASE}tin-tuc/d", True),
+        (f"{BASE}e", False),
+        (f"{page}?p=2", False),
+    ]
+    assert Frontier.nested(page, links[0].url) and not Frontier.nested(page, links[2].url)
+    assert not Frontier.nested(f"{BASE}tin-tuc/bai-a.html", f"{BASE}tin-tuc/bai-b")
+    assert Frontier.sibling(page, links[0].url) == f"{BASE}tin-tuc/bai-b"
+    f = _frontier(dead_folder_after=3)
+    for _ in range(3):
+        assert not f.nested_dead()
+        f.record_nested(found=False)
+    assert f.nested_dead()
+    f.record_nested(found=True)  # one that answered: the portal means them
+    assert not f.nested_dead()
+
+
 def test_pagination_shapes_are_recognised_and_continued() -> None:
     assert paging_of(BASE + "tin-tuc/page/3/").number == 3
     assert paging_of(BASE + "tin?trang=4").key == "trang"
