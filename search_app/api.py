@@ -4,13 +4,21 @@
 same JSON as ``vnarchive search --json``).  Errors use the one error shape.
 Response bodies are the Pydantic models of :mod:`search_app.api_models`; every
 route has an explicit operation id (the method names of generated clients).
+
+``/api/search`` is the hot route: its dict is encoded once with orjson
+(:class:`FastJSON`) instead of being validated into its model and dumped again,
+which cost more than the search itself on a cached query (issue 14;
+``bench/app_bench.py``).  ``tests/search_app/test_api_json.py`` holds its bytes equal
+to what the model would give.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
 
 from search_app.api_models import Article, PortalList, SearchResult, SortOrder
 from search_app.articles import ID_PATTERN, article_json, get_article, story_copies
@@ -50,6 +58,16 @@ TOO_MANY: dict[int | str, dict[str, Any]] = {
         "content": {"application/json": {"example": error_body("too_many_exports", "busy")}},
     },
 }
+
+
+class FastJSON(Response):
+    """A JSON response encoded by orjson: the bytes Starlette's ``JSONResponse`` writes
+    (UTF-8, no spaces) for the dicts, lists, strings, ints and floats a search gives."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 def search_args(
@@ -135,9 +153,9 @@ def search_args(
 def api_search(
     raw: Annotated[RawSearch, Depends(search_args)],
     ctx: Annotated[AppContext, Depends(get_ctx)],
-) -> dict[str, Any]:
+) -> Response:
     """Search results with facets: ``{total, page, per_page, results, facets, did_you_mean, took_ms}``."""
-    return run_search(ctx.index_dir, raw)
+    return FastJSON(run_search(ctx.index_dir, raw))
 
 
 @router.get(
