@@ -168,7 +168,8 @@ class MetaRefreshMiddleware(ScrapyMetaRefresh):
         spider = self.crawler.spider
         if not isinstance(result, Request) or request.meta.get("kind") not in _PAGE_KINDS:
             return result
-        if not _is_article(spider, response):
+        if not _is_article(spider, request, response):
+            result.meta.pop("_extracted", None)  # the stub's reading, not its target's
             return result
         target = result.url
         scope = getattr(spider, "scope", None)
@@ -185,11 +186,14 @@ class MetaRefreshMiddleware(ScrapyMetaRefresh):
         return response
 
 
-def _is_article(spider: Any, response: Response) -> bool:
-    """Whether a response extracts as an article for the spider's portal profile."""
+def _is_article(spider: Any, request: Request, response: Response) -> bool:
+    """Whether a response extracts as an article for the spider's portal profile (the
+    spider's own extraction, kept for its callback, when it has one)."""
     from crawler.items import Article
     from crawler.pages import extract
 
+    if hasattr(spider, "extract_page"):
+        return isinstance(spider.extract_page(response, request.meta), Article)
     profile = getattr(spider, "profile", None)
     charset = None
     ctype = response.headers.get(b"Content-Type", b"") or b""

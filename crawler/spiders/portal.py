@@ -476,6 +476,20 @@ class PortalSpider(scrapy.Spider):
             declared = None  # let the page's own declaration / detection decide
         return body, declared
 
+    def extract_page(
+        self, response: Response, meta: dict[str, Any] | None = None
+    ) -> Article | Listing | OtherPage | None:
+        """The page object's reading of a response (None when there is nothing to read,
+        counted), extracted once: a downloader middleware that needs it first (meta
+        refresh; it passes the request's ``meta``) and the callback share it."""
+        meta = response.meta if meta is None else meta
+        cached = meta.get("_extracted")
+        if cached is not None and cached[0] == response.url:
+            return cached[1]
+        page = self._extract(response)
+        meta["_extracted"] = (response.url, page)
+        return page
+
     def _extract(self, response: Response) -> Article | Listing | OtherPage | None:
         page = self._html(response)
         if page is None:
@@ -483,6 +497,7 @@ class PortalSpider(scrapy.Spider):
         body, encoding = page
         from crawler.pages import extract
 
+        self.crawler.stats.inc_value("vnarchive/pages/extracted")
         try:
             result = extract(
                 body,
@@ -564,7 +579,7 @@ class PortalSpider(scrapy.Spider):
         self.frontier.mark_seen(url)
         if meta.get("nested"):
             self.frontier.record_nested(found=True)
-        page = self._extract(response)
+        page = self.extract_page(response)
         if page is None:
             return
         redirected = meta.get("redirect_urls")

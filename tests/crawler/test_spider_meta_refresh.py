@@ -5,6 +5,7 @@ the target is recorded, and followed only inside the portal (sample server contr
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from pathlib import Path
 
@@ -58,6 +59,9 @@ def test_an_article_with_a_meta_refresh_is_stored_and_the_target_recorded(
     log = Path(job["log_path"]).read_text(encoding="utf-8")
     assert f"meta refresh: {starts[0]} -> {off_site} (not followed: out of the portal)" in log
     assert f"meta refresh: {starts[1]} -> {base}gioi-thieu/ (followed)" in log
+    # each page was extracted once: the middleware's reading is the callback's
+    extracted = int(re.search(r"'vnarchive/pages/extracted': (\d+)", log).group(1))
+    assert extracted == sum(job["discovery"]["pages"].values())
     fetched = [url for url, _status in warc_responses(data, "refresh")]
     assert base + "gioi-thieu/" in fetched
     assert not any("other-host" in url for url in fetched)
