@@ -146,6 +146,23 @@ def _rss_mb(pid: int) -> float | None:
     return None
 
 
+def _progress(pid: int) -> tuple[float, float | None]:
+    """(CPU seconds so far, fraction of the WARC copy read or None) of the import process."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if "/imported/" in target and target.endswith(".warc.gz"):
+                with open(f"/proc/{pid}/fdinfo/{fd}", encoding="ascii") as fh:
+                    pos = int(fh.readline().split()[1])
+                return cpu, pos / max(os.path.getsize(target), 1)
+        return cpu, None
+    except (OSError, IndexError, ValueError):
+        return 0.0, None
+
+
 def _timed_import(warc: Path, data_dir: Path, env: dict[str, str], portal: str) -> dict:
     """One ``vnarchive import`` in its own process: wall and CPU seconds, RSS samples, output."""
     cmd = [sys.executable, "-m", "vnarchive", "import", str(warc), "--portal", portal, "--quiet"]
@@ -155,10 +172,21 @@ def _timed_import(warc: Path, data_dir: Path, env: dict[str, str], portal: str) 
     stop = threading.Event()
 
     def sample() -> None:
+        shown = 0.0
         while not stop.is_set():
             rss = _rss_mb(proc.pid)
             if rss is not None:
-                samples.append((time.perf_counter() - start, rss))
+                elapsed = time.perf_counter() - start
+                samples.append((elapsed, rss))
+                if elapsed - shown >= 60:  # a long run says how far it is
+                    shown = elapsed
+                    cpu, read = _progress(proc.pid)
+                    done = f", {read:.0%} of the WARC read" if read is not None else ""
+                    print(
+                        f"  {elapsed:.0f} s: {cpu:.0f} s CPU, RSS {rss:.0f} MB{done}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
             stop.wait(0.5)
 
     sampler = threading.Thread(target=sample, daemon=True)
