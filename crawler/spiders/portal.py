@@ -48,6 +48,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Request, Response
@@ -241,6 +242,11 @@ class PortalSpider(scrapy.Spider):
         spider.requisites_per_page = settings.getint("VNARCHIVE_REQUISITES_PER_PAGE", 30)
         spider.requisite_maxsize = settings.getint("VNARCHIVE_REQUISITE_MAXSIZE", 5 * 1024 * 1024)
         spider.discover_sitemaps = settings.getbool("VNARCHIVE_DISCOVER_SITEMAPS", True)
+        # robots.txt is fetched once: by Scrapy's robots middleware when it obeys it
+        # (its Sitemap: lines come through the robots_parsed signal), else by the spider
+        spider.robots_by_middleware = settings.getbool("ROBOTSTXT_OBEY")
+        if spider.robots_by_middleware:
+            crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         # The profile's politeness applies unless a run overrides it (-s) or politeness
         # is switched off altogether (benchmarks, tests on 127.0.0.1).
         if not settings.frozen:
@@ -359,7 +365,7 @@ class PortalSpider(scrapy.Spider):
                 yield self._feed_request(clean)
         if self.discover_sitemaps:
             robots = urljoin(self.profile.base_url, "/robots.txt")
-            if self.scope.is_robots(robots):
+            if self.scope.is_robots(robots) and not self.robots_by_middleware:
                 yield Request(
                     robots,
                     callback=self.parse_robots,
@@ -779,16 +785,30 @@ class PortalSpider(scrapy.Spider):
         )
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
-        """robots.txt: its ``Sitemap:`` lines are read (Scrapy obeys the rest)."""
+        """robots.txt fetched by the spider (when Scrapy does not obey it): its
+        ``Sitemap:`` lines are read."""
         self._ok()
         if response.status != 200:
             return
         for line in response.body.decode("utf-8", "replace").splitlines():
             key, _, value = line.partition(":")
             if key.strip().lower() == "sitemap" and value.strip():
-                clean = self.frontier.admit(value.strip(), page=False)
-                if clean is not None:
-                    yield self._feed_request(clean)
+                yield from self._sitemap_request(value.strip())
+
+    def robots_parsed(self, robotparser: Any, request: Request) -> None:
+        """Scrapy's robots middleware read the portal host's robots.txt: its
+        ``Sitemap:`` lines are requested (Scrapy obeys the rest)."""
+        if not self.discover_sitemaps or not self.scope.same_host(request.url):
+            return
+        sitemaps = getattr(getattr(robotparser, "rp", None), "sitemaps", None) or ()
+        for url in sitemaps:
+            for req in self._sitemap_request(str(url)):
+                self.crawler.engine.crawl(req)
+
+    def _sitemap_request(self, url: str) -> Iterator[Request]:
+        clean = self.frontier.admit(url, page=False)
+        if clean is not None:
+            yield self._feed_request(clean)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         """A sitemap, sitemap index or RSS/Atom feed: its URLs are expected articles

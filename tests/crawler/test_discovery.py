@@ -75,6 +75,7 @@ def test_each_page_is_fetched_once_and_traps_are_not(crawled: dict) -> None:
     (job,) = crawled["store"].list_jobs(portal=PORTAL)
     urls = _job_urls(crawled["dir"], job)
     prefix = f"{crawled['url']}/{PORTAL}/"
+    assert urls.count(f"{crawled['url']}/robots.txt") == 1  # read once, obeyed and mined
     pages = Counter(u for u in urls if not u.endswith("robots.txt"))
     assert [u for u, n in pages.items() if n > 1] == []
     assert all(u.startswith(prefix) for u in pages)  # off-site links never fetched
