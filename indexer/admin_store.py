@@ -356,7 +356,7 @@ class AdminStore:
                 ).where(
                     crawl_jobs.c.status.in_(ACTIVE_STATUSES),
                     # a crawl on a Scrapyd node has a pid on another machine: the
-                    # dispatcher asks its node instead (search_app.cluster)
+                    # dispatcher asks its node instead (crawler.operations.cluster)
                     crawl_jobs.c.node.is_(None),
                 )
             ).all()

@@ -40,7 +40,7 @@ ROUTERS: list[str] = [
     "search_app.pages.feed",
     "search_app.pages.portals",
     "search_app.pages.docs",
-    "search_app.admin",
+    "search_app.admin.routes",
     "search_app.export",
 ]
 

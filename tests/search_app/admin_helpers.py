@@ -11,7 +11,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from indexer.admin_store import AdminStore
-from search_app.auth import hash_password
+from search_app.admin.auth import hash_password
 
 PASSWORD = "correct horse battery"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

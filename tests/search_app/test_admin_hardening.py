@@ -12,8 +12,8 @@ from admin_helpers import PASSWORD, add_user, fresh_app, login_token, sign_in
 from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 
-from search_app.auth import LoginThrottle
-from search_app.passwords import MAX_PASSWORD_LENGTH, password_problem
+from search_app.admin.auth import LoginThrottle
+from search_app.admin.passwords import MAX_PASSWORD_LENGTH, password_problem
 
 NEW_PASSWORD = "một mật khẩu mới dài"
 

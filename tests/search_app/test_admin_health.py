@@ -11,16 +11,12 @@ import pytest
 from admin_helpers import sample_profiles
 
 from crawler.items import Article
+from crawler.operations.fetch import fetch
+from crawler.operations.health import check_portal, evaluate, extraction_failures
+from crawler.operations.job_runner import CrawlRunner
+from crawler.operations.try_portal import try_portal
 from indexer.admin_store import AdminStore
 from indexer.store import ArchiveStore, utcnow
-from search_app.health import (
-    check_portal,
-    evaluate,
-    extraction_failures,
-    fetch,
-    try_portal,
-)
-from search_app.scheduler import CrawlRunner
 
 PORTAL = "sample-sp2010"
 

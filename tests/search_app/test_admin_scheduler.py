@@ -16,15 +16,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from admin_helpers import sample_profiles, wait_for
 
+from crawler.operations.job_control import cancel_job
+from crawler.operations.job_runner import CrawlRunner
+from crawler.operations.scheduler import CrawlScheduler, SchedulerSettings
+from crawler.operations.schedules import missed_run
 from indexer.admin_store import AdminStore
 from indexer.store import ArchiveStore, utcnow
-from search_app.scheduler import (
-    CrawlRunner,
-    CrawlScheduler,
-    SchedulerSettings,
-    cancel_job,
-    missed_run,
-)
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SLOW = ("-s", "DOWNLOAD_DELAY=0.25", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")

@@ -1,6 +1,6 @@
 """A real two-node cluster: two Scrapyd servers on 127.0.0.1, one PostgreSQL store, one
 shared data directory; the project deployed with ``scrapyd-deploy`` from a copy of the
-working tree, crawls dispatched by the scheduler (``search_app.cluster``).
+working tree, crawls dispatched by the scheduler (``crawler.operations.cluster``).
 
 Needs ``$VNARCHIVE_TEST_PG_URL`` (``.ci/run`` starts Debian's PostgreSQL and sets it),
 ``scrapyd`` and ``scrapyd-deploy`` (dev tools) and git; skipped, saying which, without.
@@ -27,13 +27,15 @@ import pytest
 import sqlalchemy as sa
 from admin_helpers import sample_profiles, wait_for
 
+from crawler.operations.cluster import ScrapydCluster, node_states
+from crawler.operations.job_control import cancel_job
+from crawler.operations.scheduler import CrawlScheduler, SchedulerSettings
+from crawler.operations.scrapyd_runner import ScrapydRunner
 from crawler.samples.truth import TRUTH_DIR, load_truth
 from indexer import config
 from indexer.admin_store import AdminStore
 from indexer.store import ArchiveStore, articles, versions
 from indexer.writer import open_index
-from search_app.cluster import ScrapydCluster, ScrapydRunner, node_states
-from search_app.scheduler import CrawlScheduler, SchedulerSettings, cancel_job
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from search_app.health import fetch
+from crawler.operations.fetch import fetch
 
 
 @dataclass
@@ -99,7 +99,7 @@ def test_checks_run_in_the_background_with_a_progress_line(
     from admin_helpers import add_user, fresh_app, sign_in, wait_for
     from fastapi.testclient import TestClient
 
-    from search_app import admin_forms
+    from search_app.admin import forms
 
     monkeypatch.setenv("VNARCHIVE_DATA", str(tmp_path))
     monkeypatch.setenv("VNARCHIVE_HEALTH_DEADLINE", "5")
@@ -113,7 +113,7 @@ def test_checks_run_in_the_background_with_a_progress_line(
         "start_urls": drip.url,
         "download_delay": "0",
     }
-    admin_forms.save_profile(admin_forms.raw_from_form(form))
+    forms.save_profile(forms.raw_from_form(form))
     with TestClient(fresh_app(tmp_path)) as client:
         csrf = sign_in(client)
         # both answer at once with the check's page, while the server is still dripping

@@ -69,7 +69,7 @@ def test_users_add_with_password_stdin(tmp_path: Path) -> None:
     assert "lan" in run(tmp_path, "users", "list").stdout
     from indexer.admin_store import AdminStore
     from indexer.store import ArchiveStore
-    from search_app.auth import verify_password
+    from search_app.admin.auth import verify_password
 
     admin = AdminStore(ArchiveStore(f"sqlite:///{tmp_path / 'archive.sqlite'}"))
     stored = admin.get_user("lan")["password_hash"]

@@ -1,6 +1,6 @@
 """``vnarchive crawl``: crawl one portal (in this process) or all of them (one process each).
 
-After a crawl the portal's health is re-checked (``search_app.health.check_portal``,
+After a crawl the portal's health is re-checked (``crawler.operations.health.check_portal``,
 as the scheduler and the admin "Run now" do) and any flag raised is printed; a
 failing check is reported and never fails the crawl.
 """
@@ -97,7 +97,7 @@ def crawl(
 
     Exit status: 0 finished, 1 failed, 2 bad arguments, 3 cancelled, 4 already running.
     """
-    from crawler import runner
+    from crawler.operations import runner
 
     try:
         overrides = runner.parse_setting_overrides(settings)
@@ -143,10 +143,10 @@ def check_health(portal_id: str, admin: AdminStore | None = None) -> dict[str, s
     page, then the job history); raises whatever the check raises.  ``admin`` may be
     shared by threads (one store, opened once).
     """
+    from crawler.operations.health import check_portal
     from crawler.profiles import get_profile
     from indexer.admin_store import AdminStore
     from indexer.store import ArchiveStore
-    from search_app.health import check_portal
 
     return check_portal(admin or AdminStore(ArchiveStore()), get_profile(portal_id))
 
@@ -205,7 +205,7 @@ def _crawl_all(
     health: bool,
     quiet: bool,
 ) -> None:
-    from crawler import runner
+    from crawler.operations import runner
     from crawler.profiles import ProfileError, load_profiles
     from indexer import config
 

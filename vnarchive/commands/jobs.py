@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from search_app.scheduler import job_duration as duration
+from crawler.operations.job_control import job_duration as duration
 from vnarchive.commands.scheduler import (
     load_profiles_or_fail,
     open_admin,
@@ -98,7 +98,7 @@ def jobs(
 )
 def jobs_show(job_id: int, lines: int) -> None:
     """One job's details and the tail of its log."""
-    from search_app.scheduler import log_tail
+    from crawler.operations.job_control import log_tail
 
     job = open_admin().store.get_job(job_id)
     if job is None:
@@ -140,7 +140,7 @@ def jobs_show(job_id: int, lines: int) -> None:
 @click.argument("job_id", type=int)
 def jobs_cancel(job_id: int) -> None:
     """Stop a queued or running crawl cleanly (it can resume on its next run)."""
-    from search_app.scheduler import cancel_job
+    from crawler.operations.job_control import cancel_job
 
     try:
         message = cancel_job(open_admin(), job_id)
@@ -154,12 +154,12 @@ def jobs_cancel(job_id: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def status(check: bool, as_json: bool) -> None:
     """A table of portals: health, last crawl, articles, next run."""
-    from search_app.scheduler import effective_schedules
+    from crawler.operations.schedules import effective_schedules
 
     admin = open_admin()
     profiles = load_profiles_or_fail()
     if check:
-        from search_app.health import check_portal
+        from crawler.operations.health import check_portal
 
         for profile in profiles:
             check_portal(admin, profile)

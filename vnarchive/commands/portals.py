@@ -64,7 +64,7 @@ def _samples_note() -> str:
     """Where the sample portals' URLs point, and whether a server answers there."""
     import os
 
-    from crawler.runner import server_reachable
+    from crawler.operations.runner import server_reachable
     from indexer import config
 
     url = config.samples_url()

@@ -105,7 +105,7 @@ def scheduler(
     at once, never two of one portal; the index is updated after them.  Runs missed
     while the scheduler was down are run once when it starts.
     """
-    from search_app.scheduler import CrawlScheduler, SchedulerSettings
+    from crawler.operations.scheduler import CrawlScheduler, SchedulerSettings
 
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
@@ -143,7 +143,7 @@ def schedule() -> None:
 @click.option("--timezone", default="Asia/Ho_Chi_Minh", show_default=True)
 def schedule_set(portal: str, cron: str, timezone: str) -> None:
     """Crawl PORTAL on CRON, e.g. vnarchive schedule set krongno "0 2 * * *"."""
-    from search_app.scheduler import CronError, next_runs
+    from crawler.operations.schedules import CronError, next_runs
 
     known_portal(portal)
     try:
@@ -158,7 +158,7 @@ def schedule_set(portal: str, cron: str, timezone: str) -> None:
 @click.argument("portal")
 def schedule_off(portal: str) -> None:
     """Stop the scheduled crawls of PORTAL (turn back on with `schedule set`)."""
-    from search_app.scheduler import DEFAULT_CRON
+    from crawler.operations.schedules import DEFAULT_CRON
 
     profile = known_portal(portal)
     admin = open_admin()
@@ -171,7 +171,7 @@ def schedule_off(portal: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def schedule_list(as_json: bool) -> None:
     """Every portal's schedule, whether it is on, its last and next run."""
-    from search_app.scheduler import effective_schedules
+    from crawler.operations.schedules import effective_schedules
 
     items = effective_schedules(open_admin(), load_profiles_or_fail())
     if as_json:

@@ -15,7 +15,7 @@ def users() -> None:
 
 
 def _read_password(password_stdin: bool, name: str) -> str:
-    from search_app.auth import check_new_password
+    from search_app.admin.auth import check_new_password
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -39,7 +39,7 @@ def users_add(name: str, password_stdin: bool, replace: bool) -> None:
     --replace, the new password ends every session the user had.
     """
     from indexer.admin_store import AdminStoreError
-    from search_app.auth import hash_password
+    from search_app.admin.auth import hash_password
 
     name = name.strip()
     if not name or len(name) > 64 or any(ch.isspace() for ch in name):

@@ -5,7 +5,7 @@ inside the web request: :meth:`BackgroundChecks.start` runs it in a thread and
 returns at once; the admin follows it at ``/admin/checks/{id}`` (the page refreshes
 itself while it runs) and on ``/admin``, where each check shows its progress line
 ("fetching …", "reading … (12,345 bytes)").  Each check has the wall-clock deadline
-of ``search_app.health`` (``VNARCHIVE_HEALTH_DEADLINE``, 30 s by default).
+of ``crawler.operations.health`` (``VNARCHIVE_HEALTH_DEADLINE``, 30 s by default).
 
 Checks live in memory, per web-app process: the latest :data:`KEEP` are kept, at
 most :data:`MAX_RUNNING` run at once, and one portal has at most one health check
@@ -25,7 +25,7 @@ from typing import Any
 
 from indexer.store import utcnow
 
-log = logging.getLogger("search_app.checks")
+log = logging.getLogger("search_app.admin.checks")
 
 KEEP = 50
 MAX_RUNNING = 4

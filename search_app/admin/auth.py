@@ -33,7 +33,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from fastapi import HTTPException, Request
 
 from indexer.admin_store import AdminStore, Session
-from search_app.passwords import password_problem
+from search_app.admin.passwords import password_problem
 
 SESSION_COOKIE = "vnarchive_session"
 LOGIN_CSRF_COOKIE = "vnarchive_login_csrf"
@@ -62,7 +62,7 @@ def verify_password(password_hash: str, password: str) -> bool:
 def check_new_password(password: str, user: str | None = None) -> None:
     """Refuse short, overlong and common passwords (ValueError with the reason).
 
-    The rules are :func:`search_app.passwords.password_problem`'s.
+    The rules are :func:`search_app.admin.passwords.password_problem`'s.
     """
     problem = password_problem(password, user)
     if problem:

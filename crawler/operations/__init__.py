@@ -1,0 +1,1 @@
+"""Crawl operations: what starts, schedules, dispatches and checks crawls, with or without the web app."""

@@ -1,0 +1,112 @@
+"""The admin console: portals, schedules, crawl jobs and health, behind a login.
+
+Routes (HTML; every form carries the session's CSRF token):
+
+| route | what |
+|---|---|
+| ``GET/POST /admin/login``, ``POST /admin/logout`` | sign in / out |
+| ``GET /admin`` | overview: alerts, running crawls, recent crawls |
+| ``GET /admin/portals`` | portals with health, last crawl, counts, schedule |
+| ``GET/POST /admin/portals/new``, ``GET/POST /admin/portals/{id}/edit`` | the profile form; ``action=test`` starts "test this portal" (a background check), ``action=save`` writes the TOML |
+| ``POST /admin/portals/{id}/enabled`` | enable/disable a portal |
+| ``POST /admin/portals/{id}/run`` | Run now |
+| ``POST /admin/portals/{id}/health`` | re-check health (a background check) |
+| ``GET /admin/checks/{id}`` | a background check: its progress line, then its result |
+| ``GET /admin/schedules``, ``POST /admin/schedules/{id}`` | cron per portal, next runs |
+| ``GET /admin/jobs``, ``GET /admin/jobs/{id}`` | running and past crawls, log tail |
+| ``POST /admin/jobs/{id}/cancel`` | Cancel (SIGTERM: stops cleanly, resumes later) |
+
+JSON twins under ``/api/admin`` (state changes need the ``X-CSRF-Token`` header,
+whose value ``GET /api/admin/session`` gives).
+
+Everything except the login page sits on routers whose dependency is
+:func:`search_app.admin.auth.admin_guard`: a route added here is protected by construction.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from crawler.operations.job_control import job_duration
+from crawler.profiles import ProfileError, load_profiles
+from indexer.admin_store import AdminStore, Session
+from search_app.admin.auth import (
+    CSRF_FIELD,
+    admin_guard,
+    get_admin_store,
+)
+from search_app.errors import ApiError, not_found
+from search_app.templating import render
+
+log = logging.getLogger("search_app.admin")
+
+STATUSES = ("queued", "running", "finished", "failed", "cancelled", "interrupted")
+NOTICES = ("started", "busy", "saved", "health")
+
+public = APIRouter(include_in_schema=False)
+pages = APIRouter(include_in_schema=False, dependencies=[Depends(admin_guard)])
+api = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(admin_guard)])
+
+Admin = Annotated[AdminStore, Depends(get_admin_store)]
+SessionDep = Annotated[Session, Depends(admin_guard)]
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def _page(
+    request: Request,
+    name: str,
+    session: Session | None,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    notice = request.query_params.get("notice")
+    full = {
+        "session": session,
+        "csrf": session.csrf if session else "",
+        "csrf_field": CSRF_FIELD,
+        "notice": notice if notice in NOTICES else None,
+        "flag_names": ("stale", "layout_changed", "redirected", "unreachable", "parked"),
+    }
+    full.update(context or {})
+    response = render(request, name, full, status_code=status_code, headers=headers)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _profiles() -> list[Any]:
+    try:
+        return load_profiles()
+    except ProfileError as exc:
+        raise ApiError(500, "bad_profile", str(exc)) from None
+
+
+def _profile(portal: str) -> Any:
+    for profile in _profiles():
+        if profile.id == portal:
+            return profile
+    raise not_found(f"portal {portal!r}")
+
+
+def _duration(job: dict[str, Any]) -> str:
+    return job_duration(job)
+
+
+def _job_view(job: dict[str, Any]) -> dict[str, Any]:
+    reasons = job.get("error_reasons") or {}
+    return job | {
+        "duration": _duration(job),
+        "reasons": sorted(reasons.items(), key=lambda kv: (-int(kv[1]), kv[0])),
+        "active": job["status"] in ("queued", "running"),
+    }
