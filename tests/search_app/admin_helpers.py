@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,22 +52,3 @@ def sign_in(client: TestClient, name: str = "admin", password: str = PASSWORD) -
     session = client.get("/api/admin/session")
     assert session.status_code == 200, session.text
     return session.json()["csrf_token"]
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 120.0, what: str = "condition") -> Any:
-    """Poll ``check`` until it returns something truthy (fails after ``timeout`` seconds)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
-
-
-def sample_profiles() -> list[Any]:
-    """The bundled sample portal profiles."""
-    from crawler.profiles import load_profiles
-
-    return [p for p in load_profiles() if p.sample]

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from admin_helpers import fresh_app, wait_for
+from admin_helpers import fresh_app
+from support import wait_for
 
 from vnarchive.commands.serve import server_config
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from admin_helpers import sample_profiles, wait_for
+from support import sample_profiles, wait_for
 
 from crawler.operations.job_control import cancel_job
 from crawler.operations.job_runner import CrawlRunner

@@ -7,8 +7,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from admin_helpers import add_user, fresh_app, sign_in, wait_for
+from admin_helpers import add_user, fresh_app, sign_in
 from fastapi.testclient import TestClient
+from support import wait_for
 
 from crawler.profiles import get_profile, load_profiles
 

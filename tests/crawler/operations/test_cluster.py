@@ -25,7 +25,7 @@ from urllib.parse import urljoin
 
 import pytest
 import sqlalchemy as sa
-from admin_helpers import sample_profiles, wait_for
+from support import sample_profiles, wait_for
 
 from crawler.operations.cluster import ScrapydCluster, node_states
 from crawler.operations.job_control import cancel_job
@@ -39,7 +39,7 @@ from indexer.writer import open_index
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
 FAST = ("-s", "VNARCHIVE_POLITENESS=0", "-s", "VNARCHIVE_PROGRESS_INTERVAL=0.5")
 # a crawl slow enough to be cancelled or killed in the middle (one request at a time)

@@ -6,9 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import pytest
-from admin_helpers import sample_profiles
+from support import control, sample_profiles
 
 from crawler.items import Article
 from crawler.operations.fetch import fetch
@@ -25,11 +24,6 @@ PORTAL = "sample-sp2010"
 def admin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, samples_url: str) -> AdminStore:
     monkeypatch.setenv("VNARCHIVE_DATA", str(tmp_path))
     return AdminStore(ArchiveStore())
-
-
-def control(base: str, portal: str, mode: str) -> None:
-    response = httpx.post(f"{base}/_control/{portal}", data={"mode": mode}, timeout=10)
-    assert response.status_code == 200, response.text
 
 
 def profile(portal: str = PORTAL):  # type: ignore[no-untyped-def]
@@ -195,23 +189,3 @@ def test_no_new_article_for_long_is_stale(admin: AdminStore) -> None:
     article.content_hash = "y"
     admin.store.upsert_article(article)
     assert "stale" not in evaluate(admin, "old-portal")
-
-
-def test_flags_show_on_the_admin_pages_and_status(
-    admin: AdminStore, samples_url: str, tmp_path: Path
-) -> None:
-    from admin_helpers import add_user, fresh_app, sign_in
-    from fastapi.testclient import TestClient
-
-    control(samples_url, "sample-wordpress", "maintenance")
-    check_portal(admin, profile("sample-wordpress"))
-    add_user(tmp_path)
-    with TestClient(fresh_app(tmp_path)) as client:
-        sign_in(client)
-        page = client.get("/admin/portals?lang=en").text
-        assert 'class="flag flag-parked"' in page
-        overview = client.get("/admin?lang=en").text
-        assert 'data-flag="parked"' in overview and "sample-wordpress" in overview
-        api = client.get("/api/admin/portals").json()["portals"]
-        wp = next(p for p in api if p["id"] == "sample-wordpress")
-        assert "parked" in wp["health"]

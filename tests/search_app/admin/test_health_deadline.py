@@ -96,8 +96,9 @@ def test_an_explicit_deadline_is_kept_and_the_connection_dropped(drip: Drip) -> 
 def test_checks_run_in_the_background_with_a_progress_line(
     drip: Drip, tmp_path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from admin_helpers import add_user, fresh_app, sign_in, wait_for
+    from admin_helpers import add_user, fresh_app, sign_in
     from fastapi.testclient import TestClient
+    from support import wait_for
 
     from search_app.admin import forms
 

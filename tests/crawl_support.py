@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 from indexer.store import ArchiveStore
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 TRUTH_DIR = REPO / "crawler" / "samples" / "truth"
 SAMPLE_PORTALS = ("sample-sp2010", "sample-liferay62", "sample-liferayqb", "sample-wordpress")
 FIELDS = (
