@@ -12,7 +12,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from crawler.samples import model, truth
+from crawler.samples import specs, truth
 from crawler.samples.server import start_in_thread
 
 
@@ -22,7 +22,7 @@ def main() -> None:
     host, port = server.server_address[:2]
     paths = [
         f"/{pid}/{art['url']}"
-        for pid in model.PORTAL_IDS
+        for pid in specs.PORTAL_IDS
         for art in truth.load_truth(pid)["articles"]
     ]
     local = threading.local()

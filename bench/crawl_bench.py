@@ -133,7 +133,7 @@ def _ok_urls(data_dir: Path, portal: str) -> list[str]:
 
 def _article_pages(data_dir: Path) -> list[tuple[bytes, str, str]]:
     """(html, url, portal) of every archived article capture."""
-    from crawler.warc import read_capture
+    from crawler.warc.reader import read_capture
     from indexer.store import ArchiveStore
 
     os.environ["VNARCHIVE_DATA"] = str(data_dir)

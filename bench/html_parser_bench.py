@@ -104,7 +104,7 @@ def options():
 
 def pages(realpages: Path | None, n_articles: int) -> list[tuple[str, str]]:
     """(name, html) of the pages measured, each with its hostile variant."""
-    from crawler.samples import model, site
+    from crawler.samples import model, render, specs
 
     found: list[tuple[str, str]] = []
     if realpages is not None and not realpages.is_dir():
@@ -112,10 +112,10 @@ def pages(realpages: Path | None, n_articles: int) -> list[tuple[str, str]]:
     elif realpages is not None:
         for path in sorted(realpages.glob("*.html")):
             found.append((path.name, path.read_bytes().decode("utf-8", "replace")))
-    for pid in model.PORTAL_IDS:
+    for pid in specs.PORTAL_IDS:
         portal = model.get_portal(pid)
-        for art in portal.articles[: max(1, n_articles // len(model.PORTAL_IDS))]:
-            resp = site.render(pid, art.url, base_url="http://127.0.0.1:8765")
+        for art in portal.articles[: max(1, n_articles // len(specs.PORTAL_IDS))]:
+            resp = render.render(pid, art.url, base_url="http://127.0.0.1:8765")
             if resp.status == 200:
                 found.append((f"{pid}/{art.id}", resp.body.decode("utf-8", "replace")))
     hostile = []

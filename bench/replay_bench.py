@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/replay_bench.py [--megabytes 200] [--runs 5]
 
-Writes a WARC of about ``--megabytes`` MB with ``crawler.warc.WarcFile`` (pages of
+Writes a WARC of about ``--megabytes`` MB with ``crawler.warc.writer.WarcFile`` (pages of
 ~40 KB random text, so gzip cannot shrink them much), keeping the record of one page
 near the end.  Then times, from cold lookup caches (median of ``--runs``; the OS page
 cache is warm for all of them alike):
@@ -64,7 +64,8 @@ def _write(w, url: str, body: bytes, ctype: str):  # noqa: ANN001, ANN202
 
 
 def build(folder: Path, megabytes: int) -> tuple[Path, str, object]:
-    from crawler.warc import WarcFile, warc_file_name
+    from crawler.warc.files import warc_file_name
+    from crawler.warc.writer import WarcFile
 
     path = folder / "warc" / "bench" / warc_file_name("bench", 1)
     w = WarcFile(path)

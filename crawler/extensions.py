@@ -65,7 +65,7 @@ def summary_line(job: dict[str, Any]) -> str:
     """The summary of a finished job row (also printed by ``vnarchive crawl``).
 
     One line of counts, then one line per failing URL the job kept (at most
-    ``crawler.job.MAX_ERROR_URLS``), marked when a sample portal breaks it on purpose.
+    ``crawler.job_counts.MAX_ERROR_URLS``), marked when a sample portal breaks it on purpose.
     """
     reasons = job.get("error_reasons") or {}
     detail = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items(), key=lambda kv: -kv[1]))
@@ -112,9 +112,9 @@ def summary_line(job: dict[str, Any]) -> str:
 
 def deliberate_break(portal_id: str, url: str) -> str | None:
     """Why a failing URL of a bundled sample portal fails on purpose, or None."""
-    from crawler.samples import model
+    from crawler.samples import model, specs
 
-    if portal_id not in model.SPECS:
+    if portal_id not in specs.SPECS:
         return None
     return model.deliberate_break(portal_id, url)
 

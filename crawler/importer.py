@@ -49,7 +49,7 @@ from crawler.items import Article, Listing
 from crawler.pipelines import _ISO_DATE, MAX_BODY_CHARS, MAX_TITLE_CHARS, NormalizePipeline
 from crawler.profiles import PortalProfile
 from crawler.scope import PortalScope
-from crawler.warc import relative_warc_path
+from crawler.warc.files import relative_warc_path
 from indexer import cdxj, config
 from indexer.places import find_article_places
 from indexer.store import ArchiveStore, WarcRef

@@ -715,7 +715,7 @@ class ArchiveStore:
                 outcome = "unchanged"
                 update = {"last_seen": now, "status": "live"}
                 if warc is not None and existing.warc_file is None:
-                    # a capture lost earlier (see crawler.warc.check_warc_ends), taken again
+                    # a capture lost earlier (see crawler.warc.repair.check_warc_ends), taken again
                     update.update(
                         warc_file=warc.file,
                         warc_offset=warc.offset,

@@ -97,7 +97,8 @@ def run_crawl(
     from scrapy.crawler import CrawlerProcess
 
     from crawler.profiles import ProfileError, get_profile
-    from crawler.spiders.portal import PortalSpider, parse_options
+    from crawler.spiders.options import parse_options
+    from crawler.spiders.portal import PortalSpider
 
     config.apply_settings(overrides or {})  # -s VNARCHIVE_DATA=… and friends
     try:

@@ -18,8 +18,9 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from crawler.items import Attachment
-from crawler.pages.base import PageObject, _item_container
+from crawler.pages.base import PageObject
 from crawler.pages.document import text_of
+from crawler.pages.listing_fields import _item_container
 from crawler.pages.structure import hidden, main_text_block
 from indexer.dates import ParsedDate, find_dates
 from indexer.text import fold_lower

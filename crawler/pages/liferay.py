@@ -18,9 +18,10 @@ import re
 from lxml import etree
 
 from crawler.items import ListingItem
-from crawler.pages.base import PageObject, _signature, _strip_fragment, _title_text
+from crawler.pages.base import PageObject
 from crawler.pages.body import is_date_line
 from crawler.pages.document import text_of
+from crawler.pages.listing_fields import _signature, _strip_fragment, _title_text
 from indexer.dates import find_dates
 
 _PAGER = ".lfr-pagination, .taglib-page-iterator, .pagination, .pager"

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html.entities import codepoint2name
 
-from crawler.samples.model import Portal, SampleArticle, transform_text
+from crawler.samples.records import Portal, SampleArticle
+from crawler.samples.wording import transform_text
 
 WEEKDAYS = ("Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy", "Chủ nhật")
 

@@ -10,7 +10,7 @@ import io
 import zipfile
 from functools import lru_cache
 
-from crawler.samples.model import SampleAttachment
+from crawler.samples.records import SampleAttachment
 from indexer.text import fold
 
 # 1x1 white baseline JPEG.

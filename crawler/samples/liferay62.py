@@ -24,7 +24,8 @@ from crawler.samples.common import (
     lorem_css,
     t,
 )
-from crawler.samples.model import LIFERAY62_PAGER, ListingPage, SampleArticle, quote_path
+from crawler.samples.records import ListingPage, SampleArticle, quote_path
+from crawler.samples.specs import LIFERAY62_PAGER
 
 NAV_EXTRA = (
     ("Giới thiệu", ("Tổng quan", "Lịch sử", "Cơ cấu tổ chức", "Lãnh đạo quận", "Các phường")),

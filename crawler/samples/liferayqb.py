@@ -27,7 +27,7 @@ from crawler.samples.common import (
     t,
     weekday,
 )
-from crawler.samples.model import ListingPage, SampleArticle
+from crawler.samples.records import ListingPage, SampleArticle
 
 TOP_MENU = (
     "GIỚI THIỆU",

@@ -1,10 +1,10 @@
 """A threaded HTTP server that serves every sample portal on 127.0.0.1.
 
 Each portal lives under its own path prefix: ``http://HOST:PORT/<portal-id>/``.
-The server is a thin shell over :func:`crawler.samples.site.render` (GET/HEAD)
+The server is a thin shell over :func:`crawler.samples.render.render` (GET/HEAD)
 and :func:`crawler.samples.site.control` (``POST /_control/...``); all page
 logic lives in ``site``.  State (control modes, edits, flaky hits) belongs to
-one server process (one :class:`~crawler.samples.site.SiteState`).
+one server process (one :class:`~crawler.samples.portal_state.SiteState`).
 
 Use :func:`start_in_thread` in tests (port 0 picks a free port) and
 :func:`serve` from the command line.
@@ -18,7 +18,7 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
-from crawler.samples import site
+from crawler.samples import portal_state, render, responses, site
 
 MAX_BODY = 64 * 1024  # control requests are tiny
 
@@ -32,7 +32,7 @@ class SamplesHTTPServer(ThreadingHTTPServer):
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False):
         super().__init__((host, port), SamplesHandler)
-        self.state = site.SiteState()
+        self.state = portal_state.SiteState()
         self.verbose = verbose
 
     def handle_error(self, request: object, client_address: object) -> None:
@@ -64,8 +64,8 @@ class SamplesHandler(BaseHTTPRequestHandler):
             return self.server.base_url
         return f"http://{host}"
 
-    def _send(self, response: site.Response, *, head: bool = False) -> None:
-        if response.status == site.CLOSE_CONNECTION:
+    def _send(self, response: responses.Response, *, head: bool = False) -> None:
+        if response.status == portal_state.CLOSE_CONNECTION:
             self.close_connection = True
             return
         self.send_response(response.status)
@@ -86,7 +86,7 @@ class SamplesHandler(BaseHTTPRequestHandler):
             )
         except Exception:  # never let a bad page kill the server
             traceback.print_exc(file=sys.stderr)
-            response = site.Response(
+            response = responses.Response(
                 500, {"Content-Type": "text/plain; charset=utf-8"}, b"internal error\n"
             )
         self._send(response, head=head)
@@ -106,7 +106,7 @@ class SamplesHandler(BaseHTTPRequestHandler):
         except ValueError:
             length = -1
         if length < 0 or length > MAX_BODY:
-            self._send(site.text_response(413, "request body too large\n"))
+            self._send(responses.text_response(413, "request body too large\n"))
             return
         raw = self.rfile.read(length) if length else b""
         try:
@@ -116,12 +116,12 @@ class SamplesHandler(BaseHTTPRequestHandler):
             response = site.control(self.server.state, path, params)
         except Exception:
             traceback.print_exc(file=sys.stderr)
-            response = site.text_response(500, "internal error\n")
+            response = responses.text_response(500, "internal error\n")
         self._send(response)
 
     def do_PUT(self) -> None:  # noqa: N802
         """Not allowed."""
-        self._send(site.text_response(405, "method not allowed\n"))
+        self._send(responses.text_response(405, "method not allowed\n"))
 
     do_DELETE = do_PUT  # noqa: N815
 
@@ -133,7 +133,7 @@ class SamplesHandler(BaseHTTPRequestHandler):
 
 def start_in_thread(host: str = "127.0.0.1", port: int = 0) -> SamplesHTTPServer:
     """Start a server in a daemon thread and return it (``.shutdown()`` stops it)."""
-    site.warm_up()
+    render.warm_up()
     server = SamplesHTTPServer(host, port)
     thread = threading.Thread(target=server.serve_forever, name="samples-server", daemon=True)
     thread.start()
@@ -142,7 +142,7 @@ def start_in_thread(host: str = "127.0.0.1", port: int = 0) -> SamplesHTTPServer
 
 def serve(host: str = "127.0.0.1", port: int = 8765, *, verbose: bool = False) -> None:
     """Serve until interrupted (raises OSError if the port is taken)."""
-    site.warm_up()
+    render.warm_up()
     server = SamplesHTTPServer(host, port, verbose=verbose)
     try:
         server.serve_forever()

@@ -28,7 +28,7 @@ from crawler.samples.common import (
     t,
     weekday,
 )
-from crawler.samples.model import ListingPage, SampleArticle
+from crawler.samples.records import ListingPage, SampleArticle
 
 MENU = (
     (

@@ -1,6 +1,6 @@
 """Government-news phrasing for the sample portals: title and sentence templates.
 
-Templates use ``str.format`` fields filled by :class:`crawler.samples.model.Writer`:
+Templates use ``str.format`` fields filled by :class:`crawler.samples.wording.Writer`:
 ``{dk}`` district kind ("huyện", "quận", "xã"), ``{DK}`` the same capitalised,
 ``{D}`` the district name, ``{P}`` the province, ``{C}`` a commune with its
 kind ("xã Nam Xuân"), ``{Cn}`` its bare name, ``{y} {m} {d} {q} {n} {n2} {wk}``

@@ -31,8 +31,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from crawler.samples import model
-from crawler.samples.model import BOILERPLATE, Portal, SampleArticle, quote_path, truth_text
+from crawler.samples import model, specs, wording
+from crawler.samples.records import Portal, SampleArticle, quote_path
+from crawler.samples.specs import BOILERPLATE
+from crawler.samples.wording import truth_text
 from indexer.text import normalize
 
 TRUTH_DIR = Path(__file__).resolve().parent / "truth"
@@ -56,7 +58,7 @@ def _published(art: SampleArticle) -> str:
 def body_text(art: SampleArticle, edit: int = 0) -> str:
     """The normalised body of an article (after ``edit`` control-API edits)."""
     return normalize(
-        "\n\n".join(model.transform_text(p, art.cases) for p in art.paragraphs(edit)),
+        "\n\n".join(wording.transform_text(p, art.cases) for p in art.paragraphs(edit)),
         multiline=True,
     )
 
@@ -64,7 +66,7 @@ def body_text(art: SampleArticle, edit: int = 0) -> str:
 def article_truth(portal: Portal, art: SampleArticle) -> dict[str, Any]:
     """The truth record of one article."""
     family = portal.family
-    title = normalize(model.transform_text(art.title, art.cases))
+    title = normalize(wording.transform_text(art.title, art.cases))
     body = body_text(art)
     # every family marks the lead (sapo) apart: b.lv_description_mode1, div.sapo, or a bold
     # first paragraph; it is the summary and also the body's first paragraph
@@ -163,7 +165,7 @@ def write_truth(directory: Path = TRUTH_DIR) -> list[Path]:
     """Rewrite every portal's truth file; returns the paths written."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
-    for portal_id in model.PORTAL_IDS:
+    for portal_id in specs.PORTAL_IDS:
         path = directory / f"{portal_id}.json"
         path.write_text(dumps(generate(portal_id)), encoding="utf-8")
         paths.append(path)

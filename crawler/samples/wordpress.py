@@ -23,7 +23,7 @@ from crawler.samples.common import (
     lorem_css,
     t,
 )
-from crawler.samples.model import ListingPage, SampleArticle, quote_path
+from crawler.samples.records import ListingPage, SampleArticle, quote_path
 
 EMOJI_JS = (
     'window._wpemojiSettings = {"baseUrl":"\\/wp-includes\\/images\\/core\\/emoji\\/14.0.0\\/72x72\\/","ext":".png",'

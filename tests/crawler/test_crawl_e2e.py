@@ -25,7 +25,7 @@ from crawl_support import (
     warc_responses,
 )
 
-from crawler.warc import read_capture
+from crawler.warc.reader import read_capture
 from indexer.store import ArchiveStore
 
 pytestmark = pytest.mark.slow

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.pages.body import build_body, is_date_line, split_closing
+from crawler.pages.body import build_body, is_date_line
+from crawler.pages.closing import split_closing
 from crawler.pages.document import Document, encode_url, unwrap_wayback
 
 URL = "http://krongno.daknong.gov.vn/tin/bai-viet/"

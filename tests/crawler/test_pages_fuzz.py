@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from crawler.items import Article
 from crawler.pages import extract
 from crawler.pages.document import decode_html, parse_html
-from crawler.samples import model, site
-from crawler.samples.site import encode_cp1258
+from crawler.samples import model, render, specs
+from crawler.samples.responses import encode_cp1258
 from indexer.text import normalize
 
 BASE = "http://127.0.0.1:8765"
@@ -30,10 +30,10 @@ PER_PORTAL = 6
 def pages() -> list[tuple[str, str, bytes, str | None, Article]]:
     """(url, family, bytes, charset, article extracted unmutated) of some sample articles."""
     out = []
-    for pid in model.PORTAL_IDS:
+    for pid in specs.PORTAL_IDS:
         portal = model.get_portal(pid)
         for art in portal.articles[:PER_PORTAL]:
-            resp = site.render(pid, art.url, base_url=BASE)
+            resp = render.render(pid, art.url, base_url=BASE)
             ctype = resp.headers.get("Content-Type", "")
             charset = ctype.split("charset=")[-1] if "charset=" in ctype else None
             url = f"{BASE}/{pid}/{art.url}"
@@ -43,7 +43,7 @@ def pages() -> list[tuple[str, str, bytes, str | None, Article]]:
     return out
 
 
-PAGE = st.integers(0, PER_PORTAL * len(model.PORTAL_IDS) - 1)
+PAGE = st.integers(0, PER_PORTAL * len(specs.PORTAL_IDS) - 1)
 
 
 def squash(text: str) -> str:

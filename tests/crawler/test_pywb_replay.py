@@ -32,7 +32,7 @@ import pytest
 from click.testing import CliRunner
 from crawl_support import run_crawl, truth
 
-from crawler.warc import read_capture
+from crawler.warc.reader import read_capture
 from indexer.store import ArchiveStore
 from vnarchive.cli import main
 

@@ -1,6 +1,6 @@
 """Every sample portal page, extracted in-process, against the portals' ground truth.
 
-Pages come from ``crawler.samples.site.render`` (no server); the truth from
+Pages come from ``crawler.samples.render.render`` (no server); the truth from
 ``crawler/samples/truth/<portal>.json``.  Failures are listed with the field,
 and the pass rate is printed (``pytest -s``).
 """
@@ -12,8 +12,8 @@ import json
 import pytest
 
 from crawler.pages import extract
-from crawler.samples import site
-from crawler.samples.model import PORTAL_IDS
+from crawler.samples import render
+from crawler.samples.specs import PORTAL_IDS
 from indexer.config import REPO_ROOT
 
 BASE = "http://127.0.0.1:8765"
@@ -31,7 +31,7 @@ def _absolute(portal_id: str, url: str) -> str:
 
 
 def _fetch(portal_id: str, rel: str) -> tuple[bytes, str, str | None]:
-    response = site.render(portal_id, rel, base_url=BASE)
+    response = render.render(portal_id, rel, base_url=BASE)
     assert response.status == 200, rel
     ctype = response.headers.get("Content-Type", "")
     charset = ctype.split("charset=", 1)[1] if "charset=" in ctype else None

@@ -14,12 +14,12 @@ from urllib.parse import quote, urljoin, urlsplit
 import pytest
 from click.testing import CliRunner
 
-from crawler.samples import model, site, truth
-from crawler.samples.site import render
+from crawler.samples import model, portal_state, specs, truth
+from crawler.samples.render import render
 from indexer.text import fold_lower, normalize
 
 BASE = "http://127.0.0.1:8765"
-PORTALS = model.PORTAL_IDS
+PORTALS = specs.PORTAL_IDS
 ALL_CASES = {
     "attachment_only",
     "video_only",
@@ -496,7 +496,7 @@ def test_render_is_pure_without_state():
     assert render("sample-wordpress", flaky, base_url=BASE).status == 200
     assert render("sample-wordpress", "/sample-wordpress/" + flaky, base_url=BASE).status == 200
     assert render("no-such-portal", "", base_url=BASE).status == 404
-    state = site.SiteState()
+    state = portal_state.SiteState()
     assert render("sample-wordpress", flaky, base_url=BASE, state=state).status == 500
     assert render("sample-wordpress", flaky, base_url=BASE, state=state).status == 200
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from crawl_support import run_crawl, snapshot, truth
 
-from crawler.warc import read_capture
+from crawler.warc.reader import read_capture
 from indexer.store import ArchiveStore
 
 pytestmark = pytest.mark.slow

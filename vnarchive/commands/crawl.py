@@ -183,7 +183,7 @@ def _where(job: dict | None = None) -> None:
     # never the password of a database URL
     click.echo(f"archive: {make_url(config.db_url()).render_as_string(hide_password=True)}")
     if job and job.get("warc_file"):
-        from crawler.warc import resolve_warc_path
+        from crawler.warc.files import resolve_warc_path
 
         click.echo(f"WARC:    {resolve_warc_path(job['warc_file'])}")
     else:

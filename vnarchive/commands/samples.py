@@ -34,10 +34,10 @@ def serve(port: int, host: str, verbose: bool) -> None:
     with mode=normal|relayout|redirect|down|maintenance or edit=<article-id>;
     POST /_control/reset.
     """
-    from crawler.samples import model, site
+    from crawler.samples import render, specs
     from crawler.samples.server import SamplesHTTPServer
 
-    site.warm_up()
+    render.warm_up()
     try:
         server = SamplesHTTPServer(host, port, verbose=verbose)
     except OSError as exc:
@@ -52,8 +52,8 @@ def serve(port: int, host: str, verbose: bool) -> None:
     base = server.base_url
     record = _record_server(base)
     click.echo(f"Sample portals on {base} (Ctrl-C to stop):")
-    for portal_id in model.PORTAL_IDS:
-        spec = model.SPECS[portal_id]
+    for portal_id in specs.PORTAL_IDS:
+        spec = specs.SPECS[portal_id]
         click.echo(f"  {base}/{portal_id}/  {spec.name} [{spec.family}]")
     if base != "http://127.0.0.1:8765" and record is None:
         click.echo(f"Set VNARCHIVE_SAMPLES_URL={base} so the sample profiles point here.")

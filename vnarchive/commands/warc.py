@@ -37,7 +37,8 @@ def warc() -> None:
 )
 def show(article: str, headers_only: bool, raw: bool, version_no: int | None) -> None:
     """Print the archived response of ARTICLE (an article id, or one of its URLs)."""
-    from crawler.warc import WarcError, read_capture, resolve_warc_path
+    from crawler.warc.files import WarcError, resolve_warc_path
+    from crawler.warc.reader import read_capture
     from indexer.store import ArchiveStore
 
     store = ArchiveStore()
@@ -130,7 +131,7 @@ def export_wacz(portal: str, date_from: str | None, date_to: str | None, output:
     stay with it), their CDXJ index, pages/pages.jsonl (one line per article with its
     title) and datapackage.json with sha256 hashes.
     """
-    from crawler.warc import resolve_warc_path
+    from crawler.warc.files import resolve_warc_path
     from indexer import cdxj
     from indexer.query import QueryError, SearchParams
     from indexer.store import ArchiveStore

@@ -221,7 +221,7 @@ def test_cancel_a_running_crawl_then_resume_it(admin: AdminStore) -> None:
     # the articles of the first part were not fetched again: one capture each in the WARC
     from warcio.archiveiterator import ArchiveIterator
 
-    from crawler.warc import resolve_warc_path
+    from crawler.warc.files import resolve_warc_path
 
     seen: dict[str, int] = {}
     with open(resolve_warc_path(job["warc_file"]), "rb") as fh:

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.warc import WarcError, WarcFile, read_capture, repair_warc
+from crawler.warc.files import WarcError
+from crawler.warc.reader import read_capture
+from crawler.warc.repair import repair_warc
+from crawler.warc.writer import WarcFile
 
 WARCIO = [sys.executable, "-m", "warcio.cli"]
 

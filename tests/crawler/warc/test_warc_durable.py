@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from crawl_support import REPO, crawl_env, run_crawl, truth
 
-from crawler.warc import read_capture
+from crawler.warc.reader import read_capture
 from indexer import cdxj
 from indexer.store import ArchiveStore
 

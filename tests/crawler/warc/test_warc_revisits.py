@@ -12,14 +12,10 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.warc import (
-    PROFILE_IDENTICAL,
-    PROFILE_NOT_MODIFIED,
-    PriorCaptures,
-    WarcFile,
-    read_capture,
-    warc_file_name,
-)
+from crawler.warc.files import warc_file_name
+from crawler.warc.reader import read_capture
+from crawler.warc.revisits import PriorCaptures
+from crawler.warc.writer import PROFILE_IDENTICAL, PROFILE_NOT_MODIFIED, WarcFile
 from indexer import cdxj
 
 BASE = "http://127.0.0.1:1/p/"

@@ -37,43 +37,31 @@ This module knows nothing of Scrapy: :class:`WarcFile` takes plain values
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
 import logging
 import os
-import re
-import zlib
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import iso_date_to_timestamp
 from warcio.warcwriter import WARCWriter
 
-from indexer import cdxj, config
-from indexer.store import ArchiveStore, WarcRef
+from crawler.warc.files import (
+    WarcError,
+    payload_digest,
+    relative_warc_path,
+    resolve_warc_path,
+)
+from crawler.warc.reader import _read_record_head
+from crawler.warc.repair import repair_warc
+from crawler.warc.revisits import Prior, PriorCaptures
+from indexer import cdxj
+from indexer.store import WarcRef
 
-__all__ = [
-    "Capture",
-    "PriorCaptures",
-    "WarcError",
-    "PROFILE_IDENTICAL",
-    "PROFILE_NOT_MODIFIED",
-    "WarcFile",
-    "check_warc_ends",
-    "payload_digest",
-    "read_capture",
-    "relative_warc_path",
-    "repair_warc",
-    "resolve_warc_path",
-    "warc_file_name",
-]
+__all__ = ["PROFILE_IDENTICAL", "PROFILE_NOT_MODIFIED", "WarcFile"]
 
 logger = logging.getLogger(__name__)
 
@@ -82,203 +70,11 @@ PROFILE_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modif
 PROFILE_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 # Headers a 304 does not update on the stored response (they describe its body).
 _NOT_FRESHENED = {"content-length", "content-encoding", "content-type", "transfer-encoding"}
-_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 # Hop-by-hop headers describe the wire, not the payload as stored: the body we are
 # given is already de-chunked, so a verbatim ``Transfer-Encoding: chunked`` would
 # make readers try to de-chunk it again.  They are kept under an X-Archive-Orig- name.
 _HOP_BY_HOP = {"transfer-encoding", "connection", "keep-alive"}
-
-
-class WarcError(RuntimeError):
-    """A WARC file or record that cannot be read (missing file, bad offset, corrupt data)."""
-
-
-@dataclass(frozen=True)
-class Capture:
-    """One archived HTTP response read back from a WARC file."""
-
-    url: str
-    record_id: str
-    date: str
-    status_line: str
-    headers: list[tuple[str, str]]
-    body: bytes  # content-decoded payload (gzip/deflate transfer codings undone)
-
-    @property
-    def status(self) -> int:
-        """The HTTP status code of the archived response."""
-        try:
-            return int(self.status_line.split()[0])
-        except (IndexError, ValueError):
-            return 0
-
-    def header(self, name: str) -> str | None:
-        """The first value of a response header (case-insensitive), or None."""
-        lname = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lname:
-                return value
-        return None
-
-
-def warc_file_name(portal: str, serial: int, when: datetime | None = None) -> str:
-    """``vnarchive-<portal>-<YYYYmmddHHMMSSffffff>-<serial:05d>.warc.gz``: unique across
-    portals and jobs, so files of many portals can share one pywb collection."""
-    stamp = (when or datetime.now(UTC)).strftime("%Y%m%d%H%M%S%f")
-    prefix = _UNSAFE_NAME.sub("_", portal).strip("_") or "portal"
-    return f"vnarchive-{prefix}-{stamp}-{serial:05d}.warc.gz"
-
-
-def payload_digest(body: bytes) -> str:
-    """The WARC payload digest of ``body`` (``sha1:`` + base32), as warcio writes it."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
-
-
-def relative_warc_path(path: Path) -> str:
-    """The path stored in the archive: relative to the data directory when inside it."""
-    try:
-        return str(path.resolve().relative_to(config.data_dir()))
-    except ValueError:
-        return str(path.resolve())
-
-
-def resolve_warc_path(stored: str) -> Path:
-    """The absolute path of a WARC file as stored in the archive (see relative_warc_path)."""
-    path = Path(stored)
-    return path if path.is_absolute() else config.data_dir() / path
-
-
-def repair_warc(path: Path) -> int:
-    """Truncate ``path`` after its last complete record; return how many bytes were cut.
-
-    A record is complete when its gzip member decompresses to the end and warcio can
-    read its headers and whole block.  Anything after the last such record (a record
-    cut by SIGKILL, a half-written gzip member, trailing garbage) is removed.
-    """
-    if not path.exists():
-        return 0
-    size = path.stat().st_size
-    good_end = _last_complete_offset(path)
-    if good_end < size:
-        with open(path, "r+b") as fh:
-            fh.truncate(good_end)
-            fh.flush()
-            os.fsync(fh.fileno())
-    return size - good_end
-
-
-def _last_complete_offset(path: Path) -> int:
-    """The end offset of the last complete gzip member holding a readable WARC record."""
-    good_end = 0
-    with open(path, "rb") as fh:
-        data_offset = 0
-        while True:
-            fh.seek(data_offset)
-            member_end = _gzip_member_end(fh, data_offset)
-            if member_end is None:
-                break
-            fh.seek(data_offset)
-            chunk = fh.read(member_end - data_offset)
-            if not _is_complete_record(chunk):
-                break
-            good_end = data_offset = member_end
-    return good_end
-
-
-def _gzip_member_end(fh: io.BufferedReader, start: int) -> int | None:
-    """Decompress one gzip member starting at ``start``; its end offset, or None if cut."""
-    decomp = zlib.decompressobj(zlib.MAX_WBITS + 16)
-    consumed = 0
-    while True:
-        buf = fh.read(1 << 16)
-        if not buf:
-            return None  # EOF before the member's trailer: cut mid-record
-        try:
-            decomp.decompress(buf)
-        except zlib.error:
-            return None
-        if decomp.eof:
-            consumed += len(buf) - len(decomp.unused_data)
-            return start + consumed
-        consumed += len(buf)
-
-
-def _is_complete_record(member: bytes) -> bool:
-    """Whether one gzip member holds a WARC record warcio reads to its end."""
-    try:
-        for record in ArchiveIterator(io.BytesIO(member), check_digests=False):
-            record.content_stream().read()
-            return True
-    except Exception:  # any parse error means the record is not usable
-        return False
-    return False
-
-
-@dataclass(frozen=True)
-class Prior:
-    """An earlier capture holding content: where it is and its payload digest."""
-
-    url: str
-    timestamp: str  # 14 digits, from the CDXJ
-    digest: str
-    file: str  # as stored in the archive (relative to the data directory)
-    offset: int
-    length: int
-
-
-class PriorCaptures:
-    """The latest capture holding content (a 2xx response) of every URL of a portal.
-
-    Read from the CDXJ indexes of the WARC files in one directory (an older file
-    without an index gets one, once); updated as the crawl writes new captures.
-    """
-
-    def __init__(self) -> None:
-        self._by_url: dict[str, Prior] = {}
-
-    @classmethod
-    def load(cls, directory: Path, *, skip: Path | None = None) -> PriorCaptures:
-        """The captures of every ``*.warc.gz`` in ``directory`` (except ``skip``)."""
-        priors = cls()
-        if not directory.is_dir():
-            return priors
-        for path in sorted(directory.glob("*.warc.gz")):
-            if skip is not None and path.resolve() == skip.resolve():
-                continue
-            stored = relative_warc_path(path)
-            try:
-                entries = cdxj.open_index(path).entries()
-            except OSError as exc:
-                logger.warning("cannot index %s: %s", path, exc)
-                continue
-            for entry in entries:
-                if entry.is_revisit or not entry.digest or not (entry.status or "").startswith("2"):
-                    continue
-                priors.note(
-                    Prior(
-                        entry.url,
-                        entry.timestamp,
-                        entry.digest,
-                        stored,
-                        entry.offset,
-                        entry.length,
-                    )
-                )
-        return priors
-
-    def note(self, prior: Prior) -> None:
-        """Remember a capture, unless an earlier-noted one of the URL is newer."""
-        current = self._by_url.get(prior.url)
-        if current is None or current.timestamp <= prior.timestamp:
-            self._by_url[prior.url] = prior
-
-    def get(self, url: str) -> Prior | None:
-        """The latest capture holding content of ``url``, or None."""
-        return self._by_url.get(url)
-
-    def __len__(self) -> int:
-        return len(self._by_url)
 
 
 class WarcFile:
@@ -522,108 +318,3 @@ def _fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-def _read_record_head(path: Path, offset: int) -> Any:
-    """The WARC and HTTP headers of the record at ``offset`` (its payload is not read)."""
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(offset)
-            head = fh.read(2)
-            fh.seek(offset)
-            for record in ArchiveIterator(fh):
-                _check_starts_here(record, head, path, offset)
-                return record
-    except WarcError:
-        raise
-    except OSError as exc:
-        raise WarcError(f"cannot read {path}: {exc}") from None
-    except Exception as exc:  # noqa: BLE001 - warcio raises assorted errors on bad data
-        raise WarcError(f"no WARC record at {path}:{offset}: {exc}") from None
-    raise WarcError(f"no WARC record at {path}:{offset}")
-
-
-def _check_starts_here(record: Any, head: bytes, path: Path, offset: int) -> None:
-    """Refuse what warcio reads at a wrong offset (garbage read as an ARC header)."""
-    if record.format != "warc" or head[:2] not in (b"\x1f\x8b", b"WA"):
-        raise WarcError(f"no WARC record starts at {path}:{offset}")
-
-
-def read_capture(stored_path: str, offset: int) -> Capture:
-    """Read the response record at ``offset`` of a WARC file (path as stored in the archive)."""
-    path = resolve_warc_path(stored_path)
-    if not path.is_file():
-        raise WarcError(f"WARC file not found: {path}")
-    if offset < 0 or offset >= path.stat().st_size:
-        raise WarcError(f"offset {offset} is outside {path} ({path.stat().st_size} bytes)")
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        try:
-            head = fh.read(2)
-            fh.seek(offset)
-            for record in ArchiveIterator(fh):
-                _check_starts_here(record, head, path, offset)
-                if record.rec_type not in ("response", "revisit", "resource"):
-                    raise WarcError(
-                        f"record at {path}:{offset} is a {record.rec_type!r} record, not a response"
-                    )
-                http = record.http_headers
-                return Capture(
-                    url=record.rec_headers.get_header("WARC-Target-URI") or "",
-                    record_id=record.rec_headers.get_header("WARC-Record-ID") or "",
-                    date=record.rec_headers.get_header("WARC-Date") or "",
-                    status_line=http.statusline if http else "",
-                    headers=list(http.headers) if http else [],
-                    body=record.content_stream().read(),
-                )
-        except WarcError:
-            raise
-        except Exception as exc:
-            raise WarcError(f"cannot read a WARC record at {path}:{offset}: {exc}") from None
-    raise WarcError(f"no WARC record at {path}:{offset}")
-
-
-@dataclass
-class EndsReport:
-    """What :func:`check_warc_ends` found and repaired."""
-
-    files_checked: int = 0
-    files_repaired: int = 0
-    bytes_cut: int = 0
-    articles_recapture: list[str] | None = None  # ids whose capture was lost
-    rows_cleared: int = 0
-
-
-def check_warc_ends(store: ArchiveStore, portal: str) -> EndsReport:
-    """Check that no row of ``portal`` points past the end of its WARC file; repair.
-
-    A file cut mid-record is truncated to its last complete record; rows pointing
-    past the end (or into a missing file) lose their pointer: articles are captured
-    again by the crawl (their validators are cleared), attachments are downloaded
-    again, versions keep their text.
-    """
-    report = EndsReport(articles_recapture=[])
-    for stored, end in sorted(store.warc_extents(portal).items()):
-        report.files_checked += 1
-        path = resolve_warc_path(stored)
-        size = path.stat().st_size if path.is_file() else None
-        if size is not None and end <= size:
-            continue
-        if size is not None:
-            cut = repair_warc(path)
-            if cut:
-                report.files_repaired += 1
-                report.bytes_cut += cut
-                cdxj.cdxj_path(path).unlink(missing_ok=True)  # rebuilt on next use
-            size = path.stat().st_size
-        ids, cleared = store.clear_warc_pointers(portal, stored, size)
-        report.articles_recapture.extend(ids)
-        report.rows_cleared += cleared
-        logger.warning(
-            "%s: %d rows pointed past the end of %s (%s bytes); their pages are captured again",
-            portal,
-            cleared,
-            stored,
-            "missing" if size is None else size,
-        )
-    return report

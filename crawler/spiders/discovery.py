@@ -1,0 +1,271 @@
+"""Finding pages: links and listings followed, pagination guessed, robots.txt, sitemaps, feeds."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urljoin
+
+from scrapy.http import Request, Response
+
+from crawler.items import Article, Listing, OtherPage
+from crawler.links import page_links
+from crawler.spiders.responses import _header
+
+logger = logging.getLogger(__name__)
+
+
+class Discovery:
+    """PortalSpider's link following, listing pagination and dates, robots.txt, sitemaps and feeds."""
+
+    def _follow_links(
+        self, response: Response, page: Article | Listing | OtherPage, url: str
+    ) -> Iterator[Any]:
+        """Requests for the links of a page: listing items, next page, then every other
+        link (menus, sub-categories, related lists); non-article pages remember theirs."""
+        meta = response.meta
+        hops = int(meta.get("hops", 0))
+        followed: list[tuple[str, ...]] = []  # (url, role[, date]) for site_pages
+        item_urls: set[str] = set()
+        if isinstance(page, Listing):
+            chain = meta.get("chain") or url
+            chain_seen = self.chain_items.setdefault(chain, set())
+            new_items, older = 0, 0
+            for item in page.items:
+                link = urljoin(response.url, item.url)
+                item_urls.add(link)
+                clean = self.frontier.clean(link)
+                if item.published:
+                    self._learn_listing_date(clean, item.published)
+                if clean not in chain_seen:
+                    chain_seen.add(clean)
+                    new_items += 1
+                since = self.options.since
+                if since and item.published and item.published[:10] < since:
+                    older += 1
+                    continue
+                followed.append(
+                    (link, "item", item.published) if item.published else (link, "item")
+                )
+                req = self._follow(link, "item", hops=hops + 1)
+                if req is not None:
+                    yield req
+            all_older = bool(self.options.since and page.items and older == len(page.items))
+            if page.items and not new_items:
+                # the page repeats one read before in this chain: a server that ignores
+                # the page number, or an endless "next"; a guess tries the next shape
+                self.frontier.skip(url, "repeated_listing_page")
+                alternative = self._alternative(meta)
+                if alternative is not None:
+                    yield alternative
+            elif not all_older:
+                nxt = self._next_listing(response, page, new_items)
+                if nxt is not None:
+                    followed.append((nxt.url, "next"))
+                    yield nxt
+        try:
+            text = response.text
+        except AttributeError:
+            text = ""
+        links = page_links(text, response.url) if text else []
+        for link in links:
+            if link.url in item_urls:
+                continue
+            if link.rel == "feed":
+                clean = self.frontier.admit(link.url, page=False)
+                if clean is not None:
+                    yield self._feed_request(clean, "feed")
+                continue
+            role = "next" if link.rel == "next" else "nav"
+            target, nested = link.url, False
+            if role == "nav" and isinstance(page, Article):
+                role = "link"
+                nested = link.relative and self.frontier.nested(url, link.url)
+                if nested and self.frontier.nested_dead():
+                    # this portal's relative links below an article are dead: they
+                    # were written for the article's folder
+                    self.frontier.skip(link.url, "dead_relative_link")
+                    target, nested = self.frontier.sibling(url, link.url), False
+            followed.append((target, role))
+            next_hops = hops if role == "next" else hops + 1
+            extra = {"nested": True, "nested_in": url} if nested else {}
+            req = self._follow(target, role, hops=next_hops, page_no=1, chain=target, **extra)
+            if req is not None:
+                yield req
+        if not isinstance(page, Article) and self.job is not None:
+            kind = "listing" if isinstance(page, Listing) else "other"
+            try:
+                self.job.store.save_site_page(
+                    self.profile.id,
+                    url,
+                    kind=kind,
+                    links=followed,
+                    etag=_header(response, b"ETag"),
+                    last_modified=_header(response, b"Last-Modified"),
+                    job_id=self.job.id,
+                )
+            except Exception as exc:  # a busy database must not stop the crawl
+                logger.warning("could not remember page %s: %s", url, exc)
+
+    def _next_listing(self, response: Response, page: Listing, new_items: int) -> Request | None:
+        """The request for the next page of a listing chain, or None."""
+        meta = response.meta
+        page_no = int(meta.get("page_no", 1))
+        chain = meta.get("chain", response.url)
+        if page_no >= self.max_listing_pages:
+            self.frontier.skip(chain, "max_listing_pages")
+            return None
+        nxt = self.frontier.clean(page.next_page, response.url) if page.next_page else None
+        if nxt is not None and nxt not in self.frontier.seen and not self.frontier.broken_next(nxt):
+            url = self.frontier.admit(nxt)
+            if url is None:
+                return None
+            return self._page_request(
+                url, "next", hops=int(meta.get("hops", 0)), page_no=page_no + 1, chain=chain
+            )
+        if not new_items:
+            return None
+        guesses = self.frontier.next_page_guesses(response.url, chain, page_no + 1)
+        return self._guess_request(guesses, meta, page_no + 1, chain)
+
+    def _guess_request(
+        self, guesses: list[str], meta: dict[str, Any], page_no: int, chain: str
+    ) -> Request | None:
+        """A request for the first admissible guessed next page; the rest stay as
+        alternatives for when it turns out missing or a repeat."""
+        while guesses:
+            url = self.frontier.admit(guesses[0])
+            guesses = guesses[1:]
+            if url is not None:
+                return self._page_request(
+                    url,
+                    "next",
+                    hops=int(meta.get("hops", 0)),
+                    page_no=page_no,
+                    chain=chain,
+                    guessed=True,
+                    alternatives=guesses,
+                )
+        return None
+
+    def _alternative(self, meta: dict[str, Any]) -> Request | None:
+        """The next guess of a guessed listing page that was missing or a repeat."""
+        if not meta.get("guessed") or not meta.get("alternatives"):
+            return None
+        return self._guess_request(
+            list(meta["alternatives"]), meta, int(meta.get("page_no", 2)), meta.get("chain", "")
+        )
+
+    def parse_robots(self, response: Response) -> Iterator[Any]:
+        """robots.txt fetched by the spider (when Scrapy does not obey it): its
+        ``Sitemap:`` lines are read."""
+        self._ok()
+        if response.status != 200:
+            return
+        for line in response.body.decode("utf-8", "replace").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip().lower() == "sitemap" and value.strip():
+                yield from self._sitemap_request(value.strip())
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        """A sitemap, sitemap index or RSS/Atom feed: its URLs are expected articles
+        (or more sitemaps)."""
+        from scrapy.utils.gz import gunzip
+        from scrapy.utils.sitemap import Sitemap
+
+        self._ok()
+        if response.status != 200:
+            if response.meta.get("role") == "feed":
+                self.frontier.skip(self.scope.clean(response.url), "dead_link")
+            elif not response.meta.get("guessed"):
+                self.job.count_error(f"http_{response.status}", response.url, "sitemap")
+            return
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            try:
+                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+            except Exception:
+                self.job.count_error("bad_sitemap", response.url, "cannot gunzip")
+                return
+        head = body[:2048].lower()
+        if b"<rss" in head or b"<feed" in head or b"<rdf" in head:
+            yield from self._feed_entries(response, body)
+            return
+        if b"<urlset" not in head and b"<sitemapindex" not in head:
+            if response.meta.get("guessed"):
+                return  # a guessed /sitemap.xml that is something else
+            # not a sitemap after all: an ordinary page
+            yield from self.parse_page(response)
+            return
+        try:
+            sitemap = Sitemap(body)
+        except Exception as exc:
+            self.job.count_error("bad_sitemap", response.url, str(exc))
+            return
+        for entry in sitemap:
+            loc = entry.get("loc")
+            if not loc:
+                continue
+            lastmod = (entry.get("lastmod") or "")[:10]
+            if self.options.since and lastmod and lastmod < self.options.since:
+                continue
+            if sitemap.type == "sitemapindex":
+                clean = self.frontier.admit(urljoin(response.url, loc), page=False)
+                req = self._feed_request(clean) if clean else None
+            else:
+                req = self._follow(urljoin(response.url, loc), "entry", hops=1)
+            if req is not None:
+                yield req
+
+    def _feed_entries(self, response: Response, body: bytes) -> Iterator[Any]:
+        """The item links of an RSS/Atom feed, followed as expected articles."""
+        text = body.decode("utf-8", "replace")
+        links = re.findall(r"<link>\s*(?:<!\[CDATA\[)?\s*([^<\]\s]+)", text, re.I)
+        links += re.findall(r"<link[^>]*\bhref=[\"']([^\"']+)[\"'][^>]*/?>", text, re.I)
+        for link in links[1:] if links else []:  # the first <link> is the channel's
+            req = self._follow(urljoin(response.url, link.strip()), "entry", hops=1)
+            if req is not None:
+                yield req
+
+    def robots_parsed(self, robotparser: Any, request: Request) -> None:
+        """Scrapy's robots middleware read the portal host's robots.txt: its
+        ``Sitemap:`` lines are requested (Scrapy obeys the rest)."""
+        if not self.discover_sitemaps or not self.scope.same_host(request.url):
+            return
+        sitemaps = getattr(getattr(robotparser, "rp", None), "sitemaps", None) or ()
+        for url in sitemaps:
+            for req in self._sitemap_request(str(url)):
+                self.crawler.engine.crawl(req)
+
+    def _sitemap_request(self, url: str) -> Iterator[Request]:
+        clean = self.frontier.admit(url, page=False)
+        if clean is not None:
+            yield self._feed_request(clean)
+
+    def listing_date(self, *urls: str | None) -> str | None:
+        """The date a listing of this crawl printed beside a link to one of ``urls``."""
+        return next((self.item_dates[u] for u in urls if u in self.item_dates), None)
+
+    def _learn_listing_date(self, url: str, published: str) -> None:
+        """Remember the date a listing shows beside an item (the first one wins) and
+        give it to the archived article at ``url`` if that has none."""
+        if url not in self.item_dates:
+            self.item_dates[url] = published
+            self._date_known_article(url)
+
+    def _date_known_article(self, url: str) -> None:
+        """An archived article known at ``url`` without a date takes the date a listing
+        showed for ``url``: it was stored earlier in this crawl (reached before its
+        listing, or under another of its URLs) or by an earlier crawl."""
+        known = self.job.known_article(url) if self.job is not None else None
+        published = self.item_dates.get(url)
+        if known is None or not published or known.get("published", "?"):
+            return
+        if self.job.store.date_from_listing(known["id"], published):
+            self.job.dated_later(known["id"])
+            self.crawler.stats.inc_value("vnarchive/articles/date_from_listing_later")
+        for entry in self.job.known.values():
+            if entry["id"] == known["id"]:
+                entry["published"] = published

@@ -1,0 +1,1 @@
+"""WARC files: writing captures (with revisits), reading one back, repairing cut ends."""
