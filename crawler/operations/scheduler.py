@@ -1,20 +1,20 @@
 """Crawl scheduling: fire each portal's cron, run the crawl as its own process, index after.
 
-The pieces, smallest first:
+The pieces, smallest first (one module each in ``crawler.operations``):
 
-- :func:`parse_cron` / :func:`next_run` / :func:`missed_run`: cron expressions
+- ``schedules``: :func:`parse_cron` / :func:`next_run` / :func:`missed_run`: cron expressions
   (5 fields, time zone Asia/Ho_Chi_Minh by default) through APScheduler's ``CronTrigger``.
-- :func:`effective_schedules`: every portal's schedule: its ``schedules`` row if it has
+- ``schedules``: :func:`effective_schedules`: every portal's schedule: its ``schedules`` row if it has
   one, else the ``schedule`` of its profile (seeded into the store the first time the
   scheduler sees the portal; edit it afterwards with ``vnarchive schedule set`` or
   the admin page).
-- :class:`CrawlRunner`: claims a job row for a portal (atomically: never two crawls of
+- ``job_runner``: :class:`CrawlRunner`: claims a job row for a portal (atomically: never two crawls of
   one portal, whoever asks), starts ``python -m vnarchive crawl PORTAL --job-id N
   --trigger T`` as a subprocess, waits, closes the row if the crawl could not, and
   re-evaluates the portal's health.  The web app's "Run now" uses it too.
-- :class:`IndexUpdater`: runs ``python -m vnarchive index`` after crawls, one at a time,
+- ``index_updater``: :class:`IndexUpdater`: runs ``python -m vnarchive index`` after crawls, one at a time,
   coalescing requests (Whoosh allows one writer).
-- :class:`CrawlScheduler`: APScheduler's ``BackgroundScheduler`` with one cron job per
+- ``scheduler`` (here): :class:`CrawlScheduler`: APScheduler's ``BackgroundScheduler`` with one cron job per
   schedule; at most ``max_concurrent`` crawls at once; polls the store every few
   seconds for schedule edits; on start runs each schedule missed while it was down
   **once** (computed from ``schedules.last_run``, not once per missed slot).
