@@ -7,7 +7,7 @@ diacritics, phrases, filters), indexes it, starts ``vnarchive serve`` on a free
 127.0.0.1 port, and for ``--seconds`` (default 30) lets ``--clients`` (default 8)
 concurrent clients call ``/api/search`` in a loop.  It then runs the same
 queries for the same time with the same concurrency directly through
-``indexer.query.search`` (threads in one process) and prints, for both, the
+``indexer.search.query.search`` (threads in one process) and prints, for both, the
 requests per second and p50/p95/p99 latency, and the ratios (the app's
 overhead: HTTP, validation, JSON).
 
@@ -43,8 +43,8 @@ from index_bench import corpus, fill_store, queries  # noqa: E402
 
 def build(data: Path, articles: int) -> None:
     """Fill ``data`` with an archive of ``articles`` synthetic articles and its index."""
-    from indexer.store import ArchiveStore
-    from indexer.writer import update_index
+    from indexer.search.writer import update_index
+    from indexer.store.archive import ArchiveStore
 
     db = f"sqlite:///{data / 'archive.sqlite'}"
     if (data / "index").is_dir() and ArchiveStore(db).count_articles() == articles:
@@ -171,16 +171,17 @@ def bench_size(args: argparse.Namespace, articles: int, data: Path) -> None:
         lat, err = serve_and_load(data, workers, mix, args.clients, args.seconds)
         results.append(row(f"/api/search {workers} worker(s)", lat, err, args.seconds))
 
-    from indexer import query
+    from indexer.search.params import SearchParams
+    from indexer.search.query import search
 
     def direct(params: dict[str, Any]) -> None:
-        query.search(query.SearchParams.from_mapping(params), index_dir=data / "index")
+        search(SearchParams.from_mapping(params), index_dir=data / "index")
 
     for params in mix[:20]:
         direct(params)
     print(f"query module: {args.clients} threads for {args.seconds:.0f} s …", flush=True)
     direct_lat, direct_err = run_clients(direct, mix, args.clients, args.seconds)
-    results.append(row("indexer.query.search", direct_lat, direct_err, args.seconds))
+    results.append(row("indexer.search.query.search", direct_lat, direct_err, args.seconds))
 
     base = results[0]
     print()

@@ -15,7 +15,7 @@ a local server, then, with politeness delays off, times (median of ``--runs``):
 3. extraction alone: ``crawler.pages.extract`` on the archived article pages, in
    this process (no network): what parsing costs;
 4. underthesea ``text_normalize`` alone on the same article texts: the NLP ceiling;
-5. word segmentation (``indexer.words.segment_article``, underthesea ``word_tokenize``,
+5. word segmentation (``indexer.text.words.segment_article``, underthesea ``word_tokenize``,
    which the crawl's SegmentPipeline runs once per new or changed article) on the same
    articles: milliseconds per article without the sentence cache (every sentence
    segmented: what a portal of distinct texts costs) and with it (as a crawl runs; the
@@ -101,7 +101,7 @@ def _run_portals(commands: list[list[str]], env: dict[str, str], parallel: int) 
 
 def _counts(data_dir: Path) -> tuple[int, int]:
     """(pages, articles) of the jobs in a data directory."""
-    from indexer.store import ArchiveStore
+    from indexer.store.archive import ArchiveStore
 
     store = ArchiveStore(f"sqlite:///{data_dir / 'archive.sqlite'}")
     jobs = store.list_jobs(limit=1000)
@@ -134,7 +134,7 @@ def _ok_urls(data_dir: Path, portal: str) -> list[str]:
 def _article_pages(data_dir: Path) -> list[tuple[bytes, str, str]]:
     """(html, url, portal) of every archived article capture."""
     from crawler.warc.reader import read_capture
-    from indexer.store import ArchiveStore
+    from indexer.store.archive import ArchiveStore
 
     os.environ["VNARCHIVE_DATA"] = str(data_dir)
     store = ArchiveStore(f"sqlite:///{data_dir / 'archive.sqlite'}")
@@ -236,7 +236,7 @@ def main() -> None:
 
         from underthesea import text_normalize
 
-        from indexer.store import ArchiveStore
+        from indexer.store.archive import ArchiveStore
 
         store = ArchiveStore(f"sqlite:///{last_full / 'archive.sqlite'}")
         texts = [f"{r['title']}\n\n{r['body_text']}" for r in store.iter_articles()]
@@ -249,7 +249,7 @@ def main() -> None:
             nlp_times.append(time.perf_counter() - start)
 
         # 5. word segmentation, as SegmentPipeline runs it
-        from indexer import words as words_mod
+        from indexer.text import words as words_mod
 
         stored_rows = list(store.iter_articles())
         seg_cold: list[float] = []

@@ -106,9 +106,11 @@ def load_sentences() -> list[str]:
 
 def build_archive(db_url: str, rows: int, *, seed: int = 6) -> None:
     """Fill a new store with ``rows`` synthetic articles (bulk SQL; ~2.5k-char bodies)."""
-    from indexer.places import find_article_places
-    from indexer.store import ArchiveStore, article_id_for, articles, attachments
+    from indexer.store.archive import ArchiveStore
+    from indexer.store.rows import article_id_for
+    from indexer.store.tables import articles, attachments
     from indexer.text import content_hash
+    from indexer.text.places import find_article_places
 
     store = ArchiveStore(db_url)
     rng = random.Random(seed)
@@ -197,8 +199,10 @@ def _child(kind: str, db_url: str, out: str) -> None:
     """Run one measured export (or ceiling) and print its figures as JSON."""
     import sqlite3
 
-    from indexer.export import ExportRequest, iter_export_columns, write_export
-    from indexer.store import ArchiveStore
+    from indexer.export.columns import iter_export_columns
+    from indexer.export.request import ExportRequest
+    from indexer.export.stream import write_export
+    from indexer.store.archive import ArchiveStore
 
     store = ArchiveStore(db_url)
     # pyarrow imports pandas on its first array when pandas is installed (~0.3 s of CPU; a

@@ -64,7 +64,7 @@ _PHASES = (  # (label, module, attribute): the import's steps, timed where it ca
     ("segmentation (underthesea)", "crawler.importer", "segment_article"),
     ("store: needs_words", "indexer.store", "ArchiveStore.needs_words"),
     ("store: import_capture", "indexer.store", "ArchiveStore.import_capture"),
-    ("CDXJ lines", "indexer.cdxj", "entry_for_record"),
+    ("CDXJ lines", "crawler.warc.cdxj", "entry_for_record"),
 )
 
 
@@ -249,8 +249,8 @@ def _profile(warc: Path, data_dir: Path, portal: str, samples_url: str) -> None:
     os.environ.update(_env(data_dir, samples_url))
     from crawler.importer import import_paths
     from crawler.profiles import get_profile
-    from indexer.store import ArchiveStore
-    from indexer.words import segment
+    from indexer.store.archive import ArchiveStore
+    from indexer.text.words import segment
 
     segment("Khởi động mô hình.")  # the model loads once per process: not per page
     spent = _timers()

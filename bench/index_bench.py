@@ -5,12 +5,12 @@ from real Vietnamese sentences: the VLSP 2013 test set shipped inside
 underthesea, else the sample portals' ``sentences.txt``), it prints, as the
 median of ``--runs`` runs (default 3):
 
-- indexing rate (articles/s) of ``indexer.writer.update_index(rebuild=True)``
+- indexing rate (articles/s) of ``indexer.search.writer.update_index(rebuild=True)``
   reading a real archive store, and of our analysis alone (tokenising every
   text field, the same two copies the index holds) in 1 and 2 processes;
 - peak memory (max RSS) of the indexing process and of its worker processes;
 - index size on disk;
-- query latency p50/p95 of ``indexer.query.search`` (10 results, facets,
+- query latency p50/p95 of ``indexer.search.query.search`` (10 results, facets,
   snippets, total) over ``--queries`` (default 300) mixed queries: one to
   three words, with and without diacritics, phrases, and a filter;
 - the same for SQLite FTS5 (``unicode61 remove_diacritics 2``) on the same
@@ -19,7 +19,7 @@ median of ``--runs`` runs (default 3):
   ratios.
 
 The underthesea ``word_tokenize`` rate on a sample is printed for reference: the
-index reads the segmentation stored with each article (``indexer.words``, made once
+index reads the segmentation stored with each article (``indexer.text.words``, made once
 by the crawl), so the bench stores it before timing the build, as a crawl would.
 
 Run: ``.venv/bin/python bench/index_bench.py [--sizes 10000,100000] [--runs N]`` (runs:
@@ -39,9 +39,9 @@ procs=1)`` over 1,500 articles with their words stored, on a loaded 2-core machi
 shares): Whoosh's external sort of postings about 40 % (every posting is pickled into a
 run file, ``_pickle.dump`` alone 15 %, then sorted, 9 %, and read back and merged: at 100k
 articles those run files were the ~17 GB of temporary disk); our analyzers
-(``indexer.analysis`` tokenising and folding, two copies of each text) about 33 %;
+(``indexer.search.analysis`` tokenising and folding, two copies of each text) about 33 %;
 Whoosh's per-term posting formats (``word_values``) about 25 %.  A full build now writes
-segments of 10,000 articles built in memory (``indexer.segments``: each text tokenised
+segments of 10,000 articles built in memory (``indexer.search.segments``: each text tokenised
 once for its exact, folded and bigram copies, postings packed in arrays, each segment
 written with Whoosh's codec layout, no run files), in 2 worker processes: on the same
 2,000-article store, alternating old and new builds on the loaded machine, 42-47 s of CPU
@@ -75,7 +75,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from indexer.analysis import exact_analyzer, folded_analyzer  # noqa: E402
+from indexer.search.analysis import exact_analyzer, folded_analyzer  # noqa: E402
 from indexer.text import content_hash, fold, normalize  # noqa: E402
 
 PORTALS = [f"portal-{n:02d}" for n in range(20)]
@@ -162,14 +162,15 @@ def corpus(size: int, seed: int = 4) -> list[dict[str, Any]]:
 def fill_store(url: str, docs: list[dict[str, Any]]) -> None:
     """Bulk-load the articles into a fresh archive store (bench only: bypasses upsert).
 
-    Each row gets its word segmentation, as a crawl stores it (``indexer.words``), so
+    Each row gets its word segmentation, as a crawl stores it (``indexer.text.words``), so
     the timed index build reads it instead of segmenting.  The body's is put together
     from the segmentation of each pool sentence it is made of (segmented once: the
     corpus has ~2,100 of them), so a 100k store takes a minute, not an hour of
     underthesea; titles are segmented as they are (they repeat: cached).
     """
-    from indexer.store import ArchiveStore, articles
-    from indexer.words import ArticleWords, segment, segment_article
+    from indexer.store.archive import ArchiveStore
+    from indexer.store.tables import articles
+    from indexer.text.words import ArticleWords, segment, segment_article
 
     store = ArchiveStore(url)
     now = datetime.now(UTC)
@@ -267,8 +268,8 @@ def _peak_rss_kb() -> int:
 
 def _index_run(db_url: str, index_dir: str) -> None:
     """Child process: one full index build; prints its stats as JSON."""
-    from indexer.store import ArchiveStore
-    from indexer.writer import update_index
+    from indexer.search.writer import update_index
+    from indexer.store.archive import ArchiveStore
 
     stats = update_index(ArchiveStore(db_url), Path(index_dir), rebuild=True)
     own = _peak_rss_kb()
@@ -347,8 +348,9 @@ def underthesea_rate(docs: list[dict[str, Any]], sample: int = 100) -> float | N
 
 
 def whoosh_queries(index_dir: Path, qs: list[dict[str, Any]]) -> list[float]:
-    from indexer import searchcache
-    from indexer.query import SearchParams, search
+    from indexer.search import cache as searchcache
+    from indexer.search.params import SearchParams
+    from indexer.search.query import search
 
     searchcache.clear()  # every run starts cold, as after a rebuild (no posting list cached)
     search(SearchParams(q="khởi động"), index_dir)  # open the searcher, load columns

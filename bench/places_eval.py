@@ -6,7 +6,7 @@ The gold (``bench/places_gold.json``) lists, for each article, the administrativ
 names, as facts only: the unit's full name before the 2025 reform (``Xã Nam Đà, Huyện
 Krông Nô, Tỉnh Đắk Nông``), never any text of the article.  The articles are read from the
 real pages and the real-site snapshots (``.tar.gz``, read in place) and extracted by our
-page objects; places are found with ``indexer.places.find_article_places`` in the context
+page objects; places are found with ``indexer.text.places.find_article_places`` in the context
 of the portal profile whose ``base_url`` has the page's host.
 
 What counts (see the gold's ``rules``): every province, district and commune the title or
@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from crawler.items import Article  # noqa: E402
 from crawler.pages import extract  # noqa: E402
 from crawler.profiles import PortalProfile, load_profiles  # noqa: E402
-from indexer.places import find_article_places  # noqa: E402
 from indexer.text import normalize  # noqa: E402
+from indexer.text.places import find_article_places  # noqa: E402
 
 GOLD = Path(__file__).with_name("places_gold.json")
 _UNIT = re.compile(

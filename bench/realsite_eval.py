@@ -170,7 +170,7 @@ def crawl(site: str, data: Path, portals: Path, proxy: str) -> tuple[int, float,
 
 def archived(data: Path, site: str) -> tuple[list[dict], dict]:
     """The stored articles of ``site`` and its last job row."""
-    from indexer.store import ArchiveStore
+    from indexer.store.archive import ArchiveStore
 
     store = ArchiveStore(f"sqlite:///{data / 'archive.sqlite'}", create=False)
     try:

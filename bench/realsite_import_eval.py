@@ -100,7 +100,7 @@ def run_import(site: str, warc: Path, data: Path, portals: Path) -> tuple[int, f
 
 def archive(data: Path, site: str) -> list[dict]:
     """The stored articles of ``site``, each with ``_keys``: every URL it is known under."""
-    from indexer.store import ArchiveStore
+    from indexer.store.archive import ArchiveStore
 
     store = ArchiveStore(f"sqlite:///{data / 'archive.sqlite'}", create=False)
     try:

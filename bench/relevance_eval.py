@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/relevance_eval.py
 
-Builds the archive of ``tests/indexer/test_relevance.py`` (the sample portals' ground
+Builds the archive of ``tests/indexer/search/test_relevance.py`` (the sample portals' ground
 truth and the hand-written compound traps of ``tests/indexer/compound_traps.py``) in
 a temporary directory, runs every case of its set and prints the mean reciprocal rank
 of the first relevant article (over the whole ranking) and the precision of the top

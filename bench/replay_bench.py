@@ -9,7 +9,7 @@ cache is warm for all of them alike):
 
 1. the old scan: every record of the WARC read to map its URLs to offsets (what the
    replay did on the first lookup of a file before it had an index: the baseline);
-2. the sorted index: ``indexer.cdxj.open_index`` on the finished file's ``.cdxj``
+2. the sorted index: ``crawler.warc.cdxj_index.open_index`` on the finished file's ``.cdxj``
    (memory-mapped, bisect) and one ``lookup``;
 3. the open index: the same on a file still being written (``.cdxj.open`` read whole
    on the first lookup, then only what was appended);
@@ -106,8 +106,8 @@ def main() -> None:
         from fastapi.testclient import TestClient
 
         from crawler.items import Article
-        from indexer import cdxj
-        from indexer.store import ArchiveStore
+        from crawler.warc import cdxj_index
+        from indexer.store.archive import ArchiveStore
         from indexer.text import content_hash
         from search_app.app import create_app
 
@@ -117,8 +117,8 @@ def main() -> None:
         size = path.stat().st_size
 
         def cold_lookup() -> None:
-            cdxj._CACHE.clear()
-            assert cdxj.open_index(path).lookup(f"{HOST}/bai")
+            cdxj_index._CACHE.clear()
+            assert cdxj_index.open_index(path).lookup(f"{HOST}/bai")
 
         def scan() -> None:
             assert f"{HOST}/bai" in _old_scan(path)
@@ -144,7 +144,7 @@ def main() -> None:
         client = TestClient(create_app(data_dir=tmp))
 
         def replay() -> None:
-            cdxj._CACHE.clear()
+            cdxj_index._CACHE.clear()
             page = client.get(f"/replay/{aid}")
             assert page.status_code == 200 and "/asset?url=" in page.text
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from crawler.items import Article
-from indexer.store import WarcRef
-from indexer.words import ArticleWords
+from indexer.store.rows import WarcRef
+from indexer.text.words import ArticleWords
 
 __all__ = ["ArticleCapture", "AttachmentCapture"]
 

@@ -26,7 +26,7 @@ row of the archive already points at (a re-run), and a payload already read unde
 the same URL in this import (periodic captures of an unchanged page) reuses that
 page's extraction.
 
-Each copied WARC gets its CDXJ index beside it (``indexer.cdxj``) as it is read: the
+Each copied WARC gets its CDXJ index beside it (``crawler.warc.cdxj``) as it is read: the
 lines go to a file as they come and are sorted in bounded memory at the end.
 """
 
@@ -49,13 +49,15 @@ from crawler.items import Article, Listing
 from crawler.pipelines import _ISO_DATE, MAX_BODY_CHARS, MAX_TITLE_CHARS, NormalizePipeline
 from crawler.profiles import PortalProfile
 from crawler.scope import PortalScope
+from crawler.warc import cdxj
 from crawler.warc.files import relative_warc_path
-from indexer import cdxj, config
-from indexer.places import find_article_places
-from indexer.store import ArchiveStore, WarcRef
+from crawler.warc.wacz import warc_members
+from indexer import config
+from indexer.store.archive import ArchiveStore
+from indexer.store.rows import WarcRef
 from indexer.text import content_hash
-from indexer.wacz import warc_members
-from indexer.words import segment_article
+from indexer.text.places import find_article_places
+from indexer.text.words import segment_article
 
 __all__ = ["ImportSummary", "copy_size", "import_paths", "original_url", "source_files"]
 

@@ -49,7 +49,7 @@ class Article:
     content_hash: str = ""
     page_type: str = "article"
     extraction_path: str = "family"  # family | structural (see crawler.pages.base) | generic
-    places: list[dict[str, Any]] | None = None  # indexer.places.find_article_places (pipeline)
+    places: list[dict[str, Any]] | None = None  # indexer.text.places.find_article_places (pipeline)
 
     def is_empty(self) -> bool:
         """A title and nothing else: no date, no text, no file, no media, no image."""

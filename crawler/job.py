@@ -39,7 +39,8 @@ from crawler.warc.repair import check_warc_ends
 from crawler.warc.revisits import PriorCaptures
 from crawler.warc.writer import WarcFile
 from indexer import config
-from indexer.store import ArchiveStore, utcnow
+from indexer.store.archive import ArchiveStore
+from indexer.store.rows import utcnow
 
 __all__ = ["CrawlJob", "JobBusy", "JobError", "JobOptions", "record_failed_start"]
 

@@ -237,7 +237,7 @@ class WarcCaptureMiddleware:
 
     Placed next to the downloader, it sees each response as received: every retry,
     every redirect, robots.txt, attachments, 304s — the body still content-encoded.
-    The response record's :class:`~indexer.store.WarcRef` goes to
+    The response record's :class:`~indexer.store.rows.WarcRef` goes to
     ``request.meta["warc_ref"]`` for the pipelines.
     """
 

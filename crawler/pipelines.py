@@ -20,9 +20,9 @@ from scrapy.exceptions import DropItem
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.captures import ArticleCapture, AttachmentCapture
-from indexer.places import find_article_places
 from indexer.text import content_hash, normalize
-from indexer.words import segment_article
+from indexer.text.places import find_article_places
+from indexer.text.words import segment_article
 
 __all__ = [
     "DedupePipeline",
@@ -155,7 +155,7 @@ class ValidatePipeline(_Stage):
 class PlacesPipeline(_Stage):
     """Find the places an article names, old → new, read in the portal's own context.
 
-    ``indexer.places.find_article_places`` (the same function import and
+    ``indexer.text.places.find_article_places`` (the same function import and
     ``vnarchive places refresh`` call); stored with the article.
     """
 
@@ -199,7 +199,7 @@ class DedupePipeline(_Stage):
 class SegmentPipeline(_Stage):
     """Segment the article into words (underthesea), once per article and per version.
 
-    ``indexer.words.segment_article`` (the function the import calls too); skipped when
+    ``indexer.text.words.segment_article`` (the function the import calls too); skipped when
     the store already holds this text segmented (an unchanged article costs one
     lookup, not a segmentation).  Counted in the crawl stats: ``vnarchive/segmented``
     and ``vnarchive/segment_ms`` (the CPU the crawl spent on it).

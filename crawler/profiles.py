@@ -133,9 +133,9 @@ class PortalProfile:
     def summary(self) -> dict[str, Any]:
         """The short JSON shape printed by ``vnarchive portals list --json``.
 
-        ``now``: the portal's unit after the 2025 reform (``indexer.places.portal_unit``).
+        ``now``: the portal's unit after the 2025 reform (``indexer.text.places.portal_unit``).
         """
-        from indexer.places import portal_unit
+        from indexer.text.places import portal_unit
 
         return {
             "id": self.id,

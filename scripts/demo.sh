@@ -38,7 +38,7 @@ echo "==> indexing the archive"
 echo "==> a search from the command line: vnarchive search 'tuyen hoa'"
 "$BIN/vnarchive" search "tuyen hoa" --per-page 3 || true
 
-DEMO_ID=$("$BIN/python" -c "import sys; from indexer.store import ArchiveStore
+DEMO_ID=$("$BIN/python" -c "import sys; from indexer.store.archive import ArchiveStore
 a = ArchiveStore().find_article_by_url(sys.argv[1]); print(a['id'] if a else '')" "$DEMO_URL")
 echo "==> an article with two versions and their diff:"
 echo "    http://127.0.0.1:${WEB_PORT}/articles/${DEMO_ID}#versions"

@@ -1,6 +1,6 @@
 """The JSON API: the twins of the search, article and portals pages.
 
-``/api/search`` answers exactly what ``indexer.query.search`` returns (the
+``/api/search`` answers exactly what ``indexer.search.query.search`` returns (the
 same JSON as ``vnarchive search --json``).  Errors use the one error shape.
 Response bodies are the Pydantic models of :mod:`search_app.api_models`; every
 route has an explicit operation id (the method names of generated clients).
@@ -28,7 +28,9 @@ from search_app.errors import error_body
 from search_app.portals import portal_rows
 from search_app.searching import MAX_FILTER_CHARS, MAX_PAGE, RawSearch, run_search
 
-MAX_PER_PAGE = 100  # indexer.query.MAX_PER_PAGE (imported lazily: Whoosh loads on first search)
+MAX_PER_PAGE = (
+    100  # indexer.search.params.MAX_PER_PAGE (imported lazily: Whoosh loads on first search)
+)
 
 router = APIRouter(prefix="/api", tags=["api"])
 

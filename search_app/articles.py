@@ -14,9 +14,9 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from indexer.citation import permalink
-from indexer.placeindex import article_places
-from indexer.topics import topic_for
+from indexer.export.citation import permalink
+from indexer.search.placeindex import article_places
+from indexer.text.topics import topic_for
 from search_app.context import AppContext
 from search_app.errors import ApiError
 
@@ -36,7 +36,7 @@ def get_article(ctx: AppContext, article_id: str) -> dict[str, Any]:
 
 
 class QueryMarks:
-    """Marks what a search query found in an article's texts (``indexer.highlight``).
+    """Marks what a search query found in an article's texts (``indexer.search.highlight``).
 
     The lone words of a query are marked only when the article holds none of its
     neighbouring words side by side (decided once over the whole article, so its
@@ -44,7 +44,7 @@ class QueryMarks:
     """
 
     def __init__(self, q: str | None, texts: list[str], *, exact: bool = False) -> None:
-        from indexer.query import highlighter  # lazily: the search engine loads on use
+        from indexer.search.highlight import highlighter  # lazily: the search engine loads on use
 
         self.marks = highlighter((q or "")[:1000], exact=exact) if q else None
         self.lone = (
@@ -129,7 +129,7 @@ PUBLIC_FIELDS = (
 
 def story_copies(ctx: AppContext, article: dict[str, Any]) -> list[dict[str, Any]]:
     """The copies of the article's story archived from other portals: [{id, portal, url,
-    title, published}] (indexer.stories)."""
+    title, published}] (indexer.text.stories)."""
     story = article.get("story_id")
     if not story:
         return []
@@ -151,7 +151,7 @@ def article_json(article: dict[str, Any], versions: list[dict[str, Any]]) -> dic
     archived = bool(article.get("warc_file"))
     out["archived_original"] = f"/replay/{article['id']}" if archived else None
     out["html_url"] = f"/articles/{article['id']}"
-    out["places"] = article_places(article)  # old → new (indexer.places)
+    out["places"] = article_places(article)  # old → new (indexer.text.places)
     out["topic"] = topic_for(article.get("category"))
     captured = article.get("last_changed")
     out["capture_time"] = _iso(captured)

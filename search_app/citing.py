@@ -1,5 +1,5 @@
 """Citations and permalinks of the web app: the portal names they cite, and the capture
-a ``/web/<timestamp>/<url>`` permalink names (see :mod:`indexer.citation`)."""
+a ``/web/<timestamp>/<url>`` permalink names (see :mod:`indexer.export.citation`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 from fastapi import Request
 
-from indexer.citation import CiteSource, capture_stamp, citations, parse_stamp, permalink
+from indexer.export.citation import CiteSource, capture_stamp, citations, parse_stamp, permalink
 from search_app.context import AppContext
 
 _NAMES_TTL = 60.0  # seconds a read of the portal profiles' names is reused

@@ -14,7 +14,7 @@ from pathlib import Path
 from fastapi import Request
 
 from indexer import config
-from indexer.store import ArchiveStore
+from indexer.store.archive import ArchiveStore
 
 
 @dataclass

@@ -25,19 +25,11 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from indexer.export import (
-    FIELDS,
-    RENDERERS,
-    ExportError,
-    ExportRequest,
-    ExportResult,
-    content_disposition,
-    count_export_rows,
-    datapackage,
-    export_filename,
-    parse_fields,
-    stream_export,
-)
+from indexer.export.datapackage import content_disposition, datapackage, export_filename
+from indexer.export.fields import FIELDS, ExportError, parse_fields
+from indexer.export.formats import RENDERERS
+from indexer.export.request import ExportRequest, count_export_rows
+from indexer.export.stream import ExportResult, stream_export
 from search_app.api import ERROR_RESPONSES, TOO_MANY, search_args
 from search_app.api_models import DataPackage, ExportFormat
 from search_app.citing import base_url
@@ -143,7 +135,7 @@ def _export_request(
 
 def _query_errors() -> tuple[type[Exception], ...]:
     try:
-        from indexer.query import QueryError
+        from indexer.search.params import QueryError
     except ImportError:  # pragma: no cover - only before the index module exists
         return ()
     return (QueryError,)

@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
-from indexer.placeindex import article_places
-from indexer.places import portal_unit
-from indexer.store import articles
+from indexer.search.placeindex import article_places
+from indexer.store.tables import articles
+from indexer.text.places import portal_unit
 from search_app.context import AppContext
 from search_app.i18n import add_strings
 from search_app.templating import templates

@@ -2,7 +2,7 @@
 
 :func:`validate` checks the raw GET parameters (what and where is wrong, as an
 :class:`~search_app.errors.ApiError`: 400 for a query that cannot run, 422 for a
-parameter with an invalid value) through ``indexer.query.SearchParams``;
+parameter with an invalid value) through ``indexer.search.params.SearchParams``;
 :func:`run_search` runs the search against the app's index.
 """
 
@@ -54,8 +54,8 @@ def _query_error(exc: Exception) -> ApiError:
 
 
 def validate(raw: RawSearch) -> dict[str, Any]:
-    """The validated search as keyword arguments of ``indexer.query.SearchParams``."""
-    from indexer import query
+    """The validated search as keyword arguments of ``indexer.search.params.SearchParams``."""
+    from indexer.search.params import MAX_PER_PAGE, QueryError, SearchParams
 
     values = asdict(raw)
     for name, value in values.items():
@@ -71,7 +71,7 @@ def validate(raw: RawSearch) -> dict[str, Any]:
                 )
     page = 1 if raw.page is None else raw.page
     per_page = 20 if raw.per_page is None else raw.per_page
-    if page >= 1 and 1 <= per_page <= query.MAX_PER_PAGE and page * per_page > MAX_RESULT_WINDOW:
+    if page >= 1 and 1 <= per_page <= MAX_PER_PAGE and page * per_page > MAX_RESULT_WINDOW:
         raise ApiError(
             422,
             "invalid_parameter",
@@ -79,7 +79,7 @@ def validate(raw: RawSearch) -> dict[str, Any]:
             "narrow the search with filters",
         )
     try:
-        params = query.SearchParams(
+        params = SearchParams(
             q=raw.q or "",
             portal=raw.portal,
             province=raw.province,
@@ -93,17 +93,18 @@ def validate(raw: RawSearch) -> dict[str, Any]:
             topic=raw.topic,
             exact=raw.exact,
         ).validated()
-    except query.QueryError as exc:
+    except QueryError as exc:
         raise _query_error(exc) from None
     return asdict(params)
 
 
 def run_search(index_dir: Path, raw: RawSearch) -> dict[str, Any]:
-    """Validate ``raw`` and run it through ``indexer.query.search``; the result dict."""
-    from indexer import query
+    """Validate ``raw`` and run it through ``indexer.search.query.search``; the result dict."""
+    from indexer.search.params import QueryError, SearchParams
+    from indexer.search.query import search
 
-    params = query.SearchParams(**validate(raw))
+    params = SearchParams(**validate(raw))
     try:
-        return query.search(params, index_dir=index_dir)
-    except query.QueryError as exc:
+        return search(params, index_dir=index_dir)
+    except QueryError as exc:
         raise _query_error(exc) from None

@@ -3,7 +3,7 @@
 A capture is addressed by (WARC file, record offset), as the store keeps it.
 :func:`read_capture` reads one record's HTTP payload (decoded, size-bounded);
 :func:`stream_payload` streams a large one; :func:`find_capture` finds the record
-of a URL in a WARC file through the CDXJ index beside it (``indexer.cdxj``: a
+of a URL in a WARC file through the CDXJ index beside it (``crawler.warc.cdxj``: a
 bisect over the sorted index, or the open index of a file still being written;
 never a scan of the WARC), so a replayed page can find its images and
 stylesheets from the same capture.  A ``revisit`` record (written for an
@@ -21,7 +21,7 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.timeutils import iso_date_to_timestamp
 
-from indexer import cdxj
+from crawler.warc import cdxj_index
 
 CHUNK = 64 * 1024
 RECORD_TYPES = ("response", "resource")
@@ -97,7 +97,7 @@ def _revisit_original(path: Path, record) -> tuple[Path, int] | None:  # type: i
     best: tuple[Path, int] | None = None
     for candidate in [path, *(p for p in siblings if p != path)]:
         try:
-            entries = cdxj.open_index(candidate).lookup(uri)
+            entries = cdxj_index.open_index(candidate).lookup(uri)
         except OSError:
             continue
         for entry in entries:
@@ -113,7 +113,7 @@ def find_capture(path: Path, url: str) -> tuple[Path, int] | None:
     """The latest capture of ``url`` in the WARC file ``path`` (via its CDXJ index),
     as (WARC path, offset) of a record :func:`read_capture` reads, or None."""
     try:
-        entries = cdxj.open_index(path).lookup(url)
+        entries = cdxj_index.open_index(path).lookup(url)
     except OSError:
         return None
     exact = [e for e in entries if e.url == url] or entries

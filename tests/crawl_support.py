@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from indexer.store import ArchiveStore
+from indexer.store.archive import ArchiveStore
 
 REPO = Path(__file__).resolve().parents[1]
 TRUTH_DIR = REPO / "crawler" / "samples" / "truth"
@@ -222,7 +222,7 @@ SNAPSHOT_FIELDS = (
     "content_hash",
     "status",
     "duplicate_of",
-    "title_words",  # the word segmentation, made once per version (indexer.words)
+    "title_words",  # the word segmentation, made once per version (indexer.text.words)
     "body_words",
 )
 

@@ -33,8 +33,8 @@ from urllib.parse import urljoin
 from crawler.operations.job_runner import NoCrawlNode
 from crawler.operations.scrapyd import NodeDown, ScrapydError, ScrapydNode
 from indexer import config
-from indexer.admin_store import AdminStore
-from indexer.store import utcnow
+from indexer.store.admin import AdminStore
+from indexer.store.rows import utcnow
 
 log = logging.getLogger("vnarchive.cluster")
 

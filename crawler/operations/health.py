@@ -34,8 +34,8 @@ from crawler.operations.fetch import (
     fetch,
 )
 from crawler.operations.try_portal import try_portal
-from indexer.admin_store import AdminStore
-from indexer.store import utcnow
+from indexer.store.admin import AdminStore
+from indexer.store.rows import utcnow
 from indexer.text import fold_lower
 
 

@@ -8,7 +8,7 @@ import sys
 import threading
 
 from indexer import config
-from indexer.admin_store import AdminStore
+from indexer.store.admin import AdminStore
 
 log = logging.getLogger("vnarchive.scheduler")
 

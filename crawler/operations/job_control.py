@@ -9,8 +9,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from indexer.admin_store import AdminStore, pid_alive
-from indexer.store import utcnow
+from indexer.store.admin import AdminStore
+from indexer.store.claims import pid_alive
+from indexer.store.rows import utcnow
 
 log = logging.getLogger("vnarchive.scheduler")
 

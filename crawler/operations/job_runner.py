@@ -16,7 +16,7 @@ from typing import Any
 
 from crawler.operations.job_control import _tail
 from indexer import config
-from indexer.admin_store import AdminStore
+from indexer.store.admin import AdminStore
 
 log = logging.getLogger("vnarchive.scheduler")
 

@@ -109,7 +109,7 @@ def run_crawl(
     except (ProfileError, ValueError, config.ConfigError) as exc:
         return CrawlOutcome(EXIT_USAGE, None, str(exc))
     if job_id is not None:
-        from indexer.store import ArchiveStore
+        from indexer.store.archive import ArchiveStore
 
         row = ArchiveStore().get_job(job_id)
         if row is None or row["portal"] != portal_id:
@@ -175,7 +175,7 @@ def run_many(
     stop cleanly and can be resumed).  Returns {portal id: exit code}.
     """
     from crawler.extensions import summary_line
-    from indexer.store import ArchiveStore
+    from indexer.store.archive import ArchiveStore
 
     store = ArchiveStore()
     pending = list(profiles)

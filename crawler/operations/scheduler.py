@@ -45,7 +45,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from crawler.operations.index_updater import IndexUpdater
 from crawler.operations.job_runner import NoCrawlNode, RunningCrawl, make_runner
 from crawler.operations.schedules import _load_profiles, effective_schedules, missed_run, parse_cron
-from indexer.admin_store import DEFAULT_TIMEZONE, AdminStore, PortalBusy
+from indexer.store.admin import DEFAULT_TIMEZONE, AdminStore
+from indexer.store.errors import PortalBusy
 
 log = logging.getLogger("vnarchive.scheduler")
 

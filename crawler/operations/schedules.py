@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
-from indexer.admin_store import DEFAULT_TIMEZONE, AdminStore
-from indexer.store import utcnow
+from indexer.store.admin import DEFAULT_TIMEZONE, AdminStore
+from indexer.store.rows import utcnow
 
 DEFAULT_CRON = "0 2 * * *"  # nightly, 02:00 Vietnam time
 

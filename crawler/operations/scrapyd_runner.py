@@ -12,7 +12,7 @@ from crawler.operations.cluster import NoNodeUp, ScrapydCluster
 from crawler.operations.job_runner import CrawlRunner
 from crawler.operations.scrapyd import NodeDown, ScrapydError, ScrapydNode, _crawl_settings
 from indexer import config
-from indexer.admin_store import AdminStore
+from indexer.store.admin import AdminStore
 
 log = logging.getLogger("vnarchive.cluster")
 

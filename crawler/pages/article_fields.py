@@ -7,8 +7,8 @@ import re
 from crawler.pages.article_body import _contains
 from crawler.pages.body import is_date_line
 from crawler.pages.document import text_of
-from indexer.dates import ParsedDate, find_dates, parse_date
 from indexer.text import normalize
+from indexer.text.dates import ParsedDate, find_dates, parse_date
 
 _TITLE_SPLIT = re.compile(r"\s+[-|–—:»]\s+")
 

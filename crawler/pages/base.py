@@ -8,7 +8,7 @@ differs, override a method.  The fields are read like this:
 * ``title`` — the family's title element, else ``og:title``/``h1``/``<title>``;
 * ``published`` — the family's date element, else date meta tags, else the
   first date written near the title; the date parser is
-  :func:`indexer.dates.parse_date` and the source is recorded;
+  :func:`indexer.text.dates.parse_date` and the source is recorded;
 * the body — the family's content region(s), cleaned by
   :func:`crawler.pages.body.build_body` (BeautifulSoup4);
 * listings — the family's item selector, else repeated title links grouped by
@@ -41,8 +41,8 @@ from crawler.pages.body import is_date_line
 from crawler.pages.document import Document, text_of
 from crawler.pages.listing_fields import ListingFields
 from crawler.profiles import PortalProfile
-from indexer.dates import ParsedDate, find_dates
 from indexer.text import content_hash, fold_lower, normalize
+from indexer.text.dates import ParsedDate, find_dates
 
 
 class PageObject(ArticleFields, ArticleBody, ListingFields):

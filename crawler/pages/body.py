@@ -25,8 +25,8 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from crawler.items import Attachment
 from crawler.pages.closing import split_closing
 from crawler.pages.document import Document, file_name, parse_html
-from indexer.dates import find_dates
 from indexer.text import normalize
+from indexer.text.dates import find_dates
 
 ATTACHMENT_EXT = re.compile(
     r"\.(pdf|docx?|xlsx?|pptx?|odt|ods|odp|rtf|zip|rar|7z|tif|tiff)(?:$|[/?#;])", re.I

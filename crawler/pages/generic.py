@@ -22,8 +22,8 @@ from crawler.pages.base import PageObject
 from crawler.pages.document import text_of
 from crawler.pages.listing_fields import _item_container
 from crawler.pages.structure import hidden, main_text_block
-from indexer.dates import ParsedDate, find_dates
 from indexer.text import fold_lower
+from indexer.text.dates import ParsedDate, find_dates
 
 _HEADINGS = (
     "//h1 | //h2 | //h3 | //h4 | //*[self::p or self::div or self::span or self::td or self::strong"

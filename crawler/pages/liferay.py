@@ -22,7 +22,7 @@ from crawler.pages.base import PageObject
 from crawler.pages.body import is_date_line
 from crawler.pages.document import text_of
 from crawler.pages.listing_fields import _signature, _strip_fragment, _title_text
-from indexer.dates import find_dates
+from indexer.text.dates import find_dates
 
 _PAGER = ".lfr-pagination, .taglib-page-iterator, .pagination, .pager"
 # short leaf elements that may head a timeline entry with a date

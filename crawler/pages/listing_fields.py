@@ -11,8 +11,8 @@ from lxml import etree
 from crawler.items import ListingItem
 from crawler.pages.document import text_of
 from crawler.pages.structure import in_chrome as _in_chrome
-from indexer.dates import find_dates, parse_date
 from indexer.text import normalize
+from indexer.text.dates import find_dates, parse_date
 
 _NEXT_LABEL = re.compile(
     r"^(?:trang sau|trang tiếp(?: theo)?|tiếp|tiếp theo|sau|next|next page|older posts|"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.warc import cdxj
 from crawler.warc.files import resolve_warc_path
-from indexer import cdxj
-from indexer.store import ArchiveStore
+from indexer.store.archive import ArchiveStore
 
 logger = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawler.warc import cdxj_index
 from crawler.warc.files import relative_warc_path
-from indexer import cdxj
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class PriorCaptures:
                 continue
             stored = relative_warc_path(path)
             try:
-                entries = cdxj.open_index(path).entries()
+                entries = cdxj_index.open_index(path).entries()
             except OSError as exc:
                 logger.warning("cannot index %s: %s", path, exc)
                 continue

@@ -22,7 +22,7 @@ freshened by the 304's (RFC 9111 §4.3.4): what the server confirmed is current,
 what a replay tool (pywb) serves from it.
 
 Index.  Each record's CDXJ line goes to ``NAME.cdxj.open`` as it is written; closing the
-file sorts them into ``NAME.cdxj`` (``indexer.cdxj``, the ``cdxj-indexer`` format).
+file sorts them into ``NAME.cdxj`` (``crawler.warc.cdxj``, the ``cdxj-indexer`` format).
 
 Durable order.  :meth:`WarcFile.sync` flushes and fsyncs the file; the store pipeline
 calls it before it commits a row pointing into the file, so after a power loss no
@@ -49,6 +49,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import iso_date_to_timestamp
 from warcio.warcwriter import WARCWriter
 
+from crawler.warc import cdxj
 from crawler.warc.files import (
     WarcError,
     payload_digest,
@@ -58,8 +59,7 @@ from crawler.warc.files import (
 from crawler.warc.reader import _read_record_head
 from crawler.warc.repair import repair_warc
 from crawler.warc.revisits import Prior, PriorCaptures
-from indexer import cdxj
-from indexer.store import WarcRef
+from indexer.store.rows import WarcRef
 
 __all__ = ["PROFILE_IDENTICAL", "PROFILE_NOT_MODIFIED", "WarcFile"]
 

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from crawler.operations.job_control import cancel_job, log_tail
 from crawler.operations.schedules import CronError, next_runs
-from indexer.admin_store import PortalBusy
+from indexer.store.errors import PortalBusy
 from search_app.admin.base import Admin, SessionDep, _duration, _profile, api
 from search_app.admin.crawls import (
     _checks,

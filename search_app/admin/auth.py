@@ -32,7 +32,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from fastapi import HTTPException, Request
 
-from indexer.admin_store import AdminStore, Session
+from indexer.store.admin import AdminStore, Session
 from search_app.admin.passwords import password_problem
 
 SESSION_COOKIE = "vnarchive_session"

@@ -33,7 +33,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from crawler.operations.job_control import job_duration
 from crawler.profiles import ProfileError, load_profiles
-from indexer.admin_store import AdminStore, Session
+from indexer.store.admin import AdminStore, Session
 from search_app.admin.auth import (
     CSRF_FIELD,
     admin_guard,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from indexer.store import utcnow
+from indexer.store.rows import utcnow
 
 log = logging.getLogger("search_app.admin.checks")
 

@@ -14,7 +14,7 @@ from crawler.operations.health import check_portal
 from crawler.operations.index_updater import IndexUpdater
 from crawler.operations.job_runner import CrawlRunner, RunningCrawl, make_runner
 from crawler.operations.schedules import effective_schedules
-from indexer.admin_store import AdminStore
+from indexer.store.admin import AdminStore
 from search_app.admin.auth import (
     get_admin_store,
 )

@@ -11,7 +11,8 @@ from fastapi.responses import Response
 from crawler.operations.health import HealthSettings
 from crawler.operations.try_portal import try_portal
 from crawler.profiles import FAMILIES, SELECTOR_KEYS, ProfileError
-from indexer.admin_store import AdminStore, PortalBusy, Session
+from indexer.store.admin import AdminStore, Session
+from indexer.store.errors import PortalBusy
 from search_app import i18n
 from search_app.admin import forms
 from search_app.admin.base import Admin, SessionDep, _page, _profile, _profiles, _redirect, pages

@@ -9,7 +9,7 @@ from fastapi import Form, Request
 from fastapi.responses import Response
 
 from crawler.operations.schedules import CronError, effective_schedules, next_runs
-from indexer.admin_store import AdminStore
+from indexer.store.admin import AdminStore
 from search_app.admin.base import Admin, SessionDep, _page, _profile, _profiles, _redirect, pages
 
 # -- schedules -----------------------------------------------------------------------

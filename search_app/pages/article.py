@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from markupsafe import Markup
 
-from indexer.citation import citations
+from indexer.export.citation import citations
 from indexer.text import fold, normalize
 from search_app.articles import (
     QueryMarks,

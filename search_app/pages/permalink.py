@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from indexer.citation import capture_stamp, citations, permalink
+from indexer.export.citation import capture_stamp, citations, permalink
 from search_app.citing import base_url, cite_source, find_capture, wayback_url
 from search_app.context import AppContext, get_ctx
 from search_app.errors import ApiError

@@ -26,7 +26,7 @@ from crawl_support import (
 )
 
 from crawler.warc.reader import read_capture
-from indexer.store import ArchiveStore
+from indexer.store.archive import ArchiveStore
 
 pytestmark = pytest.mark.slow
 

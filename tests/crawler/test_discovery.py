@@ -19,7 +19,7 @@ from crawl_support import run_crawl
 
 from crawler.profiles import get_profile
 from crawler.samples import discovery
-from indexer.store import ArchiveStore
+from indexer.store.archive import ArchiveStore
 
 PORTAL = discovery.PORTAL_ID
 

@@ -21,7 +21,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.importer import original_url
-from indexer.store import ArchiveStore
+from indexer.store.archive import ArchiveStore
 from search_app.app import create_app
 
 pytestmark = pytest.mark.slow

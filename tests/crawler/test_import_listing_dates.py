@@ -17,8 +17,8 @@ from warcio.warcwriter import WARCWriter
 from crawler.importer import import_paths
 from crawler.profiles import get_profile
 from crawler.samples import discovery
-from indexer import cdxj
-from indexer.store import ArchiveStore
+from crawler.warc import cdxj
+from indexer.store.archive import ArchiveStore
 
 PORTAL = discovery.PORTAL_ID
 

@@ -16,7 +16,7 @@ from crawler.items import Article, Attachment
 from crawler.job import CrawlJob
 from crawler.pipelines import DedupePipeline, NormalizePipeline, StorePipeline, ValidatePipeline
 from crawler.spiders.portal import PortalSpider
-from indexer.store import WarcRef
+from indexer.store.rows import WarcRef
 
 BASE = "http://127.0.0.1:8765/sample-sp2010/"
 

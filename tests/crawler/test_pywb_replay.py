@@ -33,7 +33,7 @@ from click.testing import CliRunner
 from crawl_support import run_crawl, truth
 
 from crawler.warc.reader import read_capture
-from indexer.store import ArchiveStore
+from indexer.store.archive import ArchiveStore
 from vnarchive.cli import main
 
 pytestmark = pytest.mark.slow

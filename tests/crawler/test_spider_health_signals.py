@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from crawl_support import run_crawl, snapshot, truth
 
-from indexer.store import ArchiveStore
+from indexer.store.archive import ArchiveStore
 
 pytestmark = pytest.mark.slow
 PORTAL = "sample-sp2010"

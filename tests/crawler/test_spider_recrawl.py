@@ -13,7 +13,7 @@ import pytest
 from crawl_support import run_crawl, snapshot, truth
 
 from crawler.warc.reader import read_capture
-from indexer.store import ArchiveStore
+from indexer.store.archive import ArchiveStore
 
 pytestmark = pytest.mark.slow
 PORTAL = "sample-wordpress"

@@ -19,7 +19,7 @@ from crawl_support import (
     wait_for_articles,
 )
 
-from indexer.store import ArchiveStore
+from indexer.store.archive import ArchiveStore
 
 pytestmark = pytest.mark.slow
 SLOW = ("-s", "DOWNLOAD_DELAY=0.03")  # slow enough to stop it half-way

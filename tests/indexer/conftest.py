@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from crawler.items import Article, Attachment
-from indexer.store import ArchiveStore
+from indexer.search.writer import update_index
+from indexer.store.archive import ArchiveStore
 from indexer.text import content_hash, normalize
-from indexer.writer import update_index
 
 REPO = Path(__file__).resolve().parents[2]
 TRUTH_DIR = REPO / "crawler" / "samples" / "truth"

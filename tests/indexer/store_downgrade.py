@@ -1,6 +1,6 @@
 """Turn a fresh archive store back into one of an older schema version (for migration tests).
 
-Undoes ``indexer.store.MIGRATIONS`` from the newest down to ``version``: the columns they
+Undoes ``indexer.store.migrations.MIGRATIONS`` from the newest down to ``version``: the columns they
 added are dropped and the indexes they created removed, and ``schema_version`` is set, so a
 test can check that opening the store migrates it forward and keeps its rows.
 """
@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-from indexer.store import MIGRATIONS, SCHEMA_VERSION, ArchiveStore
+from indexer.store.archive import ArchiveStore
+from indexer.store.migrations import MIGRATIONS
+from indexer.store.tables import SCHEMA_VERSION
 
 _ADD = re.compile(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", re.I)
 _INDEX = re.compile(r"CREATE INDEX (\w+)", re.I)

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from indexer.admin_store import AdminStore
+from indexer.store.admin import AdminStore
 from search_app.admin.auth import hash_password
 
 PASSWORD = "correct horse battery"
@@ -24,7 +24,7 @@ def fresh_app(data_dir: Path) -> Any:
 
 def add_user(data_dir: Path, name: str = "admin", password: str = PASSWORD) -> AdminStore:
     """Create an admin user in the store of ``data_dir``."""
-    from indexer.store import ArchiveStore
+    from indexer.store.archive import ArchiveStore
 
     admin = AdminStore(ArchiveStore(f"sqlite:///{data_dir / 'archive.sqlite'}"))
     admin.add_user(name, hash_password(password), replace=True)

@@ -6,7 +6,7 @@ an article with two versions, archived and unarchived attachments, and an
 article whose title, body and attachment names carry XSS payloads), real WARC
 files written with warcio (each article's captured page, its image and
 stylesheet, a PDF attachment), and the Whoosh index built by
-``indexer.writer.update_index``.  ``client`` is an in-process TestClient;
+``indexer.search.writer.update_index``.  ``client`` is an in-process TestClient;
 ``live_server`` serves the same app with uvicorn on a free 127.0.0.1 port.
 """
 
@@ -29,7 +29,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.items import Article, Attachment
-from indexer.store import ArchiveStore, WarcRef
+from indexer.store.archive import ArchiveStore
+from indexer.store.rows import WarcRef
 from indexer.text import content_hash, normalize
 
 XSS_TITLE = 'Thông báo <script>alert("xss-title")</script><img src=x onerror=alert("xss-img")>'
@@ -141,7 +142,7 @@ def _article_text(i: int) -> str:
 
 def build_archive(data_dir: Path) -> WebArchive:
     """Fill ``data_dir`` with the test archive (store, WARCs) and index it."""
-    from indexer.writer import update_index
+    from indexer.search.writer import update_index
 
     store = ArchiveStore(f"sqlite:///{data_dir / 'archive.sqlite'}")
     result = WebArchive(data_dir=data_dir)

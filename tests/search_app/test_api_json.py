@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer import query
+from indexer.search.params import SearchParams
+from indexer.search.query import search
 from search_app.api_models import SearchResult
 
 QUERIES: list[dict[str, Any]] = [
@@ -39,7 +40,7 @@ def test_search_json_is_what_the_response_model_gave(
     assert response.headers["content-type"] == "application/json"
     body = response.json()
     mapped = {("date_from" if k == "from" else k): v for k, v in params.items()}
-    direct = query.search(query.SearchParams(**mapped), index_dir=web_archive.data_dir / "index")
+    direct = search(SearchParams(**mapped), index_dir=web_archive.data_dir / "index")
     direct["took_ms"] = body["took_ms"]  # the one value that differs between two runs
     assert response.content == _model_bytes(direct)
     if params.get("q") != "zzzqqqxxx":

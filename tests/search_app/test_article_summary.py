@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from crawler.items import Article
-from indexer.store import ArchiveStore
+from indexer.store.archive import ArchiveStore
 from indexer.text import content_hash
 from search_app.app import create_app
 

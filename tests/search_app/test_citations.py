@@ -8,8 +8,8 @@ import json
 
 from click.testing import CliRunner
 
-from indexer.citation import capture_stamp
-from indexer.store import ArchiveStore
+from indexer.export.citation import capture_stamp
+from indexer.store.archive import ArchiveStore
 
 
 def _store(web_archive) -> ArchiveStore:  # type: ignore[no-untyped-def]

@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from crawler.items import Article
-from indexer.export import DEFAULT_FIELDS
-from indexer.store import ArchiveStore
+from indexer.export.fields import DEFAULT_FIELDS
+from indexer.store.archive import ArchiveStore
 from indexer.text import content_hash
 
 TODAY = datetime.now(timezone(timedelta(hours=7))).date().isoformat()

@@ -19,7 +19,7 @@ from support import wait_for
 
 from vnarchive.commands.serve import server_config
 
-MEMORY_TEST = Path(__file__).resolve().parents[1] / "indexer" / "test_export_memory.py"
+MEMORY_TEST = Path(__file__).resolve().parents[1] / "indexer" / "export" / "test_export_memory.py"
 
 
 def _fill_store(db_url: str, rows: int) -> None:

@@ -9,7 +9,7 @@ from conftest import PNG_1PX, _Warc
 from fastapi.testclient import TestClient
 
 from crawler.items import Article
-from indexer.store import ArchiveStore
+from indexer.store.archive import ArchiveStore
 from indexer.text import content_hash
 from search_app.figures import place_figures
 

@@ -30,10 +30,10 @@ def test_search_api_province_matches_the_new_name(client: TestClient, web_archiv
 
 def test_article_api_and_page_show_places_old_to_new(tmp_path: Path) -> None:
     from crawler.items import Article
-    from indexer.places import find_article_places
-    from indexer.store import ArchiveStore
+    from indexer.search.writer import update_index
+    from indexer.store.archive import ArchiveStore
     from indexer.text import content_hash
-    from indexer.writer import update_index
+    from indexer.text.places import find_article_places
     from search_app.app import create_app
 
     title = "Huyện Krông Nô: xã Nam Đà ra quân"

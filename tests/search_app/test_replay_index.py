@@ -18,7 +18,7 @@ from crawler.items import Article
 from crawler.warc.files import warc_file_name
 from crawler.warc.revisits import PriorCaptures
 from crawler.warc.writer import WarcFile
-from indexer.store import ArchiveStore
+from indexer.store.archive import ArchiveStore
 from indexer.text import content_hash
 from search_app.app import create_app
 

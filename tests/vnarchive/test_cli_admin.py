@@ -67,8 +67,8 @@ def test_users_add_with_password_stdin(tmp_path: Path) -> None:
     short = run(tmp_path, "users", "add", "minh", "--password-stdin", stdin="short\n")
     assert short.returncode != 0 and "at least 8" in short.stderr
     assert "lan" in run(tmp_path, "users", "list").stdout
-    from indexer.admin_store import AdminStore
-    from indexer.store import ArchiveStore
+    from indexer.store.admin import AdminStore
+    from indexer.store.archive import ArchiveStore
     from search_app.admin.auth import verify_password
 
     admin = AdminStore(ArchiveStore(f"sqlite:///{tmp_path / 'archive.sqlite'}"))
@@ -103,8 +103,8 @@ def test_users_add_prompts_twice_hidden(tmp_path: Path) -> None:
 
 
 def test_jobs_status_and_cancel(tmp_path: Path) -> None:
-    from indexer.admin_store import AdminStore
-    from indexer.store import ArchiveStore
+    from indexer.store.admin import AdminStore
+    from indexer.store.archive import ArchiveStore
 
     admin = AdminStore(ArchiveStore(f"sqlite:///{tmp_path / 'archive.sqlite'}"))
     done = admin.store.start_job("sample-sp2010", trigger="schedule")

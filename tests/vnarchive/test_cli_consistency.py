@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from crawler.items import Article
 from crawler.profiles import load_profiles
-from indexer.store import ArchiveStore
+from indexer.store.archive import ArchiveStore
 from indexer.text import content_hash
 from vnarchive.cli import main
 

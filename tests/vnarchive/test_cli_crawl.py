@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer.store import ArchiveStore
+from indexer.store.archive import ArchiveStore
 from vnarchive.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -171,7 +171,7 @@ def _set_mode(samples_url: str, portal: str, mode: str) -> None:
 
 @pytest.mark.slow
 def test_a_crawl_rechecks_the_portals_health(samples_url: str, data_dir: Path) -> None:
-    from indexer.admin_store import AdminStore
+    from indexer.store.admin import AdminStore
 
     _set_mode(samples_url, "sample-sp2010", "maintenance")
     proc = _crawl_cli(data_dir, samples_url, "sample-sp2010", "--max-pages", "5")
@@ -207,7 +207,7 @@ def test_a_failing_health_check_does_not_fail_the_crawl(samples_url: str, data_d
 
 @pytest.mark.slow
 def test_crawl_all_checks_each_portal_once(samples_url: str, data_dir: Path) -> None:
-    from indexer.admin_store import AdminStore
+    from indexer.store.admin import AdminStore
 
     _set_mode(samples_url, "sample-sp2010", "relayout")
     proc = _crawl_cli(data_dir, samples_url, "--all", "--samples", "--max-pages", "10")

@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.items import Article, Attachment
-from indexer.export import DEFAULT_FIELDS
-from indexer.store import ArchiveStore
+from indexer.export.fields import DEFAULT_FIELDS
+from indexer.store.archive import ArchiveStore
 from indexer.text import content_hash
 from vnarchive.cli import main
 

@@ -94,7 +94,7 @@ def test_check_names_file_and_key(portals_dir: Path) -> None:
 
 def test_check_lists_unmapped_categories(portals_dir: Path) -> None:
     from crawler.items import Article
-    from indexer.store import ArchiveStore
+    from indexer.store.archive import ArchiveStore
 
     store = ArchiveStore()
     for n, category in enumerate(["An ninh Quốc phòng", "Lễ hội mùa xuân"]):

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.items import Article
-from indexer.store import ArchiveStore
+from indexer.store.archive import ArchiveStore
 from indexer.text import content_hash
 from vnarchive.cli import main
 

@@ -49,7 +49,7 @@ def check_portal_filter(portal: str | None) -> None:
     if not portal:
         return
     from crawler.profiles import ProfileError, load_profiles
-    from indexer.store import ArchiveStore
+    from indexer.store.archive import ArchiveStore
 
     archived = set(ArchiveStore().distinct_values("portal"))
     if portal in archived:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from indexer.citation import STYLES
+from indexer.export.citation import STYLES
 
 
 @click.command(name="cite")
@@ -31,9 +31,9 @@ def cite(article: str, style: str, version_no: int | None) -> None:
     """
     from crawler.profiles import load_profiles
     from indexer import config
-    from indexer.citation import CiteSource
-    from indexer.citation import cite as write_citation
-    from indexer.store import ArchiveStore
+    from indexer.export.citation import CiteSource
+    from indexer.export.citation import cite as write_citation
+    from indexer.store.archive import ArchiveStore
 
     store = ArchiveStore()
     row = store.get_article(article) or store.find_article_by_url(article)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from indexer.admin_store import AdminStore
+    from indexer.store.admin import AdminStore
 
 
 def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -145,8 +145,8 @@ def check_health(portal_id: str, admin: AdminStore | None = None) -> dict[str, s
     """
     from crawler.operations.health import check_portal
     from crawler.profiles import get_profile
-    from indexer.admin_store import AdminStore
-    from indexer.store import ArchiveStore
+    from indexer.store.admin import AdminStore
+    from indexer.store.archive import ArchiveStore
 
     return check_portal(admin or AdminStore(ArchiveStore()), get_profile(portal_id))
 
@@ -247,8 +247,8 @@ def _crawl_all(
             pid for pid, code in codes.items() if code in (runner.EXIT_OK, runner.EXIT_FAILED)
         ]
         try:
-            from indexer.admin_store import AdminStore
-            from indexer.store import ArchiveStore
+            from indexer.store.admin import AdminStore
+            from indexer.store.archive import ArchiveStore
 
             admin: AdminStore | str = AdminStore(ArchiveStore())
         except Exception as exc:  # the store cannot be opened: say so, once per portal

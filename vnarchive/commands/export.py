@@ -123,7 +123,7 @@ def export(
     published (a timestamp; a day-only date is midnight +07:00), published_precision
     (day/minute), title, author, credit, summary, body_text, attachments, first_seen,
     last_seen, last_changed, capture_time, archive_url (the capture's permalink, under
-    $VNARCHIVE_PUBLIC_URL), warc_file, warc_offset (status on request).  Types, descriptor and Excel mode: see indexer/export.py.  Examples:
+    $VNARCHIVE_PUBLIC_URL), warc_file, warc_offset (status on request).  Types, descriptor and Excel mode: see indexer/export/.  Examples:
 
     \b
       vnarchive export --format parquet -o all.parquet
@@ -131,16 +131,12 @@ def export(
       vnarchive export --format jsonl --portal krongno --fields id,title -o - | head
     """
     from indexer import config
-    from indexer.export import (
-        ExportError,
-        ExportRequest,
-        ExportResult,
-        count_export_rows,
-        parse_fields,
-        stream_export,
-        write_datapackage,
-    )
-    from indexer.store import ArchiveStore, StoreError
+    from indexer.export.datapackage import write_datapackage
+    from indexer.export.fields import ExportError, parse_fields
+    from indexer.export.request import ExportRequest, count_export_rows
+    from indexer.export.stream import ExportResult, stream_export
+    from indexer.store.archive import ArchiveStore
+    from indexer.store.errors import StoreError
     from vnarchive.commands import check_portal_filter
 
     fmt = _format_for(fmt, output)
@@ -151,7 +147,7 @@ def export(
             f"cannot write the descriptor {descriptor}: no directory {Path(descriptor).parent}"
         )
     try:
-        from indexer.query import QueryError  # the index module's error, when installed
+        from indexer.search.params import QueryError  # the index module's error, when installed
     except ImportError:  # pragma: no cover - only before the index module exists
         QueryError = ExportError  # type: ignore[misc,assignment]  # noqa: N806
     try:

@@ -21,7 +21,7 @@ def import_command(paths: tuple[Path, ...], portal_id: str, quiet: bool) -> None
     """
     from crawler.importer import copy_size, import_paths
     from crawler.profiles import ProfileError, get_profile
-    from indexer.store import ArchiveStore
+    from indexer.store.archive import ArchiveStore
 
     try:
         profile = get_profile(portal_id)

@@ -54,8 +54,9 @@ class _Progress:
 )
 def index(rebuild: bool, wait: bool, procs: int | None) -> None:
     """Update the search index ($VNARCHIVE_DATA/index) from the archive store."""
-    from indexer.store import ArchiveStore, StoreError
-    from indexer.writer import IndexBusy, update_index
+    from indexer.search.writer import IndexBusy, update_index
+    from indexer.store.archive import ArchiveStore
+    from indexer.store.errors import StoreError
 
     progress = _Progress()
     try:
@@ -89,7 +90,7 @@ def _hint_missing_places(store: object) -> None:
     by place until `vnarchive places refresh`)."""
     import sqlalchemy as sa
 
-    from indexer.store import articles
+    from indexer.store.tables import articles
 
     with store.engine.connect() as conn:  # type: ignore[attr-defined]
         missing = conn.execute(

@@ -20,8 +20,8 @@ def refresh(portal: str | None, redo_all: bool) -> None:
     """Compute the places of archived articles (those archived before places existed,
     or every one with --all); run `vnarchive index` afterwards to search them."""
     from crawler.profiles import ProfileError, load_profiles
-    from indexer.places import find_article_places
-    from indexer.store import ArchiveStore
+    from indexer.store.archive import ArchiveStore
+    from indexer.text.places import find_article_places
 
     store = ArchiveStore()
     try:
@@ -54,7 +54,7 @@ def refresh(portal: str | None, redo_all: bool) -> None:
 @click.argument("article_id")
 def show(article_id: str) -> None:
     """Print the places one archived article names, old → new, as JSON."""
-    from indexer.store import ArchiveStore
+    from indexer.store.archive import ArchiveStore
 
     article = ArchiveStore().get_article(article_id)
     if article is None:

@@ -133,8 +133,9 @@ def _report_unmapped_categories(portal_id: str | None) -> None:
     """List the archived categories ``data/topics.toml`` maps to no topic (shown as themselves)."""
     import sqlalchemy as sa
 
-    from indexer.store import ArchiveStore, articles
-    from indexer.topics import TOPICS_TOML, is_mapped
+    from indexer.store.archive import ArchiveStore
+    from indexer.store.tables import articles
+    from indexer.text.topics import TOPICS_TOML, is_mapped
 
     store = ArchiveStore()
     query = sa.select(articles.c.portal, articles.c.category).distinct()

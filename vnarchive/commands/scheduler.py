@@ -36,8 +36,8 @@ def print_table(headers: list[str], rows: list[list[Any]]) -> None:
 
 def open_admin() -> Any:
     """The AdminStore of ``$VNARCHIVE_DATA`` (a clear error if the store cannot open)."""
-    from indexer.admin_store import AdminStore
-    from indexer.store import StoreError
+    from indexer.store.admin import AdminStore
+    from indexer.store.errors import StoreError
 
     try:
         return AdminStore()

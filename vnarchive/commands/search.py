@@ -120,8 +120,8 @@ def search(
     the 1 July 2025 reform (--province "Lâm Đồng" finds Đắk Nông's articles).
     --exact-accents: only words with exactly the typed diacritics match.
     """
-    from indexer.query import QueryError, SearchParams
-    from indexer.query import search as run_search
+    from indexer.search.params import QueryError, SearchParams
+    from indexer.search.query import search as run_search
     from vnarchive.commands import check_portal_filter
 
     check_portal_filter(portal)
@@ -153,7 +153,7 @@ def search(
         return
     total = result["total"]
     if not total:
-        from indexer.writer import open_index
+        from indexer.search.writer import open_index
 
         if open_index() is None:
             click.echo("No search index yet: run `vnarchive index` first.")

@@ -38,7 +38,7 @@ def users_add(name: str, password_stdin: bool, replace: bool) -> None:
     The password must have 8 to 1,024 characters and not be a common one.  With
     --replace, the new password ends every session the user had.
     """
-    from indexer.admin_store import AdminStoreError
+    from indexer.store.errors import AdminStoreError
     from search_app.admin.auth import hash_password
 
     name = name.strip()

@@ -39,7 +39,7 @@ def show(article: str, headers_only: bool, raw: bool, version_no: int | None) ->
     """Print the archived response of ARTICLE (an article id, or one of its URLs)."""
     from crawler.warc.files import WarcError, resolve_warc_path
     from crawler.warc.reader import read_capture
-    from indexer.store import ArchiveStore
+    from indexer.store.archive import ArchiveStore
 
     store = ArchiveStore()
     row = store.get_article(article) or store.find_article_by_url(article)
@@ -131,11 +131,11 @@ def export_wacz(portal: str, date_from: str | None, date_to: str | None, output:
     stay with it), their CDXJ index, pages/pages.jsonl (one line per article with its
     title) and datapackage.json with sha256 hashes.
     """
+    from crawler.warc import cdxj_index
     from crawler.warc.files import resolve_warc_path
-    from indexer import cdxj
-    from indexer.query import QueryError, SearchParams
-    from indexer.store import ArchiveStore
-    from indexer.wacz import Page, WaczError, write_wacz
+    from crawler.warc.wacz import Page, WaczError, write_wacz
+    from indexer.search.params import QueryError, SearchParams
+    from indexer.store.archive import ArchiveStore
 
     if output.suffix.lower() != ".wacz":
         raise click.BadParameter("the output file must end in .wacz", param_hint="'-o'")
@@ -170,12 +170,12 @@ def export_wacz(portal: str, date_from: str | None, date_to: str | None, output:
         for path in folder.glob("*.warc.gz"):
             if str(path) in files:
                 continue
-            index = cdxj.open_index(path)
+            index = cdxj_index.open_index(path)
             if any(index.lookup(url) for url in urls):
                 files[str(path)] = path
     times: dict[tuple[str, int], str] = {}
     for path in files.values():
-        for entry in cdxj.open_index(path).entries():
+        for entry in cdxj_index.open_index(path).entries():
             times[(entry.filename, entry.offset)] = entry.timestamp
     pages = []
     for row in chosen:

@@ -33,9 +33,10 @@ from crawler.operations.scheduler import CrawlScheduler, SchedulerSettings
 from crawler.operations.scrapyd_runner import ScrapydRunner
 from crawler.samples.truth import TRUTH_DIR, load_truth
 from indexer import config
-from indexer.admin_store import AdminStore
-from indexer.store import ArchiveStore, articles, versions
-from indexer.writer import open_index
+from indexer.search.writer import open_index
+from indexer.store.admin import AdminStore
+from indexer.store.archive import ArchiveStore
+from indexer.store.tables import articles, versions
 
 pytestmark = pytest.mark.slow
 

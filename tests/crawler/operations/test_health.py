@@ -14,8 +14,9 @@ from crawler.operations.fetch import fetch
 from crawler.operations.health import check_portal, evaluate, extraction_failures
 from crawler.operations.job_runner import CrawlRunner
 from crawler.operations.try_portal import try_portal
-from indexer.admin_store import AdminStore
-from indexer.store import ArchiveStore, utcnow
+from indexer.store.admin import AdminStore
+from indexer.store.archive import ArchiveStore
+from indexer.store.rows import utcnow
 
 PORTAL = "sample-sp2010"
 

@@ -20,8 +20,9 @@ from crawler.operations.job_control import cancel_job
 from crawler.operations.job_runner import CrawlRunner
 from crawler.operations.scheduler import CrawlScheduler, SchedulerSettings
 from crawler.operations.schedules import missed_run
-from indexer.admin_store import AdminStore
-from indexer.store import ArchiveStore, utcnow
+from indexer.store.admin import AdminStore
+from indexer.store.archive import ArchiveStore
+from indexer.store.rows import utcnow
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SLOW = ("-s", "DOWNLOAD_DELAY=0.25", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
@@ -72,7 +73,7 @@ def test_missed_run_is_computed_once() -> None:
 def _indexed_articles() -> int:
     """Documents in the search index now (0 before the first update)."""
     from indexer.config import index_dir
-    from indexer.writer import open_index
+    from indexer.search.writer import open_index
 
     index = open_index(index_dir())
     if index is None:
@@ -115,7 +116,7 @@ def test_scheduled_crawls_run_recorded_indexed_at_most_n_at_once(admin: AdminSto
     assert first["finished_at"] <= second["started_at"]
     # the index holds what the crawls archived
     from indexer.config import index_dir
-    from indexer.writer import open_index
+    from indexer.search.writer import open_index
 
     index = open_index(index_dir())
     assert index is not None

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from crawl_support import REPO, crawl_env, run_crawl, truth
 
+from crawler.warc import cdxj
 from crawler.warc.reader import read_capture
-from indexer import cdxj
-from indexer.store import ArchiveStore
+from indexer.store.archive import ArchiveStore
 
 pytestmark = pytest.mark.slow
 PORTAL = "sample-liferayqb"
@@ -28,7 +28,7 @@ PORTAL = "sample-liferayqb"
 PROBE = r"""
 import json, os, signal, sys
 from pathlib import Path
-from indexer.store import ArchiveStore
+from indexer.store.archive import ArchiveStore
 
 log_path = Path(sys.argv[1])
 kill_at = int(sys.argv[2])

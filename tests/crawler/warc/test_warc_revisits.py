@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.warc import cdxj, cdxj_index
 from crawler.warc.files import warc_file_name
 from crawler.warc.reader import read_capture
 from crawler.warc.revisits import PriorCaptures
 from crawler.warc.writer import PROFILE_IDENTICAL, PROFILE_NOT_MODIFIED, WarcFile
-from indexer import cdxj
 
 BASE = "http://127.0.0.1:1/p/"
 
@@ -143,7 +143,7 @@ def test_our_cdxj_is_what_cdxj_indexer_writes(data_dir: Path) -> None:
         assert ours.count("\n") >= 3
     assert '"mime": "warc/revisit"' in cdxj.cdxj_path(second).read_text(encoding="utf-8")
     # lookups by URL go through the index
-    index = cdxj.open_index(second)
+    index = cdxj_index.open_index(second)
     (hit,) = index.lookup(BASE + "b")
     assert hit.is_revisit and hit.filename == second.name
     assert index.lookup(BASE + "missing") == []
@@ -154,6 +154,6 @@ def test_a_file_from_before_indexes_is_indexed_once(data_dir: Path) -> None:
     with WarcFile(old) as w:
         ref = _exchange(w, "a")
     cdxj.cdxj_path(old).unlink()
-    index = cdxj.open_index(old)
+    index = cdxj_index.open_index(old)
     assert [e.offset for e in index.lookup(BASE + "a")] == [ref.offset]
     assert cdxj.cdxj_path(old).read_text(encoding="utf-8") == _cdxj_indexer(old)

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from support import control, sample_profiles
 
 from crawler.operations.health import check_portal
-from indexer.admin_store import AdminStore
-from indexer.store import ArchiveStore
+from indexer.store.admin import AdminStore
+from indexer.store.archive import ArchiveStore
 
 
 @pytest.fixture()

@@ -1,0 +1,413 @@
+"""Per-index-generation caches that make searches fast: posting bitsets, columns, BM25F inputs.
+
+The query module (:mod:`indexer.search.query`) decides which documents match with set
+algebra.  Sets of document numbers are Python ints used as bitsets (bit ``d`` set
+= document ``d`` matches): ``&``, ``|``, ``& ~`` and ``bit_count()`` run in C over
+12.5 KB for 100,000 documents, where Python ``set`` operations on the matches of a
+common syllable (tens of thousands of members) took tens of milliseconds.
+
+One :class:`IndexCache` exists per index generation (the key holds the directory,
+the generation and every segment's id and deletion count, so any commit, merge or
+rebuild gets a fresh one).  It holds, loaded once:
+
+- the per-document columns (id, portal, category, year, newest, oldest);
+- bitsets per facet value (portal, category, year, and month of ``newest``), used
+  for exact facet counts (``popcount(matches & value)``), newest/oldest ordering
+  (walk the months in order) and date-range filters;
+- the field lengths of every document (BM25F's ``fl``);
+- an LRU of posting lists (sorted doc numbers, term frequencies, bitset), shared
+  by every thread and bounded by :data:`POSTING_CACHE_MB` (``$VNARCHIVE_SEARCH_CACHE_MB``,
+  default 256).
+
+Everything is exact: nothing is sampled or capped here.  Thread-safe: the caches
+are filled under locks; posting lists are read with the caller's own searcher.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from array import array
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import accumulate
+from typing import Any
+
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.matching import FilterMatcher
+from whoosh.query import TermNotFound
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+
+__all__ = [
+    "POSTING_CACHE_MB",
+    "IndexCache",
+    "Posting",
+    "bits_from_ids",
+    "clear",
+    "docnums",
+    "index_cache",
+]
+
+# Posting lists kept across queries, per index generation (100k articles: the benchmark's
+# 300 queries touch ~320 MB of them; the common syllables' lists are ~0.8 MB each).
+POSTING_CACHE_MB = int(os.environ.get("VNARCHIVE_SEARCH_CACHE_MB") or 256)
+COLUMNS = ("id", "portal", "category", "topic", "year", "newest", "oldest")
+FACET_COLUMNS = ("portal", "category", "topic", "year", "month")
+# A facet value gets its own bitset when at least this share of the documents hold it;
+# rarer values are counted from the (few) matching documents that hold a rare value.
+_OWN_BITSET_SHARE = 1 / 1000
+_NONZERO = re.compile(rb"[^\x00]+")
+_BYTE_BITS = tuple(tuple(i for i in range(8) if b >> i & 1) for b in range(256))
+
+
+def bits_from_ids(ids: Iterable[int], size: int) -> int:
+    """The bitset of document numbers ``ids`` (all below ``size``)."""
+    buf = bytearray((size >> 3) + 1)
+    for d in ids:
+        buf[d >> 3] |= 1 << (d & 7)
+    return int.from_bytes(buf, "little")
+
+
+_GAPS = [""] + ["0" * (g - 1) + "1" for g in range(1, 1024)]
+
+
+def _gap_bits(gap: int) -> str:
+    """The binary digits (lowest first) from one posting (excluded) to the next, ``gap`` on."""
+    return _GAPS[gap] if gap < len(_GAPS) else "0" * (gap - 1) + "1"
+
+
+def _gap_string(gaps: Any) -> str:
+    """``_gap_bits`` of every gap, joined (in C when every gap is in the table)."""
+    if max(gaps) < len(_GAPS):
+        return "".join(map(_GAPS.__getitem__, gaps))
+    return "".join(map(_gap_bits, gaps))
+
+
+def docnums(bits: int) -> list[int]:
+    """The document numbers of a bitset, ascending."""
+    if not bits:
+        return []
+    data = bits.to_bytes((bits.bit_length() + 7) >> 3, "little")
+    out: list[int] = []
+    for run in _NONZERO.finditer(data):
+        base = run.start() << 3
+        for i, byte in enumerate(run.group(0)):
+            at = base + (i << 3)
+            out.extend(at + p for p in _BYTE_BITS[byte])
+    return out
+
+
+@dataclass(slots=True)
+class Posting:
+    """A term's postings: sorted document numbers, their term frequencies, and the bitset."""
+
+    ids: array  # 'I', ascending (deleted documents included)
+    weights: array | None  # 'f', aligned with ids (None: the field is not scored)
+    bits: int  # live documents only
+
+    @property
+    def nbytes(self) -> int:
+        """Approximate memory held."""
+        weights = len(self.weights) * 4 if self.weights is not None else 0
+        return len(self.ids) * 4 + weights + (self.bits.bit_length() >> 3) + 100
+
+
+def _leaf_blocks(matcher: Any, weights: bool) -> Iterator[tuple[Any, Any, Any]]:
+    """(ids, weights, deltas) of each block of a fresh posting matcher (whoosh3: a block at a time).
+
+    ``deltas`` are the block's raw delta-encoded ids (the first one absolute; then ``ids``
+    is None: the caller decodes them), or None.
+
+    Reads the block tuples directly: ids are delta-decoded by ``itertools.accumulate``
+    (in C) instead of Whoosh's generator, which dominated reading long posting lists.
+    """
+    if isinstance(matcher, FilterMatcher):  # deletions: the caller drops them
+        matcher = matcher.child
+    if all(hasattr(matcher, a) for a in ("_read_data", "_next_block", "_byteids", "_data")):
+        while matcher.is_active():
+            if matcher._data is None:
+                matcher._read_data()
+            raw_ids, raw_weights = matcher._data[0], matcher._data[1]
+            n = matcher._blocklength
+            deltas = None if matcher._byteids else raw_ids
+            ids = raw_ids if deltas is None else None
+            block_weights = None
+            if weights:
+                if raw_weights is None:
+                    block_weights = array("f", [1.0]) * n
+                elif isinstance(raw_weights, float):
+                    block_weights = array("f", [raw_weights]) * n
+                else:
+                    block_weights = raw_weights
+            if matcher._i:  # not a fresh block: skip what was consumed
+                i = matcher._i
+                ids = list(ids if deltas is None else accumulate(deltas))[i:]
+                deltas = None
+                block_weights = block_weights[i:] if block_weights is not None else None
+            yield ids, block_weights, deltas
+            matcher._i = n
+            matcher._next_block()
+        return
+    ids, ws = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        ws.append(matcher.weight() if weights else 0.0)
+        matcher.next()
+    yield ids, (ws if weights else None), None
+
+
+class IndexCache:
+    """Everything a search reuses on one index generation (see the module docstring)."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        reader = searcher.reader()
+        self.size = reader.doc_count_all()
+        self.leaves = [(leaf.doc_count_all(), offset) for leaf, offset in reader.leaf_readers()]
+        self._lock = threading.Lock()
+        self._postings: OrderedDict[tuple[str, str], Posting] = OrderedDict()
+        self._posting_bytes = 0
+        self._lengths: dict[str, array] = {}
+        self.columns = self._load_columns(reader)
+        live = (1 << self.size) - 1
+        for leaf, offset in reader.leaf_readers():
+            if leaf.has_deletions():
+                gone = [d + offset for d in range(leaf.doc_count_all()) if leaf.is_deleted(d)]
+                live &= ~bits_from_ids(gone, self.size)
+        self.live = live
+        newest = self.columns["newest"]
+        self.columns["month"] = [
+            f"{m // 100:04d}-{m % 100:02d}" if (m := (v or 0) // 1_000_000) else None
+            for v in newest
+        ]
+        self.value_bits: dict[str, dict[Any, int]] = {}
+        self.rare_bits: dict[str, int] = {}
+        for name in FACET_COLUMNS:
+            self._facet_bitsets(name)
+        # months in order (None: undated, last either way), for ordering and date ranges
+        by_month: dict[int, list[int]] = {}
+        for d, v in enumerate(newest):
+            by_month.setdefault((v or 0) // 1_000_000, []).append(d)
+        self.months = sorted(by_month)
+        self.month_bits = {m: bits_from_ids(ds, self.size) & live for m, ds in by_month.items()}
+        self.month_docs = by_month
+
+    # -- columns and facets -----------------------------------------------------------
+
+    def _load_columns(self, reader: Any) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {}
+        for name in COLUMNS:
+            values: list[Any] = []
+            for leaf, _offset in reader.leaf_readers():
+                if leaf.has_column(name):
+                    values.extend(leaf.column_reader(name, translate=True))
+                else:
+                    values.extend([None] * leaf.doc_count_all())
+            out[name] = values
+        return out
+
+    def _facet_bitsets(self, name: str) -> None:
+        groups: dict[Any, list[int]] = {}
+        for d, value in enumerate(self.columns[name]):
+            if value not in (None, ""):
+                groups.setdefault(value, []).append(d)
+        floor = max(64, int(self.size * _OWN_BITSET_SHARE))
+        own: dict[Any, int] = {}
+        rare: list[int] = []
+        for value, ds in groups.items():
+            if len(ds) >= floor:
+                own[value] = bits_from_ids(ds, self.size) & self.live
+            else:
+                rare.extend(ds)
+        self.value_bits[name] = own
+        self.rare_bits[name] = bits_from_ids(rare, self.size) & self.live
+
+    def counts(self, name: str, bits: int, total: int) -> Counter[Any]:
+        """Exact counts of column ``name``'s values over the documents of ``bits``."""
+        column = self.columns[name]
+        if total <= 2_000:
+            counts = Counter(column[d] for d in docnums(bits))
+            counts.pop(None, None)
+            counts.pop("", None)
+            return counts
+        counts = Counter()
+        for value, value_bits in self.value_bits[name].items():
+            n = (bits & value_bits).bit_count()
+            if n:
+                counts[value] = n
+        rare = bits & self.rare_bits[name]
+        if rare:
+            counts.update(column[d] for d in docnums(rare))
+        return counts
+
+    # -- order and date ranges ----------------------------------------------------------
+
+    def by_date(self, bits: int, sort: str, limit: int | None) -> list[int]:
+        """Documents of ``bits``, newest (or oldest) first, at most ``limit``.
+
+        Order: ``(newest, -docnum)`` descending, or ``(oldest, docnum)`` ascending;
+        undated documents last either way.
+        """
+        if sort == "oldest":
+            key_col = self.columns["oldest"]
+            months = [m for m in self.months if m] + [m for m in self.months if not m]
+
+            def key(d: int) -> tuple[int, int]:
+                return (key_col[d] or 0, d)
+
+            reverse = False
+        else:
+            key_col = self.columns["newest"]
+            months = sorted(self.months, reverse=True)
+
+            def key(d: int) -> tuple[int, int]:
+                return (key_col[d] or 0, -d)
+
+            reverse = True
+        out: list[int] = []
+        for month in months:
+            found = bits & self.month_bits[month]
+            if not found:
+                continue
+            out.extend(sorted(docnums(found), key=key, reverse=reverse))
+            if limit is not None and len(out) >= limit:
+                return out[:limit]
+        return out
+
+    def date_range(self, low: int, high: int | None) -> int:
+        """The live documents whose ``newest`` key lies in ``[low, high]``."""
+        newest = self.columns["newest"]
+        out = 0
+        for month in self.months:
+            if not month:
+                continue
+            start, end = month * 1_000_000, month * 1_000_000 + 999_999
+            if end < low or (high is not None and start > high):
+                continue
+            if start >= low and (high is None or end <= high):
+                out |= self.month_bits[month]
+                continue
+            inside = [
+                d
+                for d in self.month_docs[month]
+                if (v := newest[d] or 0) >= low and (high is None or v <= high)
+            ]
+            out |= bits_from_ids(inside, self.size) & self.live
+        return out
+
+    # -- postings and lengths -----------------------------------------------------------
+
+    def posting(self, searcher: Searcher, fieldname: str, text: str) -> Posting:
+        """The cached postings of a term (read with ``searcher`` on a miss)."""
+        key = (fieldname, text)
+        with self._lock:
+            found = self._postings.get(key)
+            if found is not None:
+                self._postings.move_to_end(key)
+                return found
+        try:
+            field = searcher.schema[fieldname]
+        except KeyError:
+            field = None
+        scored = bool(field is not None and field.scorable)
+        ids = array("I")
+        weights = array("f") if scored else None
+        gaps: list[str] = []  # "0…01" per posting: the bitset as a binary string, lowest bit first
+        if field is not None:
+            reader = searcher.reader()
+            for leaf, offset in reader.leaf_readers():
+                try:
+                    matcher = leaf.postings(fieldname, text)
+                except TermNotFound:
+                    continue
+                for block_ids, block_weights, deltas in _leaf_blocks(matcher, scored):
+                    start = len(ids)
+                    if deltas is not None:  # accumulate from the leaf's offset, in C
+                        ids.fromlist(list(accumulate(deltas, initial=offset))[1:])
+                    else:
+                        ids.extend(map(offset.__add__, block_ids) if offset else block_ids)
+                    if weights is not None:
+                        weights.extend(block_weights)
+                    if len(ids) > start:
+                        prev = ids[start - 1] if start else -1
+                        gaps.append(_gap_bits(ids[start] - prev))
+                        if deltas is None:
+                            rest = [
+                                b - a for a, b in zip(ids[start:], ids[start + 1 :], strict=False)
+                            ]
+                        else:
+                            rest = deltas[1:]
+                        if rest:
+                            gaps.append(_gap_string(rest))
+        bits = int("".join(gaps)[::-1], 2) if gaps else 0
+        posting = Posting(ids, weights, bits & self.live)
+        with self._lock:
+            if key not in self._postings:
+                self._postings[key] = posting
+                self._posting_bytes += posting.nbytes
+                budget = POSTING_CACHE_MB * 2**20
+                while self._posting_bytes > budget and len(self._postings) > 1:
+                    _, old = self._postings.popitem(last=False)
+                    self._posting_bytes -= old.nbytes
+        return posting
+
+    def lengths(self, searcher: Searcher, fieldname: str) -> array:
+        """The length of ``fieldname`` in every document, as Whoosh's scorer sees it."""
+        found = self._lengths.get(fieldname)
+        if found is not None:
+            return found
+        out = array("I")
+        for leaf, _offset in searcher.reader().leaf_readers():
+            count = leaf.doc_count_all()
+            perdoc = getattr(leaf, "_perdoc", None)
+            column = None
+            if perdoc is not None and hasattr(perdoc, "_cached_reader"):
+                column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            if column is not None:
+                out.extend(LENGTH_OF_BYTE[b] for b in column)
+            else:
+                out.extend(leaf.doc_field_length(d, fieldname) or 0 for d in range(count))
+        with self._lock:
+            self._lengths[fieldname] = out
+        return out
+
+
+LENGTH_OF_BYTE = tuple(byte_to_length(b) for b in range(256))
+
+_caches: dict[str, tuple[tuple[Any, ...], IndexCache]] = {}
+_caches_lock = threading.Lock()
+
+
+def _generation_key(searcher: Searcher) -> tuple[Any, ...]:
+    reader = searcher.reader()
+    segments = []
+    for leaf, _offset in reader.leaf_readers():
+        segment = getattr(leaf, "_segment", None)
+        segments.append(
+            (
+                segment.segment_id() if segment is not None else id(leaf),
+                segment.deleted_count() if segment is not None else 0,
+                leaf.doc_count_all(),
+            )
+        )
+    return (reader.generation(), tuple(segments))
+
+
+def index_cache(path: str, searcher: Searcher) -> IndexCache:
+    """The cache of the index generation ``searcher`` reads (one per directory, the latest)."""
+    key = _generation_key(searcher)
+    with _caches_lock:
+        entry = _caches.get(path)
+        if entry is not None and entry[0] == key:
+            return entry[1]
+        cache = IndexCache(searcher)
+        _caches[path] = (key, cache)
+        return cache
+
+
+def clear() -> None:
+    """Forget every cache (benchmarks: time queries from cold, as after a rebuild)."""
+    with _caches_lock:
+        _caches.clear()
