@@ -123,7 +123,7 @@ def export(
     published (a timestamp; a day-only date is midnight +07:00), published_precision
     (day/minute), title, author, credit, summary, body_text, attachments, first_seen,
     last_seen, last_changed, capture_time, archive_url (the capture's permalink, under
-    $VNARCHIVE_PUBLIC_URL), warc_file, warc_offset (status on request).  Types, descriptor and Excel mode: see indexer/export/.  Examples:
+    $VNARCHIVE_PUBLIC_URL), warc_file, warc_offset (status on request).  Types, descriptor and Excel mode: see indexer/export/fields.py.  Examples:
 
     \b
       vnarchive export --format parquet -o all.parquet
