@@ -11,6 +11,25 @@ queries for the same time with the same concurrency directly through
 requests per second and p50/p95/p99 latency, and the ratios (the app's
 overhead: HTTP, validation, JSON).
 
+Each server is first warmed up for ``--warmup`` seconds (default 10) on the whole query
+mix, so that every worker has opened its searchers and filled its own caches (a server
+runs for days; cold figures are ``index_bench.py``'s).  Beside req/s and latencies it
+prints the server's CPU milliseconds per request (all its processes, from /proc), the
+figure to trust on a loaded machine, and each worker's CPU seconds (are they balanced?).
+
+Where the time goes (issue 14, py-spy of ``vnarchive serve --workers 1``, 10k articles,
+8 clients, warm, a loaded 2-core machine): the search itself ~63 % of the worker's CPU,
+of which the snippets ~40 % (``Highlighter.snippet`` tokenises each of the 20 hits'
+bodies), reading stored documents to keep one hit per story ~12 % and the story copies
+~8 %; uvicorn/h11/FastAPI ~10 %; validating the result into its response model and
+dumping it again cost as much before ``/api/search`` encoded it once with orjson.  Two
+workers were slower than one because uvicorn's workers share one listening socket and
+the same process keeps winning the accept race: with 8 keep-alive clients one worker
+spent 7.3 s of CPU in 15 s and the other 3.0 s; now each worker has its own
+``SO_REUSEPORT`` socket and connections are recycled every 16 requests
+(``vnarchive.commands.serve_workers``): 7.6 s and 7.1 s.  Each worker still fills its own
+caches, so two workers cost ~15 % more CPU per request than one.
+
 Run: ``.venv/bin/python bench/app_bench.py [--articles 100000] [--seconds 30]
 [--clients 8] [--data DIR]``.  Indexing 100k articles takes ~10 minutes on the
 2-core machine; ``--data DIR`` keeps the archive and index there so later runs
@@ -116,10 +135,32 @@ def row(name: str, latencies: list[float], errors: int, seconds: float) -> dict[
     }
 
 
+def _tree_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) of a process and its children, by pid (Linux /proc)."""
+    out: dict[int, float] = {}
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            out[current] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (OSError, IndexError, ValueError):
+            continue
+        todo.extend(int(c) for c in children)
+    return out
+
+
 def serve_and_load(
-    data: Path, workers: int, mix: list[dict[str, Any]], clients: int, seconds: float
-) -> tuple[list[float], int]:
-    """Start ``vnarchive serve --workers N`` over ``data``, load it, stop it."""
+    data: Path,
+    workers: int,
+    mix: list[dict[str, Any]],
+    clients: int,
+    seconds: float,
+    warmup: float,
+) -> tuple[list[float], int, list[float]]:
+    """Start ``vnarchive serve --workers N`` over ``data``, load it, stop it: the
+    latencies, the errors and the CPU seconds each server process spent under load."""
     port = free_port()
     env = {**os.environ, "VNARCHIVE_DATA": str(data)}
     server = subprocess.Popen(
@@ -149,10 +190,15 @@ def serve_and_load(
             response = client.get("/api/search", params=params)
             response.raise_for_status()
 
-        # warm-up: each worker opens its searcher and fills its own caches
-        run_clients(via_api, mix[:40], clients, min(seconds, 5.0))
+        # warm-up on the whole mix: each worker opens its searchers and fills its own
+        # caches (a server runs for days; cold caches are index_bench's cold line)
+        run_clients(via_api, mix, clients, warmup)
         print(f"API, {workers} worker(s): {clients} clients for {seconds:.0f} s …", flush=True)
-        return run_clients(via_api, mix, clients, seconds)
+        before = _tree_cpu(server.pid)
+        latencies, errors = run_clients(via_api, mix, clients, seconds)
+        after = _tree_cpu(server.pid)
+        spent = sorted((after[p] - before.get(p, 0.0) for p in after), reverse=True)
+        return latencies, errors, [c for c in spent if c >= 0.05]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -167,9 +213,12 @@ def bench_size(args: argparse.Namespace, articles: int, data: Path) -> None:
         for q in queries(corpus(min(articles, 2000)), args.queries)
     ]
     results = []
+    balance = {}
     for workers in dict.fromkeys([1, args.workers]):
-        lat, err = serve_and_load(data, workers, mix, args.clients, args.seconds)
+        lat, err, cpu = serve_and_load(data, workers, mix, args.clients, args.seconds, args.warmup)
         results.append(row(f"/api/search {workers} worker(s)", lat, err, args.seconds))
+        results[-1]["cpu_ms"] = sum(cpu) / max(1, len(lat)) * 1000
+        balance[workers] = cpu
 
     from indexer.search.params import SearchParams
     from indexer.search.query import search
@@ -180,8 +229,10 @@ def bench_size(args: argparse.Namespace, articles: int, data: Path) -> None:
     for params in mix[:20]:
         direct(params)
     print(f"query module: {args.clients} threads for {args.seconds:.0f} s …", flush=True)
+    cpu_started = time.process_time()
     direct_lat, direct_err = run_clients(direct, mix, args.clients, args.seconds)
     results.append(row("indexer.search.query.search", direct_lat, direct_err, args.seconds))
+    results[-1]["cpu_ms"] = (time.process_time() - cpu_started) / max(1, len(direct_lat)) * 1000
 
     base = results[0]
     print()
@@ -190,17 +241,23 @@ def bench_size(args: argparse.Namespace, articles: int, data: Path) -> None:
         f"{args.seconds:.0f} s each, {os.cpu_count()} cores (ratio: req/s and p95 against "
         "the 1-worker API, measured in this run)"
     )
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average now {load:.1f} (on a loaded machine, trust cpu ms/req over req/s)")
     print(
         f"{'':28} {'requests':>9} {'errors':>7} {'req/s':>8} {'ratio':>6} "
-        f"{'p50 ms':>8} {'p95 ms':>8} {'ratio':>6} {'p99 ms':>8}"
+        f"{'p50 ms':>8} {'p95 ms':>8} {'ratio':>6} {'p99 ms':>8} {'cpu ms/req':>10}"
     )
     for r in results:
         print(
             f"{r['name']:28} {r['requests']:>9,} {r['errors']:>7} {r['rps']:>8.1f} "
             f"{r['rps'] / base['rps'] if base['rps'] else 0:>6.2f} {r['p50']:>8.1f} "
             f"{r['p95']:>8.1f} {r['p95'] / base['p95'] if base['p95'] else 0:>6.2f} "
-            f"{r['p99']:>8.1f}"
+            f"{r['p99']:>8.1f} {r['cpu_ms']:>10.1f}"
         )
+    for workers, cpu in balance.items():
+        if workers > 1:
+            shares = ", ".join(f"{c:.1f}" for c in cpu)
+            print(f"CPU seconds per server process, {workers} workers: {shares}")
 
 
 def main() -> None:
@@ -208,6 +265,9 @@ def main() -> None:
     parser.add_argument("--sizes", default=None, help="comma-separated corpus sizes")
     parser.add_argument("--articles", type=int, default=None, help="one size (as --sizes N)")
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--warmup", type=float, default=10.0, help="seconds of the whole mix before measuring"
+    )
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--queries", type=int, default=300, help="size of the query mix")

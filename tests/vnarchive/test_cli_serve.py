@@ -53,6 +53,16 @@ def test_serve_with_two_workers_answers_from_two_processes(tmp_path: Path) -> No
         assert len(workers) >= 2, [_cmdline(p) for p in _children(process.pid)]
         for _ in range(10):  # every request is answered, whichever worker takes it
             assert httpx.get(f"http://127.0.0.1:{port}/api/portals", timeout=10).status_code == 200
+        # one keep-alive client: closed every 16 requests so that it draws a worker again
+        # (serve_workers.RecycleConnections), and it goes on without an error
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            closing = []
+            for n in range(1, 41):
+                answer = client.get("/api/portals")
+                assert answer.status_code == 200
+                if answer.headers.get("connection") == "close":
+                    closing.append(n)
+        assert closing == [16, 32]
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from vnarchive.commands.serve_workers import WorkersFailed, balances_connections, run_workers
+
 
 def server_options(host: str, port: int, log_level: str = "warning") -> dict[str, Any]:
     """The uvicorn options ``vnarchive serve`` runs the app with.
@@ -55,6 +57,7 @@ def serve(host: str, port: int, data_dir: str | None, log_level: str, workers: i
     workers = workers or os.cpu_count() or 1
     shown = f"[{host}]" if ":" in host else host
     message = f"vnarchive web app: http://{shown}:{port}/  (API docs: http://{shown}:{port}/docs)"
+    shown_n = f"{message}  {workers} workers"
     try:
         if workers == 1:
             from search_app.app import create_app
@@ -62,12 +65,18 @@ def serve(host: str, port: int, data_dir: str | None, log_level: str, workers: i
             config = server_config(create_app(data_dir), host, port, log_level)
             click.echo(message)
             uvicorn.Server(config).run()
+        elif balances_connections():
+            # Each worker process builds the app itself, with its own search cache, on its
+            # own SO_REUSEPORT socket: the kernel spreads connections evenly across them.
+            run_workers(
+                host, port, workers, log_level, data_dir, on_bound=lambda: click.echo(shown_n)
+            )
         else:
             # Each worker process builds the app itself (uvicorn's factory), with its own
             # search cache; the data directory reaches them through the environment.
             if data_dir:
                 os.environ["VNARCHIVE_DATA"] = str(Path(data_dir).resolve())
-            click.echo(f"{message}  {workers} workers")
+            click.echo(shown_n)
             uvicorn.run(
                 "search_app.app:create_app",
                 factory=True,
@@ -76,3 +85,5 @@ def serve(host: str, port: int, data_dir: str | None, log_level: str, workers: i
             )
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from None
+    except WorkersFailed as exc:
+        raise click.ClickException(str(exc)) from None
