@@ -12,6 +12,7 @@ the article page, ``vnarchive cite`` and the API.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -69,6 +70,24 @@ def permalink(url: str, captured_at: datetime | str, base: str = "") -> str:
     """The Wayback-style permalink of the capture of ``url`` taken at ``captured_at``
     (a datetime or ISO 8601 UTC text, see :func:`capture_stamp`)."""
     return f"{base.rstrip('/')}/web/{capture_stamp(captured_at)}/{url}"
+
+
+def permalinks(
+    urls: Iterable[str], captured: Iterable[datetime | str | None], base: str = ""
+) -> list[str | None]:
+    """:func:`permalink` of many captures at once (exports: a column at a time); None
+    where there is no capture time.  ISO 8601 UTC text is cut, not parsed."""
+    prefix = f"{base.rstrip('/')}/web/"
+    out: list[str | None] = []
+    for url, when in zip(urls, captured, strict=True):
+        if not when:
+            out.append(None)
+        elif type(when) is str and len(when) >= 20 and when[10] == "T" and when[-1] == "Z":
+            stamp = f"{when[0:4]}{when[5:7]}{when[8:10]}{when[11:13]}{when[14:16]}{when[17:19]}"
+            out.append(f"{prefix}{stamp}/{url}")
+        else:
+            out.append(f"{prefix}{capture_stamp(when)}/{url}")
+    return out
 
 
 def article_link(article_id: str, base: str = "") -> str:

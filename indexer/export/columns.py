@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from indexer.export.citation import permalink
+from indexer.export.citation import permalinks
 from indexer.export.fields import Columns
 from indexer.export.request import (
     BATCH_SIZE,
@@ -51,10 +51,7 @@ def _export_columns(
         elif name == "capture_time":
             out[name] = raw["last_changed"]
         elif name == "archive_url":
-            out[name] = [
-                permalink(url, captured, base) if captured else None
-                for url, captured in zip(raw["url"], raw["last_changed"], strict=True)
-            ]
+            out[name] = permalinks(raw["url"], raw["last_changed"], base)
         elif name == "attachments":
             out[name] = [
                 [{"url": a["url"], "name": a["name"]} for a in found[i]] if i in found else []

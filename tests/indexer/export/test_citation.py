@@ -81,3 +81,28 @@ def test_a_chosen_capture_and_an_unknown_style() -> None:
     assert "archived April 28, 2024" in cite(src, "apa")
     with pytest.raises(ValueError, match="unknown citation style 'mla'; styles: apa"):
         cite(src, "mla")
+
+
+def test_permalinks_of_a_column_are_each_permalink() -> None:
+    """The export's bulk form: ISO 8601 UTC text is cut, anything else goes through
+    capture_stamp, and each link is the one permalink() gives."""
+    from indexer.citation import permalink, permalinks
+
+    when = datetime(2021, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)
+    captured = [
+        "2021-01-02T03:04:05.123456Z",
+        "2021-01-02T03:04:05Z",
+        when,
+        when.replace(tzinfo=None),
+        when.astimezone(timezone(timedelta(hours=7))),
+        "2021-01-02T10:04:05+07:00",
+        None,
+    ]
+    urls = [f"https://x.gov.vn/{n}" for n in range(len(captured))]
+    for base in ("", "https://archive.example/"):
+        expected = [
+            permalink(u, c, base) if c else None for u, c in zip(urls, captured, strict=True)
+        ]
+        assert permalinks(urls, captured, base) == expected
+        assert expected[0] == f"{base.rstrip('/')}/web/20210102030405/https://x.gov.vn/0"
+        assert len(set(expected[:-1])) == 6  # one instant, six URLs
