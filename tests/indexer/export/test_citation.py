@@ -86,7 +86,7 @@ def test_a_chosen_capture_and_an_unknown_style() -> None:
 def test_permalinks_of_a_column_are_each_permalink() -> None:
     """The export's bulk form: ISO 8601 UTC text is cut, anything else goes through
     capture_stamp, and each link is the one permalink() gives."""
-    from indexer.citation import permalink, permalinks
+    from indexer.export.citation import permalink, permalinks
 
     when = datetime(2021, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)
     captured = [
