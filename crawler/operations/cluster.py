@@ -1,8 +1,8 @@
 """Crawls on Scrapyd nodes: pick the least busy node, schedule, watch, cancel.
 
 With ``VNARCHIVE_SCRAPYD_URLS`` set (see ``indexer.config.scrapyd_urls``), the scheduler
-and the admin's Run now start crawls through :class:`ScrapydRunner` instead of local
-processes.  The rules stay those of a local crawl:
+and the admin's Run now start crawls through ``scrapyd_runner.ScrapydRunner`` instead of
+local processes; ``scrapyd`` holds one node's JSON API.  The rules stay those of a local crawl:
 
 - the job row is claimed first, in the shared store (``AdminStore.claim_job``: one crawl
   per portal, whichever machine asks), then the crawl is scheduled on the node with the

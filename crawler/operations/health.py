@@ -14,8 +14,9 @@ keeps its ``since``) and shown on the admin pages and in ``vnarchive status``.
 | ``unreachable`` | the host does not resolve, refuses connections, times out, answers 5xx, or the last crawls fetched nothing |
 | ``parked`` | the start page is an "under maintenance"/parked/closed page (a sunset) |
 
-:func:`try_portal` is also the admin form's "test this portal": it fetches one
-listing and one article and returns what the extractor found.
+:func:`crawler.operations.try_portal.try_portal` is the admin form's "test this portal":
+it fetches one listing and one article and returns what the extractor found; the live
+fetches of both go through :func:`crawler.operations.fetch.fetch`.
 """
 
 from __future__ import annotations

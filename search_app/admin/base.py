@@ -16,6 +16,11 @@ Routes (HTML; every form carries the session's CSRF token):
 | ``GET /admin/jobs``, ``GET /admin/jobs/{id}`` | running and past crawls, log tail |
 | ``POST /admin/jobs/{id}/cancel`` | Cancel (SIGTERM: stops cleanly, resumes later) |
 
+The routes live in one module per section (``signin``, ``overview``, ``portals`` with
+the background checks, ``schedules``, ``jobs``, and ``api`` for the JSON twins);
+``routes`` gathers them into the router the web app includes.  This module holds what
+they share: the routers, the page helper, profile lookup.
+
 JSON twins under ``/api/admin`` (state changes need the ``X-CSRF-Token`` header,
 whose value ``GET /api/admin/session`` gives).
 
