@@ -24,6 +24,12 @@ Articles only one side has are reported with their URL: the two tools discover p
 differently (wget follows every link of every page; our crawl follows the profile's
 scope and its discovery rules), so the sets need not be equal; the fields of the
 articles both hold must be.  Exit status 0; the table is the result.
+
+Last run (December 2026): krongno 101 articles in both, 7 only in the crawl (listing pages
+``page/4/``… that wget never reached: none of them is in its WARC), stc 81/81, dakglong
+17/17, ldld 21/21; title, date, category, body and places equal for every article both
+hold.  Before the import read listing dates and places as the crawl does, stc imported 62
+of the crawl's 77 articles and no article had places.
 """
 
 from __future__ import annotations
