@@ -86,8 +86,8 @@ _PHASES = (  # (label, module, attribute): the import's steps, timed where it ca
     ("normalise", "crawler.pipelines", "NormalizePipeline.process_item"),
     ("places", "crawler.importer", "find_article_places"),
     ("segmentation (underthesea)", "crawler.importer", "segment_article"),
-    ("store: needs_words", "indexer.store", "ArchiveStore.needs_words"),
-    ("store: import_capture", "indexer.store", "ArchiveStore.import_capture"),
+    ("store: needs_words", "indexer.store.archive", "ArchiveStore.needs_words"),
+    ("store: import_capture", "indexer.store.archive", "ArchiveStore.import_capture"),
     ("CDXJ lines", "crawler.warc.cdxj", "entry_for_record"),
 )
 
