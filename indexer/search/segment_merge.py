@@ -8,7 +8,7 @@ import heapq
 import struct
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate
 from pickle import loads
 from typing import Any
@@ -24,10 +24,9 @@ from indexer.search.segments import _TermWriter
 # -- merging ------------------------------------------------------------------------------
 
 
-def _read_blocks(reader: Any, fieldname: str, tbytes: bytes) -> Iterable[tuple[list, Any, Any]]:
-    """(ids, weights, values) of each posting block of a term in one segment's reader."""
+def _read_blocks(reader: Any, info: Any) -> Iterable[tuple[list, Any, Any]]:
+    """(ids, weights, values) of each posting block of a term (``info``) in a segment."""
     terms = reader._terms
-    info = terms.term_info(fieldname, tbytes)
     if info.is_inlined():
         ids, weights, values = info.inlined_postings()
         yield list(ids), list(weights), values
@@ -129,9 +128,9 @@ def merge_segments(
         for tbytes, group in _grouped(heapq.merge(*iters)):
             ids: list[int] = []
             freqs: list[int] = []
-            for n in group:
+            for n, info in group:
                 offset = offsets[n]
-                for block_ids, weights, values in _read_blocks(readers[n], fieldname, tbytes):
+                for block_ids, weights, values in _read_blocks(readers[n], info):
                     ids.extend(d + offset for d in block_ids)
                     freqs.extend(_freqs(values, weights, len(block_ids), writer.boost))
             writer.write_term(tbytes, ids, freqs, merged_lengths.get(fieldname))
@@ -168,22 +167,27 @@ def _merged_lengths(readers: Sequence[Any], schema: Any) -> dict[str, array]:
     return out
 
 
-def _field_terms(reader: Any, fieldname: str, n: int) -> Iterable[tuple[bytes, int]]:
-    for fname, tbytes in reader._terms.terms_from(fieldname, b""):
+def _field_terms(reader: Any, fieldname: str, n: int) -> Iterator[tuple[bytes, int, Any]]:
+    """(term, segment number, term info) of a field's terms in one segment, in order
+    (read sequentially: no hash lookup per term)."""
+    for (fname, tbytes), info in reader._terms.items_from(fieldname, b""):
         if fname != fieldname:
             return
-        yield tbytes, n
+        yield tbytes, n, info
 
 
-def _grouped(merged: Iterable[tuple[bytes, int]]) -> Iterable[tuple[bytes, list[int]]]:
+def _grouped(
+    merged: Iterable[tuple[bytes, int, Any]],
+) -> Iterator[tuple[bytes, list[tuple[int, Any]]]]:
+    """Consecutive entries of one term, as (term, [(segment number, term info), …])."""
     current: bytes | None = None
-    group: list[int] = []
-    for tbytes, n in merged:
+    group: list[tuple[int, Any]] = []
+    for tbytes, n, info in merged:
         if tbytes != current:
             if current is not None:
                 yield current, group
             current, group = tbytes, []
-        group.append(n)
+        group.append((n, info))
     if current is not None:
         yield current, group
 
