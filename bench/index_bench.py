@@ -57,6 +57,7 @@ import argparse
 import contextlib
 import functools
 import json
+import math
 import multiprocessing
 import random
 import re
@@ -351,6 +352,7 @@ def underthesea_rate(docs: list[dict[str, Any]], sample: int = 100) -> float | N
 
 
 def whoosh_queries(index_dir: Path, qs: list[dict[str, Any]]) -> list[float]:
+    """Each query's wall-clock milliseconds (``CPU_MS`` gets its CPU milliseconds)."""
     from indexer.search import cache as searchcache
     from indexer.search.params import SearchParams
     from indexer.search.query import search
@@ -358,11 +360,16 @@ def whoosh_queries(index_dir: Path, qs: list[dict[str, Any]]) -> list[float]:
     searchcache.clear()  # every run starts cold, as after a rebuild (no posting list cached)
     search(SearchParams(q="khởi động"), index_dir)  # open the searcher, load columns
     times = []
+    CPU_MS.clear()
     for q in qs:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         search(SearchParams(per_page=10, **q), index_dir)
         times.append((time.perf_counter() - started) * 1000)
+        CPU_MS.append((time.process_time() - cpu) * 1000)
     return times
+
+
+CPU_MS: list[float] = []  # CPU time of each query of the last whoosh_queries() run
 
 
 # -- SQLite FTS5 ------------------------------------------------------------------------
@@ -501,7 +508,7 @@ def bench_size(size: int, runs: int, nqueries: int, work: Path) -> dict[str, Any
     index_dir = work / f"index-{size}"
     fts_db = work / f"fts-{size}.sqlite"
     w_rate, w_rss, w_kids, a1, a2, f_rate = [], [], [], [], [], []
-    w_p50, w_p95, f_p50, f_p95, peaks, w_cpu = [], [], [], [], [], []
+    w_p50, w_p95, f_p50, f_p95, peaks, w_cpu, c_p95 = [], [], [], [], [], [], []
     for run in range(runs):
         print(f"   run {run + 1}/{runs}: whoosh index …", flush=True)
         stats = whoosh_index(f"sqlite:///{db}", index_dir)
@@ -525,6 +532,7 @@ def bench_size(size: int, runs: int, nqueries: int, work: Path) -> dict[str, Any
         times = whoosh_queries(index_dir, qs)
         w_p50.append(pct(times, 50))
         w_p95.append(pct(times, 95))
+        c_p95.append(pct(CPU_MS, 95))
         times = fts_queries(fts_db, qs)
         f_p50.append(pct(times, 50))
         f_p95.append(pct(times, 95))
@@ -544,13 +552,14 @@ def bench_size(size: int, runs: int, nqueries: int, work: Path) -> dict[str, Any
         "store_mb": dir_size(db) / 2**20,
         "w_p50": med(w_p50),
         "w_p95": med(w_p95),
+        "c_p95": med(c_p95),
         "f_p50": med(f_p50),
         "f_p95": med(f_p95),
         "underthesea": underthesea_rate(docs),
     }
 
 
-def query_only(size: int, runs: int, nqueries: int, work: Path) -> None:
+def query_only(size: int, runs: int, nqueries: int, work: Path) -> dict[str, Any]:
     """Re-run only the query timings on an index kept by an earlier ``--keep`` run."""
     index_dir = work / f"index-{size}"
     if not index_dir.is_dir():
@@ -562,21 +571,43 @@ def query_only(size: int, runs: int, nqueries: int, work: Path) -> None:
         qs = queries(corpus(size), nqueries)
         saved.write_text(json.dumps(qs, ensure_ascii=False), "utf-8")
     fts_db = work / f"fts-{size}.sqlite"
-    w50, w95, f50, f95 = [], [], [], []
+    w50, w95, f50, f95, c95 = [], [], [], [], []
     for run in range(runs):
         times = whoosh_queries(index_dir, qs)
         w50.append(pct(times, 50))
         w95.append(pct(times, 95))
+        c95.append(pct(CPU_MS, 95))
         if fts_db.is_file() and run == 0:  # FTS5 does not change: once is enough
             times = fts_queries(fts_db, qs)
             f50.append(pct(times, 50))
             f95.append(pct(times, 95))
     med = statistics.median
     line = f"{size:,} articles, {len(qs)} queries, median of {runs} run(s): "
-    line += f"vnarchive p50 {med(w50):.1f} ms, p95 {med(w95):.1f} ms"
+    line += f"vnarchive p50 {med(w50):.1f} ms, p95 {med(w95):.1f} ms (CPU p95 {med(c95):.1f} ms)"
     if f50:
         line += f"; FTS5 p50 {med(f50):.1f} ms, p95 {med(f95):.1f} ms"
     print(line, flush=True)
+    return {"size": size, "w_p50": med(w50), "w_p95": med(w95), "c_p95": med(c95)}
+
+
+def estimate(rows: list[dict[str, Any]], target: int = 1_000_000) -> None:
+    """Print the query latencies at ``target`` articles, extrapolated from the two largest
+    sizes measured with a power law ``t = a * n**b`` (``b`` from their ratio)."""
+    rows = sorted(rows, key=lambda r: r["size"])[-2:]
+    if len(rows) < 2 or rows[-1]["size"] >= target:
+        return
+    small, large = rows
+    scale = math.log(target / large["size"])
+    parts = []
+    for key, label in (("w_p50", "p50"), ("w_p95", "p95"), ("c_p95", "CPU p95")):
+        if small.get(key) and large.get(key):
+            b = math.log(large[key] / small[key]) / math.log(large["size"] / small["size"])
+            parts.append(f"{label} {large[key] * math.exp(b * scale):.0f} ms (n^{b:.2f})")
+    print(
+        f"\nestimated at {target:,} articles (power law through {small['size']:,} and "
+        f"{large['size']:,}): " + ", ".join(parts),
+        flush=True,
+    )
 
 
 def report(rows: list[dict[str, Any]], runs: list[int], nqueries: int) -> None:
@@ -593,6 +624,7 @@ def report(rows: list[dict[str, Any]], runs: list[int], nqueries: int) -> None:
         "FTS5 MB",
         "p50 ms",
         "p95 ms",
+        "CPU p95 ms",
         "FTS5 p50|p95",
         "p95 ratio",
         "peak RSS MB (workers)",
@@ -614,6 +646,7 @@ def report(rows: list[dict[str, Any]], runs: list[int], nqueries: int) -> None:
                     f"{r['fts_mb']:,.0f}",
                     f"{r['w_p50']:.1f}",
                     f"{r['w_p95']:.1f}",
+                    f"{r['c_p95']:.1f}",
                     f"{r['f_p50']:.1f} | {r['f_p95']:.1f}",
                     f"{r['w_p95'] / max(r['f_p95'], 1e-9):.1f}x",
                     f"{r['rss_mb']:,.0f} ({r['workers_rss_mb']:,.0f})",
@@ -656,8 +689,10 @@ def main() -> None:
     if args.query_only:
         if not args.workdir:
             parser.error("--query-only needs --workdir (a directory kept with --keep)")
-        for size in sizes:
-            query_only(size, args.runs or 3, args.queries, Path(args.workdir))
+        found = [
+            query_only(size, args.runs or 3, args.queries, Path(args.workdir)) for size in sizes
+        ]
+        estimate(found)
         return
     work = Path(args.workdir or tempfile.mkdtemp(prefix="vnarchive-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -667,6 +702,7 @@ def main() -> None:
         for size in sizes:
             rows.append(bench_size(size, runs(size), args.queries, work))
             report(rows, [runs(r["size"]) for r in rows], args.queries)
+        estimate(rows)
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
