@@ -165,8 +165,14 @@ def place_facet(searcher: Any, cache: Any, docs: int) -> dict[str, int]:
     reader = searcher.reader()
     if "place_now" not in reader.schema:
         return {}
-    for term in reader.lexicon("place_now"):
-        text = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+    terms = getattr(cache, "_vn_place_now", None)  # the units of this index generation
+    if terms is None:
+        terms = [
+            t.decode("utf-8") if isinstance(t, bytes) else str(t)
+            for t in reader.lexicon("place_now")
+        ]
+        cache._vn_place_now = terms
+    for text in terms:
         n = (cache.posting(searcher, "place_now", text).bits & docs).bit_count()
         if n:
             counts[text] = n
