@@ -30,7 +30,12 @@ FTS5 table and its index, so ``--sizes 100000 --workdir DIR`` runs again in unde
 minutes (the index build itself: ~11 min at 150 articles/s).  Without it a temporary
 directory is used and removed (``--keep`` leaves it).  ``--query-only --workdir DIR``
 re-runs only the query timings on the indexes kept there (seconds): the way to compare
-query changes before and after.  The peak disk column is the index directory's largest
+query changes before and after.  Beside the wall-clock figures it prints the build's
+articles per CPU second (its process and its workers) and the queries' CPU p95: on a
+machine shared with other work the wall clock measures the others too.  With two sizes
+or more it estimates the query latencies at 1,000,000 articles by a power law through
+the two largest (``t = a * n**b``, ``b`` from their ratio: the posting lists, bitsets and
+facet counts a query walks grow with the corpus).  The peak disk column is the index directory's largest
 size during the build (sampled every 0.2 s: segments, run files, everything) over the
 final index's size.
 
