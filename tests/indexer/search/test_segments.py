@@ -155,6 +155,16 @@ def test_built_segments_equal_whoosh_writer(tmp_path, per_segment) -> None:
     assert_same(expected, got)
 
 
+@pytest.mark.parametrize("per_segment", [None, 120])
+def test_long_posting_lists_span_several_blocks(tmp_path, per_segment) -> None:
+    docs = [article_document(a) for a in articles(300, seed=5)]  # common terms: 3 blocks
+    whoosh_built(tmp_path / "whoosh", docs)
+    builder_built(tmp_path / "built", docs, per_segment=per_segment, merge=bool(per_segment))
+    expected, got = snapshot(tmp_path / "whoosh"), snapshot(tmp_path / "built")
+    assert max(len(v[-1]) for v in expected["postings"].values()) > 2 * 128
+    assert_same(expected, got)
+
+
 def test_unmerged_segments_read_as_the_same_documents(tmp_path) -> None:
     docs = [article_document(a) for a in articles(30)]
     whoosh_built(tmp_path / "whoosh", docs)
