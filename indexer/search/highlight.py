@@ -67,10 +67,7 @@ class Highlighter:
         return key if self.strict else fold_token(key)
 
     def _tokens(self, text: str) -> list[tuple[str, int, int]]:
-        tokens = syllables(text)
-        if self.strict:
-            return tokens
-        return [(fold_token(k), s, e) for k, s, e in tokens]
+        return syllables(text, folded=not self.strict)
 
     # -- what to mark ------------------------------------------------------------------
 
@@ -90,8 +87,15 @@ class Highlighter:
     def _chain_hits(self, keys: list[str], chain: tuple[str, ...]) -> list[tuple[int, int]]:
         """(first token, end token) of each run of >= 2 chain words in the chain's order."""
         out = []
-        i, n = 0, len(keys)
-        while i < n - 1:
+        n = len(keys)
+        heads = set(chain[:-1])  # a run can only start on one of these
+        i = 0
+        for at in [j for j, key in enumerate(keys) if key in heads]:
+            if at < i:
+                continue  # inside the run just found
+            i = at
+            if i >= n - 1:
+                break
             best = 0
             for start in range(len(chain) - 1):
                 if keys[i] != chain[start]:
@@ -107,8 +111,6 @@ class Highlighter:
             if best >= 2:
                 out.append((i, i + best))
                 i += best
-            else:
-                i += 1
         return out
 
     def _spans(self, tokens: list[Token], text: str, lone: bool | None) -> list[tuple[int, int]]:
@@ -119,8 +121,8 @@ class Highlighter:
         for sequence in self.sequences:
             n = len(sequence)
             first = sequence[0]
-            for i, key in enumerate(keys):
-                if key == first and tuple(keys[i : i + n]) == sequence:
+            for i in [i for i, key in enumerate(keys) if key == first]:
+                if tuple(keys[i : i + n]) == sequence:
                     marked.append((i, i + n))
         found_chains = False
         for chain in self.chains:
