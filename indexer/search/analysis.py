@@ -25,12 +25,17 @@ Tokens keep their position and the character offsets of the *given* text (the
 analyzer never rewrites the text it is handed, so ``text[start:end]`` is always
 the token's surface form).  One-letter words (``ở``, ``ý``, ``á``) are kept; no
 stop words are removed.  The classes live at this import path and hold no
-loaded models, because Whoosh pickles the analyzers into the index schema.
+loaded models, because Whoosh pickles the analyzers into the index schema.  Indexes
+built before the regroup of issue 16 pickled them as ``indexer.analysis.*``: that name
+is kept as an alias of this module, so those indexes still open (without it every
+search and even ``vnarchive index --rebuild`` failed on ``No module named
+'indexer.analysis'``).
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -340,3 +345,7 @@ def term_lists(analyzer: Any) -> Any:
         if type(analyzer) is type(known) and analyzer == known:
             return fast
     return None
+
+
+# Indexes written before the move (schema pickled as ``indexer.analysis.<class>``) open.
+sys.modules.setdefault("indexer.analysis", sys.modules[__name__])

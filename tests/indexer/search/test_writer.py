@@ -215,3 +215,23 @@ def test_a_few_segments_are_kept_unmerged(tmp_path, monkeypatch) -> None:
     update_index(store, index_dir, rebuild=True, procs=1)
     assert len(whoosh_index.open_dir(str(index_dir))._read_toc().segments) == 3
     assert_index_matches_store(store, index_dir)
+
+
+def test_an_index_built_before_the_regroup_still_opens(tmp_path, monkeypatch) -> None:
+    """Indexes written before issue 16 pickled the analyzers as ``indexer.analysis.*``."""
+    from indexer.search import analysis
+    from indexer.search.params import SearchParams
+    from indexer.search.query import search
+
+    store, index_dir, _ = build_archive(tmp_path, [])
+    load_docs(store, docs(12))
+    with monkeypatch.context() as patch:  # write the schema as the old code did
+        for name in ("VietnameseTokenizer", "FoldFilter", "BigramFilter", "WordTokenizer"):
+            patch.setattr(getattr(analysis, name), "__module__", "indexer.analysis")
+        update_index(store, index_dir, rebuild=True)
+    toc = next(index_dir.glob("_MAIN_*.toc")).read_bytes()
+    assert b"indexer.analysis" in toc and b"indexer.search.analysis" not in toc
+    assert search(SearchParams(q="tuyen hoa"), index_dir)["total"] == 12
+    load_docs(store, docs(3, start=12))
+    assert update_index(store, index_dir).indexed == 3
+    assert update_index(store, index_dir, rebuild=True).documents == 15
