@@ -36,22 +36,20 @@ import hashlib
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from warcio.archiveiterator import ArchiveIterator
-
 from crawler.captures import ArticleCapture
+from crawler.import_sources import capture_date, copies, original_url, records, source_files
 from crawler.items import Article, Listing
 from crawler.pipelines import _ISO_DATE, MAX_BODY_CHARS, MAX_TITLE_CHARS, NormalizePipeline
 from crawler.profiles import PortalProfile
 from crawler.scope import PortalScope
 from crawler.warc import cdxj
 from crawler.warc.files import relative_warc_path
-from crawler.warc.wacz import warc_members
 from indexer import config
 from indexer.store.archive import ArchiveStore
 from indexer.store.rows import WarcRef
@@ -59,18 +57,12 @@ from indexer.text import content_hash
 from indexer.text.places import find_article_places
 from indexer.text.words import segment_article
 
-__all__ = ["ImportSummary", "copy_size", "import_paths", "original_url", "source_files"]
+__all__ = ["ImportSummary", "import_paths"]
 
 logger = logging.getLogger(__name__)
 
-_WAYBACK = re.compile(
-    r"^https?://[^/]+/(?:web/|[\w.-]+/)?(?P<ts>\d{4,14})(?:[a-z]{2}_)?/(?P<url>https?:/+.+)$",
-    re.I,
-)
 _HTML = ("text/html", "application/xhtml+xml")
 _CHARSET = re.compile(r"charset=([\w.:-]+)", re.I)
-_SUFFIXES = (".warc", ".warc.gz", ".wacz")
-_GZIP = b"\x1f\x8b\x08"
 _REDIRECTS = frozenset({"301", "302", "303", "307", "308"})
 #: Bounds that keep an import's memory flat whatever the size of its WARC files:
 #: listing dates and redirects remembered, extracted pages kept for a repeated payload,
@@ -111,111 +103,6 @@ class ImportSummary:
 
 
 _OUTCOMES = ("new", "changed", "version", "unchanged", "duplicate")
-
-
-def original_url(url: str) -> tuple[str, str | None]:
-    """(original URL, 14-digit timestamp or None) of a Wayback-style replay URL."""
-    match = _WAYBACK.match(url)
-    if not match:
-        return url, None
-    target = re.sub(r"^(https?):/+", r"\1://", match.group("url"))
-    return target, match.group("ts").ljust(14, "0")
-
-
-def source_files(paths: list[Path]) -> list[Path]:
-    """WARC, WARC.gz and WACZ files named or inside the folders named (ValueError if none)."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(_SUFFIXES))
-            )
-        elif path.is_file():
-            if not path.name.lower().endswith(_SUFFIXES):
-                raise ValueError(f"{path}: not a .warc, .warc.gz or .wacz file")
-            found.append(path)
-        else:
-            raise ValueError(f"{path}: no such file or folder")
-    if not found:
-        raise ValueError("no .warc, .warc.gz or .wacz file in " + ", ".join(map(str, paths)))
-    return found
-
-
-def _copy_in(stream: Any, name: str, folder: Path) -> Path:
-    """Copy a WARC stream into ``folder`` as ``<sha1 prefix>-<name>`` (once per content)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name.replace("/", "-")).strip("._") or "warc"
-    tmp = folder / f".{safe}.part"
-    digest = hashlib.sha1()
-    with open(tmp, "wb") as out:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-            out.write(chunk)
-    target = folder / f"{digest.hexdigest()[:12]}-{safe}"
-    if target.exists():
-        tmp.unlink()
-    else:
-        tmp.replace(target)
-    return target
-
-
-def _copies(source: Path, folder: Path) -> Iterator[tuple[str, Path]]:
-    """(name shown to the user, archived copy) of every WARC in ``source``."""
-    if source.name.lower().endswith(".wacz"):
-        for member, stream in warc_members(source):
-            yield f"{source.name}:{member}", _copy_in(stream, f"{source.stem}-{member}", folder)
-    else:
-        with open(source, "rb") as stream:
-            yield source.name, _copy_in(stream, source.name, folder)
-
-
-def _records(path: Path, bad: Callable[[int, str], None]) -> Iterator[tuple[Any, int, Any]]:
-    """(record, offset, iterator) of a WARC file; an unreadable record is reported to
-    ``bad`` and reading goes on at the next gzip member (or ``WARC/`` line)."""
-    size = path.stat().st_size
-    start = 0
-    with open(path, "rb") as fh:
-        while start < size:
-            fh.seek(start)
-            iterator = ArchiveIterator(fh, check_digests=False)
-            offset = start
-            try:
-                for record in iterator:
-                    offset = iterator.offset  # the record's start (its payload still unread)
-                    yield record, offset, iterator
-                return
-            except Exception as exc:  # noqa: BLE001 - any damage: skip the record
-                # where the damaged record starts: after the last one read whole
-                offset = max(offset, getattr(iterator, "offset", offset) or 0)
-                bad(offset, f"{type(exc).__name__}: {str(exc)[:120]}")
-                start = _next_record(fh, offset + 1, size)
-
-
-def _next_record(fh: Any, start: int, size: int) -> int:
-    """The offset of the next gzip member or ``WARC/`` header at or after ``start``."""
-    pos = start
-    while pos < size:
-        fh.seek(pos)
-        chunk = fh.read(1 << 20)
-        if not chunk:
-            break
-        hits = [i for i in (chunk.find(_GZIP), chunk.find(b"\nWARC/1.")) if i >= 0]
-        if hits:
-            hit = min(hits)
-            return pos + hit + (1 if chunk[hit : hit + 1] == b"\n" else 0)
-        pos += len(chunk) - 8
-    return size
-
-
-def _date(record: Any, stamp: str | None) -> datetime:
-    """The capture's date: the Wayback timestamp, else the record's WARC-Date."""
-    if stamp:
-        return datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-    raw = record.rec_headers.get_header("WARC-Date") or ""
-    try:
-        return datetime.fromisoformat(raw.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
-        return datetime.now(UTC)
 
 
 def _validated(article: Article) -> str | None:
@@ -275,7 +162,7 @@ class _Importer:
             self.summary.skipped["bad_record"] += 1
 
         with open(lines, "w", encoding="utf-8") as entries:
-            for record, offset, iterator in _records(path, bad):
+            for record, offset, iterator in records(path, bad):
                 self.summary.records += 1
                 try:
                     self._record(record, offset, iterator, stored, path.name, entries, held)
@@ -335,7 +222,7 @@ class _Importer:
             self.scope.clean(url),
             match.group(1).lower() if match else None,
             digest,
-            _date(record, stamp),
+            capture_date(record, stamp),
             WarcRef(stored, offset, length, record.rec_headers.get_header("WARC-Record-ID")),
         )
 
@@ -464,12 +351,7 @@ def import_paths(
             if progress is not None and n > 0:
                 progress(n, importer.summary)
 
-        for shown, copy in _copies(source, importer.folder):
+        for shown, copy in copies(source, importer.folder):
             importer.run_file(shown, copy, advance)
     importer.finish()
     return importer.summary
-
-
-def copy_size(paths: list[Path]) -> int:
-    """The total size of the sources (the progress bar's length)."""
-    return sum(p.stat().st_size for p in source_files(paths))

@@ -20,7 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.importer import original_url
+from crawler.import_sources import original_url
 from indexer.store.archive import ArchiveStore
 from search_app.app import create_app
 

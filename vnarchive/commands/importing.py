@@ -19,7 +19,8 @@ def import_command(paths: tuple[Path, ...], portal_id: str, quiet: bool) -> None
     a version or nothing; Wayback-style URLs map back to the original; a bad record is
     skipped with its offset. Running it again adds nothing twice.
     """
-    from crawler.importer import copy_size, import_paths
+    from crawler.import_sources import copy_size
+    from crawler.importer import import_paths
     from crawler.profiles import ProfileError, get_profile
     from indexer.store.archive import ArchiveStore
 
