@@ -7,9 +7,9 @@ Crawls one sample portal from a local sample server (our crawl: the source of re
 captures), then assembles WARC files of about each ``--megabytes`` size from that crawl's
 ``response`` records, copied again and again the way another tool's WARC would hold
 many pages: each copy under its own URL (``?copy=N``) and, for HTML, with its own text
-(the copy number starts every sentence, so no copy is a duplicate of another and the
-segmentation's sentence cache gains nothing from the repetition: every article is new
-work, the worst case).  The crawl's article pages, listings, home page, styles and images
+(the copy number starts every sentence and every title, so no copy is a duplicate of
+another, the segmentation's sentence cache gains nothing from the repetition and no two
+copies make one story: every article is new work, the worst case).  The crawl's article pages, listings, home page, styles and images
 all come along, in the crawl's proportions.
 
 Each WARC is imported into a fresh archive by ``vnarchive import --quiet`` in its own
@@ -81,6 +81,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 _SENTENCE = re.compile(rb"([.!?]) (?=[^\s<])")
+_TITLED = re.compile(rb'<title>|<[a-z][a-z0-9]*\s[^>]*class="[^"]*title[^"]*"[^>]*>', re.I)
 _PHASES = (  # (label, module, attribute): the import's steps, timed where it calls them
     ("page objects (extract)", "crawler.pages", "extract"),
     ("normalise", "crawler.pipelines", "NormalizePipeline.process_item"),
@@ -145,6 +146,7 @@ def _write(path: Path, captures: list[tuple[str, str, list, bytes]], megabytes: 
             copy = count // len(captures)
             if any(v.startswith("text/html") for k, v in headers if k == "Content-Type"):
                 body = _SENTENCE.sub(rb"\1 %d " % copy, body)
+                body = _TITLED.sub(rb"\g<0>%d " % copy, body)
             sep = "&" if "?" in url else "?"
             http = StatusAndHeaders(status, headers, protocol="HTTP/1.1")
             record = writer.create_warc_record(
