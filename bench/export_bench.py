@@ -35,7 +35,11 @@ columns straight from the cursor, only the fields asked for, ``title``/``summary
 instants rewritten as ISO text a column at a time, orjson, attachments by seq range.  What
 is left for 20,000 rows: the read ~0.3 s (the SELECT itself), SHA-256 of the output ~0.1 s,
 CSV quoting and joining ~0.3 s; JSONL escaping ~0.3 s; Parquet arrays ~0.3 s (UTF-8
-validation of the bodies half of it) and zstd ~0.35 s.  Ratios ~0.45-0.55 (CPU).
+validation of the bodies half of it) and zstd ~0.35 s.  Measured at 22:38 UTC (load
+average 12.5, 20,000 rows, median of 3): CPU s / ratio CSV 0.96 / 0.55, CSV Excel
+0.98 / 0.54, JSONL 1.05 / 0.50, Parquet 1.15 / 0.46 (wall-clock ratios 0.62, 0.56, 0.53,
+0.51) against 0.53 s for the SELECT; then ``archive_url`` a column at a time took
+another ~0.1 s off every format (``citation.permalinks``).
 
     python bench/export_bench.py                 # 100k articles, 3 runs
     python bench/export_bench.py --rows 10000    # smaller
