@@ -26,7 +26,7 @@ dumping it again cost as much before ``/api/search`` encoded it once with orjson
 workers were slower than one because uvicorn's workers share one listening socket and
 the same process keeps winning the accept race: with 8 keep-alive clients one worker
 spent 7.3 s of CPU in 15 s and the other 3.0 s; now each worker has its own
-``SO_REUSEPORT`` socket and connections are recycled every 16 requests
+``SO_REUSEPORT`` socket and connections are recycled (16 requests or 2 s)
 (``vnarchive.commands.serve_workers``): 7.6 s and 7.1 s.  Each worker still fills its own
 caches, so two workers cost ~15 % more CPU per request than one.
 

@@ -53,8 +53,8 @@ def test_serve_with_two_workers_answers_from_two_processes(tmp_path: Path) -> No
         assert len(workers) >= 2, [_cmdline(p) for p in _children(process.pid)]
         for _ in range(10):  # every request is answered, whichever worker takes it
             assert httpx.get(f"http://127.0.0.1:{port}/api/portals", timeout=10).status_code == 200
-        # one keep-alive client: closed every 16 requests so that it draws a worker again
-        # (serve_workers.RecycleConnections), and it goes on without an error
+        # one keep-alive client: closed every 16 requests (or 2 s) so that it draws a worker
+        # again (serve_workers.RecycleConnections), and it goes on without an error
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
             closing = []
             for n in range(1, 41):
@@ -62,7 +62,8 @@ def test_serve_with_two_workers_answers_from_two_processes(tmp_path: Path) -> No
                 assert answer.status_code == 200
                 if answer.headers.get("connection") == "close":
                     closing.append(n)
-        assert closing == [16, 32]
+        assert closing  # 40 requests: at least two closes, never more than 16 apart
+        assert all(b - a <= 16 for a, b in zip([0, *closing], [*closing, 41], strict=True))
     finally:
         process.terminate()
         process.wait(timeout=30)

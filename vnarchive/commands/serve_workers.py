@@ -10,9 +10,10 @@ Here each worker binds its own socket to the address with ``SO_REUSEPORT`` (Linu
 so the kernel spreads new connections across the workers by a hash of the client's
 address and port.  A hash spreads a few connections unevenly too (8 clients: 5/3 or
 6/2 as often as 4/4), so a worker also closes a keep-alive connection after
-:data:`REQUESTS_PER_CONNECTION` requests (``Connection: close``, which HTTP clients
-follow by reconnecting): every reconnection draws a worker again, and the load evens
-out within seconds.  The parent binds
+:data:`REQUESTS_PER_CONNECTION` requests or :data:`CONNECTION_SECONDS` seconds, whichever
+comes first (``Connection: close``, which HTTP clients follow by reconnecting): every
+reconnection draws a worker again, and the load evens out within seconds (a count
+alone was too slow when each client sent about one request a second).  The parent binds
 the address first (without listening, so it never receives a connection): a port in
 use fails before any worker starts.  A worker that dies is started again, unless
 workers keep dying right after they start (then serve stops, naming the exit code).
@@ -33,6 +34,7 @@ from typing import Any
 
 BACKLOG = 2048  # uvicorn's default
 REQUESTS_PER_CONNECTION = 16  # then Connection: close (a TCP handshake on ~16 searches)
+CONNECTION_SECONDS = 2.0  # or once a connection has served this long
 QUICK_DEATH_SECONDS = 5.0  # a worker that dies this soon after starting is failing to start
 MAX_QUICK_DEATHS = 3
 
@@ -59,12 +61,16 @@ def reuse_port_socket(host: str, port: int, *, listen: bool) -> socket.socket:
 
 
 class RecycleConnections:
-    """ASGI middleware: ``Connection: close`` on every ``every``-th response of a connection."""
+    """ASGI middleware: ``Connection: close`` on a connection's ``every``-th response, or on
+    its first response after it has served for ``seconds``."""
 
-    def __init__(self, app: Any, every: int = REQUESTS_PER_CONNECTION) -> None:
+    def __init__(
+        self, app: Any, every: int = REQUESTS_PER_CONNECTION, seconds: float = CONNECTION_SECONDS
+    ) -> None:
         self.app = app
         self.every = every
-        self.counts: dict[Any, int] = {}
+        self.seconds = seconds
+        self.counts: dict[Any, tuple[int, float]] = {}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or not scope.get("client"):
@@ -73,12 +79,14 @@ class RecycleConnections:
         key = tuple(scope["client"])
         if len(self.counts) > 10_000:  # connections that ended on their own
             self.counts.clear()
-        count = self.counts.get(key, 0) + 1
-        last = count >= self.every
+        now = time.monotonic()
+        count, since = self.counts.get(key, (0, now))
+        count += 1
+        last = count >= self.every or now - since >= self.seconds
         if last:
             self.counts.pop(key, None)
         else:
-            self.counts[key] = count
+            self.counts[key] = (count, since)
 
         async def send_closing(message: Any) -> None:
             if last and message["type"] == "http.response.start":
