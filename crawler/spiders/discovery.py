@@ -94,6 +94,7 @@ class Discovery:
             req = self._follow(target, role, hops=next_hops, page_no=1, chain=target, **extra)
             if req is not None:
                 yield req
+        yield from self._pending_chain_requests()
         if not isinstance(page, Article) and self.job is not None:
             kind = "listing" if isinstance(page, Listing) else "other"
             try:
@@ -128,7 +129,30 @@ class Discovery:
         if not new_items:
             return None
         guesses = self.frontier.next_page_guesses(response.url, chain, page_no + 1)
+        if not guesses:
+            # no page-number shape known yet (this listing came before any pagination
+            # link of the portal): guessed again once the portal's links show one
+            self.pending_chains.append(
+                (response.url, {"hops": meta.get("hops", 0)}, page_no + 1, chain)
+            )
         return self._guess_request(guesses, meta, page_no + 1, chain)
+
+    def _pending_chain_requests(self) -> Iterator[Request]:
+        """Next pages of the listing chains that waited for a page-number shape, once
+        the portal's links have shown a new one."""
+        shapes = len(self.frontier.paging_shapes)
+        if not self.pending_chains or shapes == self._shapes_tried:
+            return
+        self._shapes_tried = shapes
+        pending, self.pending_chains = self.pending_chains, []
+        for url, meta, page_no, chain in pending:
+            guesses = self.frontier.next_page_guesses(url, chain, page_no)
+            if not guesses:
+                self.pending_chains.append((url, meta, page_no, chain))
+                continue
+            req = self._guess_request(guesses, meta, page_no, chain)
+            if req is not None:
+                yield req
 
     def _guess_request(
         self, guesses: list[str], meta: dict[str, Any], page_no: int, chain: str

@@ -165,6 +165,7 @@ class Outcomes:
             req = self._follow(link, role, hops=hops + (0 if role == "next" else 1))
             if req is not None:
                 yield req
+        yield from self._pending_chain_requests()
 
     def _gone_candidate(self, known: dict[str, Any], url: str, why: str) -> None:
         """Note an archived article the portal no longer serves (``--full`` only).

@@ -107,6 +107,9 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
         self.page_kinds: dict[str, str] = {}  # what each handled page turned out to be
         self.canonical_claims: dict[str, str] = {}  # canonical URL -> first title claiming it
         self.chain_items: dict[str, set[str]] = {}  # listing chain -> item URLs read in it
+        # listing pages whose next page could not be guessed yet: (url, meta, n, chain)
+        self.pending_chains: list[tuple[str, dict[str, Any], int, str]] = []
+        self._shapes_tried = 0
         # the date a listing printed beside an item: an article page without a date of
         # its own (some templates print it only on listings) takes it
         self.item_dates: dict[str, str] = {}

@@ -91,6 +91,30 @@ def test_each_page_is_fetched_once_and_traps_are_not(crawled: dict) -> None:
         assert prefix + path in pages, path
 
 
+def test_a_listing_read_before_any_pagination_link_is_continued_later(
+    samples_server: str, tmp_path: Path
+) -> None:
+    """A section whose "Trang sau" is broken, crawled first: no page-number shape is known
+    yet, so its next page is guessed once another listing's links show one."""
+    base = f"{samples_server}/{PORTAL}/"
+    portals = tmp_path / "portals"
+    portals.mkdir()
+    (portals / "kham-pha.toml").write_text(
+        f'id = "kham-pha"\nname = "Khám Phá"\nprovince = "Đắk Nông"\nfamily = "generic"\nbase_url = "{base}"\n'
+        f'start_urls = ["{base}tin-tuc/kinh-te/"]\nsample = true\n',
+        encoding="utf-8",
+    )
+    data = tmp_path / "data"
+    proc = run_crawl(
+        data, samples_server, "kham-pha", "--no-health", VNARCHIVE_PORTALS=str(portals)
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (job,) = ArchiveStore(f"sqlite:///{data / 'archive.sqlite'}").list_jobs(portal="kham-pha")
+    urls = [u for u in _job_urls(data, job) if not u.endswith("/robots.txt")]
+    assert urls[0] == f"{base}tin-tuc/kinh-te/"  # read before any other listing
+    assert f"{base}tin-tuc/kinh-te/page/3/" in urls
+
+
 def test_the_job_says_what_it_saw_and_skipped(crawled: dict) -> None:
     store: ArchiveStore = crawled["store"]
     (job,) = store.list_jobs(portal=PORTAL)
