@@ -42,6 +42,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from crawler.canonical import CanonicalRule
 from crawler.captures import ArticleCapture
 from crawler.import_sources import capture_date, copies, original_url, records, source_files
 from crawler.items import Article, Listing
@@ -140,6 +141,7 @@ class _Importer:
         self.profile = profile
         self.store = store
         self.scope = PortalScope(profile.base_url)
+        self.canonicals = CanonicalRule(self.scope)  # which rel=canonical to believe
         self.normalize = NormalizePipeline(None)  # type: ignore[arg-type]
         self.summary = ImportSummary()
         self.folder = config.warc_dir() / profile.id / "imported"
@@ -261,8 +263,7 @@ class _Importer:
             return
         page.portal = self.profile.id
         page.url = url
-        canonical = self.scope.clean(page.canonical_url, url) if page.canonical_url else None
-        page.canonical_url = canonical if canonical and self.scope.accept(canonical)[0] else url
+        page.canonical_url = self.canonicals.trusted(page.canonical_url, url, page.title) or url
         if not page.published and not self._listed(page):
             # a listing later in the capture may date it: wait (bounded) for the end
             self.waiting.append((page, key, when, ref))

@@ -29,9 +29,6 @@ a listing.
 
 from __future__ import annotations
 
-import re
-from urllib.parse import unquote, urlsplit
-
 from lxml import etree
 
 from crawler.items import Article, Listing, ListingItem, OtherPage
@@ -41,7 +38,7 @@ from crawler.pages.body import is_date_line
 from crawler.pages.document import Document, text_of
 from crawler.pages.listing_fields import ListingFields
 from crawler.profiles import PortalProfile
-from indexer.text import content_hash, fold_lower, normalize
+from indexer.text import content_hash, normalize
 from indexer.text.dates import ParsedDate, find_dates
 
 
@@ -156,9 +153,8 @@ class PageObject(ArticleFields, ArticleBody, ListingFields):
         if not summary and body.paragraphs:
             first = body.paragraphs[0]
             summary = first if len(first) <= 400 else first[:400].rsplit(" ", 1)[0] + "…"
-        canonical = _trusted_canonical(
-            self.doc.resolve(_canonical_href(self.doc)), self.doc.url, title
-        )
+        # as the page declares it; whether to believe it is crawler.canonical's to say
+        canonical = self.doc.resolve(_canonical_href(self.doc))
         return Article(
             url=self.doc.url,
             title=title,
@@ -193,36 +189,3 @@ class PageObject(ArticleFields, ArticleBody, ListingFields):
 def _canonical_href(doc: Document) -> str | None:
     found = doc.root.xpath("//link[@rel='canonical']/@href")
     return found[0] if found else None
-
-
-def _slug_tokens(url: str) -> tuple[str, list[str]]:
-    """The last path segment of a URL (decoded, no extension) and its word tokens."""
-    segments = [seg for seg in urlsplit(url).path.split("/") if seg]
-    last = re.sub(r"\.[a-z]{2,5}$", "", unquote(segments[-1]).lower()) if segments else ""
-    return last, re.findall(r"[a-z0-9]+", fold_lower(last))
-
-
-def _trusted_canonical(canonical: str | None, url: str, title: str) -> str | None:
-    """The page's rel=canonical when it names this article, else None.
-
-    Some themes print one canonical for every page (Liferay's ``/guest``, the home page):
-    taken at its word it would merge a whole site into one article.  A canonical is kept
-    when its last segment is the page's own, shares its numeric id, or its slug words are
-    the title's (or the page URL's).
-    """
-    if not canonical:
-        return None
-    mine, mine_tokens = _slug_tokens(url)
-    theirs, tokens = _slug_tokens(canonical)
-    if not theirs:
-        return None
-    if theirs == mine:
-        return canonical
-    ids = {t for t in tokens if t.isdigit() and len(t) >= 4}
-    if ids and ids & set(mine_tokens):
-        return canonical
-    words = [t for t in tokens if not t.isdigit()]
-    if len(words) < 2:
-        return None
-    known = set(mine_tokens) | set(re.findall(r"[a-z0-9]+", fold_lower(title)))
-    return canonical if sum(w in known for w in words) >= 0.5 * len(words) else None

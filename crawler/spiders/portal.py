@@ -50,6 +50,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
+from crawler.canonical import CanonicalRule
 from crawler.captures import ArticleCapture
 from crawler.frontier import Frontier
 from crawler.items import Article, Listing, OtherPage
@@ -105,7 +106,8 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
         self.frontier = self._frontier(self.scope, 200)
         self.processed: set[str] = set()  # cleaned URLs of the pages handled in this crawl
         self.page_kinds: dict[str, str] = {}  # what each handled page turned out to be
-        self.canonical_claims: dict[str, str] = {}  # canonical URL -> first title claiming it
+        # which rel=canonical to believe (claims are per crawl): crawler.canonical
+        self.canonicals = CanonicalRule(self.scope, page_kind=self.page_kinds.get)
         self.chain_items: dict[str, set[str]] = {}  # listing chain -> item URLs read in it
         # listing pages whose next page could not be guessed yet: (url, meta, n, chain)
         self.pending_chains: list[tuple[str, dict[str, Any], int, str]] = []
@@ -148,6 +150,7 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
             strip_params=settings.getlist("VNARCHIVE_STRIP_PARAMS"),
             max_url_length=settings.getint("VNARCHIVE_MAX_URL_LENGTH", 1024),
         )
+        spider.canonicals = CanonicalRule(spider.scope, page_kind=spider.page_kinds.get)
         spider.frontier = spider._frontier(
             spider.scope,
             settings.getint("VNARCHIVE_MAX_URLS_PER_PATTERN", 200),
@@ -392,7 +395,11 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
                 article.published = listed
                 article.published_source = "listing"
                 self.crawler.stats.inc_value("vnarchive/articles/date_from_listing")
-        article.canonical_url = self._trusted_canonical(article) or article.url
+        shared = self.canonicals.ignored_shared
+        trusted = self.canonicals.trusted(article.canonical_url, article.url, article.title)
+        if self.canonicals.ignored_shared > shared:
+            self.crawler.stats.inc_value("vnarchive/canonical/ignored_shared")
+        article.canonical_url = trusted or article.url
         redirected = [self.scope.clean(url) for url in response.meta.get("redirect_urls", [])]
         raw_links = self.frontier.raw_links
         raw = raw_links.pop(article.url, set()) | raw_links.pop(article.canonical_url, set())

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from crawler.captures import AttachmentCapture
-from crawler.items import Article
 from crawler.spiders.responses import _header
 
 
@@ -59,33 +58,6 @@ class Requisites:
     def on_requisite_error(self, failure: Failure) -> None:
         """A requisite that could not be fetched: counted in the stats, not a crawl error."""
         self.crawler.stats.inc_value("vnarchive/requisites/failed")
-
-    def _trusted_canonical(self, article: Article) -> str | None:
-        """The article's ``rel=canonical`` URL when it can be believed, else None.
-
-        Real portals get it wrong: a host-less ``http:///guest`` on every page, the
-        home page or a section as the canonical of all its articles.  A canonical is
-        kept only when it is a full in-scope URL that is not a page this crawl read as
-        something other than an article, and that no other article of this crawl (with
-        another title) claimed.
-        """
-        raw = (article.canonical_url or "").strip()
-        if not raw or not urlsplit(urljoin(article.url, raw)).hostname:
-            return None
-        if raw.lower().startswith(("http:///", "https:///")):
-            return None
-        candidate = self.scope.clean(raw, article.url)
-        if candidate == article.url:
-            return candidate
-        if not self.scope.accept(candidate)[0] or self.frontier.broken_next(candidate):
-            return None
-        if self.page_kinds.get(candidate, "article") != "article":
-            return None
-        claimed = self.canonical_claims.setdefault(candidate, article.title)
-        if claimed != article.title:
-            self.crawler.stats.inc_value("vnarchive/canonical/ignored_shared")
-            return None
-        return candidate
 
     def _attachment_request(self, url: str, name: str, article_url: str) -> Request | None:
         if not self.attachments:

@@ -80,8 +80,11 @@ def extract(
       vnarchive extract page.html --url http://krongno.daknong.gov.vn/tin-tuc-su-kien/
       vnarchive extract http://127.0.0.1:8765/sample-sp2010/tin-tuc-su-kien/
     """
+    from crawler.canonical import CanonicalRule
+    from crawler.items import Article
     from crawler.pages import extract as extract_page
     from crawler.profiles import ProfileError, get_profile, profile_for_url
+    from crawler.scope import PortalScope
 
     encoding = None
     if path_or_url.startswith(("http://", "https://")):
@@ -118,6 +121,9 @@ def extract(
         raise click.ClickException(f"broken portal profile: {exc}") from None
 
     result = extract_page(html, url, family=family, profile=profile, encoding=encoding)
+    if isinstance(result, Article):  # the canonical URL a crawl would believe
+        scope = PortalScope(profile.base_url) if profile is not None else None
+        result.canonical_url = CanonicalRule(scope).trusted(result.canonical_url, url, result.title)
     data = result.to_dict()
     if profile is not None:
         data["portal"] = profile.id
