@@ -108,10 +108,21 @@ def _duration(job: dict[str, Any]) -> str:
     return job_duration(job)
 
 
+def _by_count(counts: dict[str, Any] | None) -> list[tuple[str, int]]:
+    """``{name: n}`` as (name, n) pairs, largest first."""
+    return sorted(((k, int(v)) for k, v in (counts or {}).items()), key=lambda kv: (-kv[1], kv[0]))
+
+
 def _job_view(job: dict[str, Any]) -> dict[str, Any]:
-    reasons = job.get("error_reasons") or {}
+    found = job.get("discovery") or {}
     return job | {
         "duration": _duration(job),
-        "reasons": sorted(reasons.items(), key=lambda kv: (-int(kv[1]), kv[0])),
+        "reasons": _by_count(job.get("error_reasons")),
         "active": job["status"] in ("queued", "running"),
+        # what discovery saw and how pages were extracted (as `vnarchive jobs show`)
+        "read_as": _by_count(found.get("pages")),
+        "skipped": _by_count(found.get("skipped")),
+        "unclassified": list(found.get("unclassified") or []),
+        "dated_from_listing": int(found.get("dated_from_listing") or 0),
+        "paths": _by_count(job.get("extraction_paths")),
     }

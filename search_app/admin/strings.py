@@ -109,6 +109,18 @@ ADMIN_STRINGS: dict[str, dict[str, str]] = {
     "extraction_failures": {"vi": "Trang không trích xuất được", "en": "Extraction failures"},
     "stop_reason": {"vi": "Lý do dừng", "en": "Stop reason"},
     "log_tail": {"vi": "Cuối nhật ký", "en": "Log tail"},
+    "discovery": {"vi": "Trang đã đọc và bỏ qua", "en": "Pages read and skipped"},
+    "read_as": {"vi": "Đọc là", "en": "Read as"},
+    "not_fetched": {"vi": "Không tải", "en": "Not fetched"},
+    "dated_from_listing": {
+        "vi": "Bài được ghi ngày theo trang danh sách đọc sau",
+        "en": "Articles dated by a listing read after them",
+    },
+    "unclassified": {
+        "vi": "Trang không phải bài viết cũng không phải danh sách",
+        "en": "Pages read as neither article nor listing",
+    },
+    "extraction_paths": {"vi": "Cách trích xuất", "en": "Extraction paths"},
     "job_n": {"vi": "Lượt thu thập {id}", "en": "Crawl job {id}"},
     "running_jobs": {"vi": "Đang chạy", "en": "Running"},
     "crawl_nodes": {"vi": "Máy thu thập (Scrapyd)", "en": "Crawl nodes (Scrapyd)"},

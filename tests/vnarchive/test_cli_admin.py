@@ -115,6 +115,8 @@ def test_jobs_status_and_cancel(tmp_path: Path) -> None:
         articles_new=9,
         errors=3,
         error_reasons={"http_404": 2, "timeout": 1},
+        extraction_paths={"article:family": 8, "article:structural": 1},
+        discovery={"pages": {"article": 9}, "skipped": {}, "dated_from_listing": 2},
     )
     admin.set_health("sample-wordpress", {"parked": "shows a maintenance page"})
     # a "crawl" process that is not ours to kill by name: a real process whose
@@ -132,6 +134,8 @@ def test_jobs_status_and_cancel(tmp_path: Path) -> None:
         assert only[0]["articles_new"] == 9 and only[0]["trigger"] == "schedule"
         shown = run(tmp_path, "jobs", "show", str(done))
         assert "errors by reason" in shown.stdout and "timeout: 1" in shown.stdout
+        assert "article:structural: 1" in shown.stdout  # how pages were extracted
+        assert "dated from listing   2" in shown.stdout
 
         status = run(tmp_path, "status")
         assert status.returncode == 0

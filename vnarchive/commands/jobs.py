@@ -127,6 +127,9 @@ def jobs_show(job_id: int, lines: int) -> None:
     found = job.get("discovery") or {}
     click.echo(f"{'pages read as':20} {reasons_text(found.get('pages'), 10) or '-'}")
     click.echo(f"{'not fetched':20} {reasons_text(found.get('skipped'), 20) or '-'}")
+    if found.get("dated_from_listing"):
+        click.echo(f"{'dated from listing':20} {found['dated_from_listing']}")
+    click.echo(f"{'extraction paths':20} {reasons_text(job.get('extraction_paths'), 10) or '-'}")
     for url in found.get("unclassified") or []:
         click.echo(f"{'unclassified':20} {url}")
     if lines:

@@ -207,6 +207,16 @@ def test_run_now_then_watch_the_job(signed_in) -> None:  # type: ignore[no-untyp
     assert job["log_tail"]
     page = client.get(job_url + "?lang=en").text
     assert 'data-status="finished"' in page and 'id="log-tail"' in page
+    # what discovery saw and how pages were extracted, as `vnarchive jobs show` says it
+    row = admin.store.get_job(job_id)
+    articles = row["discovery"]["pages"]["article"]
+    assert (
+        f'<tr data-read-as="article"><th>Read as article</th><td class="num">{articles}</td>'
+        in page
+    )
+    assert row["extraction_paths"]
+    for path, n in row["extraction_paths"].items():
+        assert f'<tr data-path="{path}"><th>{path}</th><td class="num">{n}</td>' in page
     assert 'http-equiv="refresh"' not in page  # refreshes only while running
     listed = client.get("/admin/jobs?portal=sample-liferayqb&lang=en").text
     assert f'data-job="{job_id}"' in listed
