@@ -16,8 +16,8 @@ For each site that has gold under ``bench/realsite_gold/`` and a snapshot in SNA
    articles that are not articles; pages fetched per article.
 
 The profile crawled is the shipped ``data/portals/<id>.toml`` when there is one, else (or with
-``--minimal-profiles``) a minimal one an admin would write: id, name, family and the home page
-as the only start URL.  Field scores count every reachable article (one that was not archived
+``--minimal-profiles``) a minimal one an admin would write: id, name, province, family and the
+home page as the only start URL.  Field scores count every reachable article (one that was not archived
 is wrong on every field).  Exit status 0; the table is the result.  Figures depend on the
 machine only through the crawl time column.
 """
@@ -132,7 +132,7 @@ def write_profile(gold: dict, portals: Path, minimal: bool) -> tuple[Path, str]:
         return target, "shipped"
     family = FAMILIES.get(site, DEFAULT_FAMILY)
     target.write_text(
-        f'id = "{site}"\nname = "{site}"\nfamily = "{family}"\n'
+        f'id = "{site}"\nname = "{site}"\nprovince = "Đắk Nông"\nfamily = "{family}"\n'
         f'base_url = "{gold["home"]}"\nstart_urls = ["{gold["home"]}"]\n'
         "[politeness]\ndownload_delay = 2.0\n",
         encoding="utf-8",
@@ -382,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
             code, seconds, tail = crawl(gold["site"], work / "data", portals, replay.url)
             if code != 0:
                 print(f"{gold['site']}: crawl exit {code}\n{tail}", file=sys.stderr)
-            arts, job = archived(work / "data", gold["site"])
+            arts, job = archived(work / "data", gold["site"]) if code in (0, 1) else ([], {})
             result = score(gold, arts, job, delay)
             result.update(profile=kind, seconds=seconds, exit=code)
             results.append(result)
