@@ -131,8 +131,10 @@ def test_the_job_says_what_it_saw_and_skipped(crawled: dict) -> None:
     assert skipped["dead_relative_link"] > 0
     # the article stored before the only listing that dates it took the date afterwards
     assert found["dated_from_listing"] == 1
-    # pages fetched per article stays small: menus repeat on every page, fetched once
-    assert job["pages"] < 2 * len(discovery.truth())
+    # pages fetched per article stays small: menus repeat on every page, fetched once (the
+    # dead relative links fetched before they were learnt dead vary with the fetch order)
+    dead_below = [u for u in _job_urls(crawled["dir"], job) if re.search(r"/tin-\d+/tin-\d+/$", u)]
+    assert job["pages"] - len(dead_below) < 2 * len(discovery.truth())
 
 
 def test_an_article_read_before_its_listing_takes_the_listing_date(crawled: dict) -> None:
