@@ -60,8 +60,9 @@ p95 155 ms, 10 segments): reading posting lists cold, ~70 % (``indexer.search.ca
 per 128-posting block a zlib decompress and an unpickle, then delta decoding and the
 bitset; ~0.25 µs a posting, ~25 ms for a syllable in every article, and the synthetic
 corpus makes most query words that common), snippets ~12 %, scoring ~6 %, facets ~3 %.
-The LRU keeps them for later queries, but the bench starts cold.  Larger blocks (1,024)
-made the index 24 % smaller but reading no faster: the cost is per posting.  Estimated
+The LRU keeps them for later queries, but the bench starts cold.  Larger blocks (1,024
+postings, tried on 6,000 articles) made the index 24 % smaller but reading no faster: the
+cost is per posting.  Estimated
 at 1,000,000 articles from 10k and 100k (``--query-only --sizes 10000,100000``): p95
 2.3 s wall, 0.75 s CPU (n^0.69): Whoosh read from Python misses the 300 ms goal there.
 What would reach it behind ``indexer.search.query``: long posting lists kept as raw
