@@ -40,6 +40,7 @@ from crawler.warc.revisits import PriorCaptures
 from crawler.warc.writer import WarcFile
 from indexer import config
 from indexer.store.archive import ArchiveStore
+from indexer.store.claims import pid_alive
 from indexer.store.rows import utcnow
 
 __all__ = ["CrawlJob", "JobBusy", "JobError", "JobOptions", "record_failed_start"]
@@ -71,18 +72,6 @@ class JobOptions:
 def portal_job_dir(portal: str) -> Path:
     """``$VNARCHIVE_DATA/jobs/<portal>`` (logs) — its ``state/`` holds the lock and job.json."""
     return config.jobs_dir() / portal
-
-
-def _pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class CrawlJob(JobCounts):
@@ -230,7 +219,7 @@ class CrawlJob(JobCounts):
             job_id = int(row["id"])
             if resumed:
                 how = "cancelled" if row["status"] == "cancelled" else "interrupted"
-                if row["status"] == "running" and _pid_alive(row.get("pid")):
+                if row["status"] == "running" and pid_alive(row.get("pid")):
                     how = "still marked running"
                 logger.info("resuming crawl job %s of %s (%s)", job_id, profile.id, how)
             store.update_job(
