@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
+from support import CHROMIUM, CHROMIUM_ARGS
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -399,17 +400,6 @@ def live_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
 
 
 # -- real browser (Debian's Chromium through Playwright) -----------------------------
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 class Watch:

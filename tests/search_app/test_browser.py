@@ -10,12 +10,9 @@ Screenshots of the main pages go to ``test-artifacts/`` on every run.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
+from support import ARTIFACTS, CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,

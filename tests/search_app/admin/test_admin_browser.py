@@ -11,21 +11,11 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from admin_helpers import PASSWORD, add_user, fresh_app
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from support import ARTIFACTS, CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,
@@ -62,84 +52,82 @@ def admin_server(
     thread.join(timeout=10)
 
 
-def test_sign_in_add_test_run_and_watch(admin_server: str, samples_url: str) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_sign_in_add_test_run_and_watch(
+    admin_server: str,
+    samples_url: str,
+    browser: Any,  # the session's Chromium (tests/search_app/conftest.py)
+) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    try:
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on(
+            "console",
+            # (the wrong password's 401 is logged by Chromium as a failed resource)
+            lambda msg: (
+                errors.append(msg.text)
+                if msg.type == "error" and "status of 401" not in msg.text
+                else None
+            ),
         )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on(
-                "console",
-                # (the wrong password's 401 is logged by Chromium as a failed resource)
-                lambda msg: (
-                    errors.append(msg.text)
-                    if msg.type == "error" and "status of 401" not in msg.text
-                    else None
-                ),
-            )
-            # anonymous: sent to the sign-in page
-            page.goto(admin_server + "/admin/portals?lang=en")
-            assert "/admin/login" in page.url
-            page.fill("#login-name", "admin")
-            page.fill("#login-password", "wrong password")
-            page.click("#login-submit")
-            assert page.locator("#login-error").is_visible()
-            page.screenshot(path=str(ARTIFACTS / "admin-1-login-error.png"), full_page=True)
-            page.fill("#login-name", "admin")
-            page.fill("#login-password", PASSWORD)
-            page.click("#login-submit")
-            page.wait_for_selector("#admin-portals")
-            assert page.url.endswith("/admin/portals?lang=en")  # back where it was going
+        # anonymous: sent to the sign-in page
+        page.goto(admin_server + "/admin/portals?lang=en")
+        assert "/admin/login" in page.url
+        page.fill("#login-name", "admin")
+        page.fill("#login-password", "wrong password")
+        page.click("#login-submit")
+        assert page.locator("#login-error").is_visible()
+        page.screenshot(path=str(ARTIFACTS / "admin-1-login-error.png"), full_page=True)
+        page.fill("#login-name", "admin")
+        page.fill("#login-password", PASSWORD)
+        page.click("#login-submit")
+        page.wait_for_selector("#admin-portals")
+        assert page.url.endswith("/admin/portals?lang=en")  # back where it was going
 
-            # add a portal: a copy of a sample portal under a new id, tested before saving
-            page.click("#add-portal")
-            page.fill("#f-id", "browser-wp")
-            page.fill("#f-name", "Cổng thử nghiệm xã Nhân Hòa")
-            page.fill("#f-province", "Đắk Nông")
-            page.fill("#f-district", "Nhân Hòa")
-            page.select_option("#f-family", "wordpress")
-            page.fill("#f-base_url", f"{samples_url}/sample-wordpress/")
-            page.fill("#f-start_urls", f"{samples_url}/sample-wordpress/")
-            page.fill("#f-download_delay", "0")
-            page.fill("#f-schedule", "45 3 * * *")
-            page.click("#test-portal")
-            page.wait_for_selector("#test-result")
-            assert "ok" in (page.get_attribute("#test-result", "class") or "")
-            title = page.locator('#test-fields tr[data-field="title"] td').inner_text()
-            assert title.strip()
-            page.screenshot(path=str(ARTIFACTS / "admin-2-test-portal.png"), full_page=True)
-            page.click("#save-portal")
-            page.wait_for_selector('#admin-portals tr[data-portal="browser-wp"]')
-            row = page.locator('#admin-portals tr[data-portal="browser-wp"]')
-            page.screenshot(path=str(ARTIFACTS / "admin-3-portals.png"), full_page=True)
+        # add a portal: a copy of a sample portal under a new id, tested before saving
+        page.click("#add-portal")
+        page.fill("#f-id", "browser-wp")
+        page.fill("#f-name", "Cổng thử nghiệm xã Nhân Hòa")
+        page.fill("#f-province", "Đắk Nông")
+        page.fill("#f-district", "Nhân Hòa")
+        page.select_option("#f-family", "wordpress")
+        page.fill("#f-base_url", f"{samples_url}/sample-wordpress/")
+        page.fill("#f-start_urls", f"{samples_url}/sample-wordpress/")
+        page.fill("#f-download_delay", "0")
+        page.fill("#f-schedule", "45 3 * * *")
+        page.click("#test-portal")
+        page.wait_for_selector("#test-result")
+        assert "ok" in (page.get_attribute("#test-result", "class") or "")
+        title = page.locator('#test-fields tr[data-field="title"] td').inner_text()
+        assert title.strip()
+        page.screenshot(path=str(ARTIFACTS / "admin-2-test-portal.png"), full_page=True)
+        page.click("#save-portal")
+        page.wait_for_selector('#admin-portals tr[data-portal="browser-wp"]')
+        row = page.locator('#admin-portals tr[data-portal="browser-wp"]')
+        page.screenshot(path=str(ARTIFACTS / "admin-3-portals.png"), full_page=True)
 
-            # run it now (a small crawl) and watch the job page refresh until it is done
-            row.locator('input[name="max_pages"]').fill("5")
-            row.locator('button[data-action="run"]').click()
-            page.wait_for_selector("#job-status")
-            assert "/admin/jobs/" in page.url
-            page.wait_for_selector('#job-status[data-status="finished"]', timeout=120_000)
-            assert int(page.inner_text("#job-new")) > 0
-            assert page.inner_text("#log-tail").strip()
-            page.screenshot(path=str(ARTIFACTS / "admin-4-job-finished.png"), full_page=True)
+        # run it now (a small crawl) and watch the job page refresh until it is done
+        row.locator('input[name="max_pages"]').fill("5")
+        row.locator('button[data-action="run"]').click()
+        page.wait_for_selector("#job-status")
+        assert "/admin/jobs/" in page.url
+        page.wait_for_selector('#job-status[data-status="finished"]', timeout=120_000)
+        assert int(page.inner_text("#job-new")) > 0
+        assert page.inner_text("#log-tail").strip()
+        page.screenshot(path=str(ARTIFACTS / "admin-4-job-finished.png"), full_page=True)
 
-            page.goto(admin_server + "/admin/jobs")
-            assert page.locator('#past-jobs tr[data-status="finished"]').count() == 1
-            page.goto(admin_server + "/admin/schedules")
-            assert page.locator("#schedule-browser-wp").is_visible()
-            page.screenshot(path=str(ARTIFACTS / "admin-5-schedules.png"), full_page=True)
-            page.goto(admin_server + "/admin")
-            page.screenshot(path=str(ARTIFACTS / "admin-6-overview.png"), full_page=True)
-            page.click("#logout")
-            page.wait_for_selector("#login-form")
-            page.goto(admin_server + "/admin/jobs")
-            assert "/admin/login" in page.url
-            assert not errors, errors
-        finally:
-            browser.close()
+        page.goto(admin_server + "/admin/jobs")
+        assert page.locator('#past-jobs tr[data-status="finished"]').count() == 1
+        page.goto(admin_server + "/admin/schedules")
+        assert page.locator("#schedule-browser-wp").is_visible()
+        page.screenshot(path=str(ARTIFACTS / "admin-5-schedules.png"), full_page=True)
+        page.goto(admin_server + "/admin")
+        page.screenshot(path=str(ARTIFACTS / "admin-6-overview.png"), full_page=True)
+        page.click("#logout")
+        page.wait_for_selector("#login-form")
+        page.goto(admin_server + "/admin/jobs")
+        assert "/admin/login" in page.url
+        assert not errors, errors
+    finally:
+        page.close()
