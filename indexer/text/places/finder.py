@@ -77,11 +77,12 @@ _LIST_SEP_RE = re.compile(r"\s*(?:,|;|và|cùng|với|\bvà\b)\s*", re.IGNORECAS
 _CHAIN_SEP_RE = re.compile(r"\s*[,\-–]?\s*")
 _LEVEL_RANK = {"commune": 0, "district": 1, "any": 1, "province": 2}
 # "các huyện, thị xã gồm A, B", "các tỉnh lân cận như A, B", "các xã: A, B": a list whose
-# unit word stands a few words before it
+# unit word stands up to eight words before it in the same clause ("các huyện trọng điểm về
+# sản xuất cà phê như A, B")
 _PLURAL_RE = re.compile(
     r"(?i)(?<!\w)(?:các|những)\s+(tỉnh|huyện|quận|thị xã|xã|phường|thị trấn)"
     r"(?:\s*,\s*(?:huyện|quận|thị xã|thành phố|xã|phường|thị trấn))*"
-    r"(?:\s*:\s*|\s+(?:[^\W\d_]\w*\s+){0,3}?(?:gồm|như|là)\s*:?\s*)"
+    r"(?:\s*:\s*|\s+(?:[^\W\d_]\w*\s+){0,8}?(?:gồm|như|là)\s*:?\s*)"
 )
 
 

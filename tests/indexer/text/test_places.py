@@ -53,6 +53,22 @@ def test_abbreviations_enumerations_and_context() -> None:
     ]
 
 
+def test_plural_unit_word_governs_a_list_later_in_its_clause() -> None:
+    # held-out real article (stc snapshot): eight words between "các huyện" and "như"
+    text = (
+        "Diện tích cần tái canh nằm tại các huyện trọng điểm về sản xuất cà phê như "
+        "Đắk Mil, Đắk R’lấp, K’rông Nô."
+    )
+    assert olds(find_article_places("", text, province="Đắk Nông")) == [
+        "Huyện Đắk Mil, Tỉnh Đắk Nông",
+        "Huyện Đắk R'Lấp, Tỉnh Đắk Nông",
+        "Huyện Krông Nô, Tỉnh Đắk Nông",
+    ]
+    # a new clause ends the reach of the unit word: nothing is read as its list
+    cut = "Các huyện đã họp, trong đó lãnh đạo như Đắk Mil, Đắk R’lấp phát biểu."
+    assert find_article_places("", cut, province="Đắk Nông") == []
+
+
 def test_words_that_only_look_like_units_are_not_places() -> None:
     text = "Công tác xã hội hóa; P. Giám đốc Sở; Xã Hội Nông dân; phường Không Có Thật."
     assert find_article_places("", text, **KRONGNO) == []
