@@ -35,11 +35,14 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
+import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.matching import FilterMatcher
 from whoosh.query import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
+
+from indexer.search.posting_arrays import PostingArrays, open_arrays
 
 __all__ = [
     "POSTING_CACHE_MB",
@@ -71,19 +74,13 @@ def bits_from_ids(ids: Iterable[int], size: int) -> int:
     return int.from_bytes(buf, "little")
 
 
-_GAPS = [""] + ["0" * (g - 1) + "1" for g in range(1, 1024)]
-
-
-def _gap_bits(gap: int) -> str:
-    """The binary digits (lowest first) from one posting (excluded) to the next, ``gap`` on."""
-    return _GAPS[gap] if gap < len(_GAPS) else "0" * (gap - 1) + "1"
-
-
-def _gap_string(gaps: Any) -> str:
-    """``_gap_bits`` of every gap, joined (in C when every gap is in the table)."""
-    if max(gaps) < len(_GAPS):
-        return "".join(map(_GAPS.__getitem__, gaps))
-    return "".join(map(_gap_bits, gaps))
+def _bits_of(ids: np.ndarray, size: int) -> int:
+    """The bitset of the document numbers in ``ids`` (all below ``size``)."""
+    if len(ids) * 32 < size:  # sparse: setting bits one by one is cheaper than a full map
+        return bits_from_ids(ids.tolist(), size)
+    flags = np.zeros(size, np.bool_)
+    flags[ids] = True
+    return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
 
 
 def docnums(bits: int) -> list[int]:
@@ -104,15 +101,15 @@ def docnums(bits: int) -> list[int]:
 class Posting:
     """A term's postings: sorted document numbers, their term frequencies, and the bitset."""
 
-    ids: array  # 'I', ascending (deleted documents included)
-    weights: array | None  # 'f', aligned with ids (None: the field is not scored)
+    ids: np.ndarray  # uint32, ascending (deleted documents included)
+    weights: np.ndarray | None  # float32, aligned with ids (None: the field is not scored)
     bits: int  # live documents only
 
     @property
     def nbytes(self) -> int:
         """Approximate memory held."""
-        weights = len(self.weights) * 4 if self.weights is not None else 0
-        return len(self.ids) * 4 + weights + (self.bits.bit_length() >> 3) + 100
+        weights = self.weights.nbytes if self.weights is not None else 0
+        return self.ids.nbytes + weights + (self.bits.bit_length() >> 3) + 100
 
 
 def _leaf_blocks(matcher: Any, weights: bool) -> Iterator[tuple[Any, Any, Any]]:
@@ -166,10 +163,17 @@ class IndexCache:
         reader = searcher.reader()
         self.size = reader.doc_count_all()
         self.leaves = [(leaf.doc_count_all(), offset) for leaf, offset in reader.leaf_readers()]
+        storage = getattr(getattr(searcher, "_ix", None), "storage", None)
+        # each segment's long posting lists as raw arrays (None: read the Whoosh way)
+        self.arrays: list[PostingArrays | None] = [
+            open_arrays(storage, getattr(leaf, "_segment", None))
+            for leaf, _offset in reader.leaf_readers()
+        ]
         self._lock = threading.Lock()
         self._postings: OrderedDict[tuple[str, str], Posting] = OrderedDict()
         self._posting_bytes = 0
         self._lengths: dict[str, array] = {}
+        self._length_arrays: dict[str, np.ndarray] = {}
         self.columns = self._load_columns(reader)
         live = (1 << self.size) - 1
         for leaf, offset in reader.leaf_readers():
@@ -300,7 +304,11 @@ class IndexCache:
     # -- postings and lengths -----------------------------------------------------------
 
     def posting(self, searcher: Searcher, fieldname: str, text: str) -> Posting:
-        """The cached postings of a term (read with ``searcher`` on a miss)."""
+        """The cached postings of a term (read with ``searcher`` on a miss).
+
+        A segment's long lists come from its raw arrays (:mod:`indexer.search.posting_arrays`);
+        other lists, and every list of a segment without arrays, are read the Whoosh way.
+        """
         key = (fieldname, text)
         with self._lock:
             found = self._postings.get(key)
@@ -312,37 +320,43 @@ class IndexCache:
         except KeyError:
             field = None
         scored = bool(field is not None and field.scorable)
-        ids = array("I")
-        weights = array("f") if scored else None
-        gaps: list[str] = []  # "0…01" per posting: the bitset as a binary string, lowest bit first
+        id_parts: list[np.ndarray] = []
+        weight_parts: list[np.ndarray] = []
         if field is not None:
-            reader = searcher.reader()
-            for leaf, offset in reader.leaf_readers():
+            tbytes = field.to_bytes(text) if isinstance(text, str) else text
+            leaves = searcher.reader().leaf_readers()
+            for (leaf, offset), arrays in zip(leaves, self.arrays, strict=True):
+                found_arrays = arrays.get(fieldname, tbytes) if arrays is not None else None
+                if found_arrays is not None:
+                    local, weights = found_arrays
+                    ids = local.astype(np.uint32)
+                    ids += offset
+                    id_parts.append(ids)
+                    if scored:
+                        weight_parts.append(
+                            weights if weights is not None else np.ones(len(ids), np.float32)
+                        )
+                    continue
                 try:
                     matcher = leaf.postings(fieldname, text)
                 except TermNotFound:
                     continue
                 for block_ids, block_weights, deltas in _leaf_blocks(matcher, scored):
-                    start = len(ids)
-                    if deltas is not None:  # accumulate from the leaf's offset, in C
-                        ids.fromlist(list(accumulate(deltas, initial=offset))[1:])
-                    else:
-                        ids.extend(map(offset.__add__, block_ids) if offset else block_ids)
-                    if weights is not None:
-                        weights.extend(block_weights)
-                    if len(ids) > start:
-                        prev = ids[start - 1] if start else -1
-                        gaps.append(_gap_bits(ids[start] - prev))
-                        if deltas is None:
-                            rest = [
-                                b - a for a, b in zip(ids[start:], ids[start + 1 :], strict=False)
-                            ]
-                        else:
-                            rest = deltas[1:]
-                        if rest:
-                            gaps.append(_gap_string(rest))
-        bits = int("".join(gaps)[::-1], 2) if gaps else 0
-        posting = Posting(ids, weights, bits & self.live)
+                    local = accumulate(deltas) if deltas is not None else block_ids
+                    ids = np.fromiter(local, np.uint32)
+                    ids += offset
+                    id_parts.append(ids)
+                    if scored:
+                        weight_parts.append(np.asarray(block_weights, np.float32))
+        ids = np.concatenate(id_parts) if id_parts else np.zeros(0, np.uint32)
+        weights = None
+        if scored:
+            weights = (
+                np.concatenate(weight_parts).astype(np.float32, copy=False)
+                if weight_parts
+                else np.zeros(0, np.float32)
+            )
+        posting = Posting(ids, weights, _bits_of(ids, self.size) & self.live)
         with self._lock:
             if key not in self._postings:
                 self._postings[key] = posting
@@ -372,6 +386,15 @@ class IndexCache:
         with self._lock:
             self._lengths[fieldname] = out
         return out
+
+    def length_array(self, searcher: Searcher, fieldname: str) -> np.ndarray:
+        """:meth:`lengths` as float64 (the scorer's vector arithmetic)."""
+        found = self._length_arrays.get(fieldname)
+        if found is None:
+            found = np.array(self.lengths(searcher, fieldname), dtype=np.float64)
+            with self._lock:
+                self._length_arrays[fieldname] = found
+        return found
 
 
 LENGTH_OF_BYTE = tuple(byte_to_length(b) for b in range(256))

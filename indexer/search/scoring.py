@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.scoring import BM25F
@@ -104,6 +104,7 @@ class _Scorer:
         self.searcher = searcher
         self.cache = _cache(searcher)
         self.pool = pool
+        self.pool_ids = np.asarray(sorted(pool), dtype=np.uint32)
         weighting = searcher.weighting
         self.K1 = weighting.K1
         self.field_b = dict(getattr(weighting, "_field_B", {}))
@@ -140,29 +141,26 @@ class _Scorer:
         fieldname, text = query.fieldname, query.text
         posting = self.cache.posting(self.searcher, fieldname, text)
         ids = posting.ids
-        if not ids or posting.weights is None:
+        if not len(ids) or posting.weights is None or not self.pool:
             return {}
-        weights = posting.weights
-        lengths = self.cache.lengths(self.searcher, fieldname)
+        # the pool documents in the posting list, and their term frequencies
+        at = np.searchsorted(ids, self.pool_ids)
+        inside = at < len(ids)
+        at, docs = at[inside], self.pool_ids[inside]
+        hit = ids[at] == docs
+        at, docs = at[hit], docs[hit]
+        if not len(docs):
+            return {}
+        tf = posting.weights[at].astype(np.float64)
+        fl = self.cache.length_array(self.searcher, fieldname)[docs]
         idf = self.searcher.idf(fieldname, text)
         avgfl = self.searcher.avg_field_length(fieldname) or 1
         B, K1 = self.field_b.get(fieldname, self.B), self.K1
-        boost = query.boost
-        out: dict[int, float] = {}
-        n = len(ids)
-        lo = 0
-        for d in self.pool:
-            i = bisect_left(ids, d, lo)
-            if i >= n:
-                break
-            lo = i
-            if ids[i] != d:
-                continue
-            tf = weights[i]
-            fl = lengths[d]
-            score = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
-            out[d] = score * boost if boost != 1.0 else score
-        return out
+        # Whoosh's BM25F (whoosh.scoring.bm25), operation for operation: the same doubles
+        scores = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+        if query.boost != 1.0:
+            scores = scores * query.boost
+        return dict(zip(docs.tolist(), scores.tolist(), strict=True))
 
 
 def _own_scoring(searcher: Searcher) -> bool:

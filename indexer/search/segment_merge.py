@@ -1,5 +1,5 @@
 """Joining built segments into one, streaming term by term, and committing a list of segments as
-the index's new generation.
+the index's new generation; raw posting arrays for committed segments that lack them.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from whoosh.filedb.filestore import Storage
 from whoosh.index import TOC, clean_files
 from whoosh.util.numeric import byte_to_length
 
+from indexer.search import posting_arrays
+from indexer.search.posting_arrays import PostingArraysWriter, has_arrays
 from indexer.search.segments import _TermWriter
 
 # -- merging ------------------------------------------------------------------------------
@@ -141,6 +143,7 @@ def merge_segments(
         reader.close()
     if segment.should_assemble():
         segment.create_compound_file(storage)
+    writer.arrays.publish()
     return segment
 
 
@@ -209,3 +212,46 @@ def commit_segments(ix: Any, segments: Sequence[Any], *, keep_existing: bool = F
     generation = ix.latest_generation() + 1
     TOC(toc.schema, final, generation).write(ix.storage, ix.indexname)
     clean_files(ix.storage, ix.indexname, generation, final)
+
+
+# -- raw posting arrays for segments written without them ---------------------------------
+
+
+def add_posting_arrays(ix: Any) -> int:
+    """Write the raw posting arrays (:mod:`indexer.search.posting_arrays`) of every segment of
+    ``ix``'s latest generation that has none: segments of Whoosh's own writer (incremental
+    updates, its merges) and of indexes built before the arrays existed.  Returns how many.
+
+    Call with the index's writer lock held.  Reads each such segment's long lists once the
+    Whoosh way (a 10,000-article segment: seconds).
+    """
+    from whoosh.reading import SegmentReader
+
+    storage, schema = ix.storage, ix.schema
+    written = 0
+    for segment in ix._read_toc().segments:
+        if has_arrays(storage, segment):
+            continue
+        reader = SegmentReader(storage, schema, segment)
+        try:
+            arrays = PostingArraysWriter(storage, segment, reader.doc_count_all())
+            for fieldname in sorted(reader.indexed_field_names()):
+                if fieldname not in schema:
+                    continue
+                field = schema[fieldname]
+                boost = float(getattr(field.format, "field_boost", 1.0))
+                for tbytes, _n, info in _field_terms(reader, fieldname, 0):
+                    if info.doc_frequency() <= posting_arrays.LONG_POSTINGS:
+                        continue
+                    ids: list[int] = []
+                    freqs: list[int] = []
+                    for block_ids, weights, values in _read_blocks(reader, info):
+                        ids.extend(block_ids)
+                        freqs.extend(_freqs(values, weights, len(block_ids), boost))
+                    arrays.add(fieldname, tbytes, ids, freqs, boost, field.scorable)
+            arrays.close()
+            arrays.publish()
+            written += 1
+        finally:
+            reader.close()
+    return written

@@ -13,6 +13,8 @@ in sorted order, the postings a block (128 postings) at a time.  Whoosh reads th
 files as its own; the equivalence (every term, posting, weight, length, stored
 field and column) is tested against Whoosh's ``SegmentWriter``
 (tests/indexer/search/test_segments.py).
+Beside it, the long posting lists are also written as raw arrays for searches
+(:mod:`indexer.search.posting_arrays`).
 
 Nothing here commits: :func:`commit_segments` makes a list of written segments the
 index's new generation in one step (the old segments stay readable until then).
@@ -41,6 +43,7 @@ from whoosh.filedb.filestore import Storage
 from whoosh.util.numeric import length_to_byte
 
 from indexer.search.analysis import term_lists
+from indexer.search.posting_arrays import PostingArraysWriter
 
 __all__ = [
     "SegmentBuilder",
@@ -198,6 +201,7 @@ class SegmentBuilder:
         writer.close()
         if self.segment.should_assemble():
             self.segment.create_compound_file(self.storage)
+        writer.arrays.publish()
         return self.segment
 
 
@@ -210,6 +214,9 @@ class _TermWriter:
         self.block = codec._blocklimit
         self.compression = codec._compression
         self.postfile = self.fieldwriter._postfile
+        # long lists also as raw arrays beside the segment (a search reads them in one step)
+        self.arrays = PostingArraysWriter(storage, segment, segment.doc_count_all())
+        self.fieldname = ""
         self.field: Any = None
         self.boost = 1.0
         self.freq_values = False
@@ -219,6 +226,7 @@ class _TermWriter:
             self.fieldwriter.finish_field()
         self.fieldwriter.start_field(fieldname, field)
         self.fieldwriter._fieldkey = struct.pack("!H", self.fieldwriter._fieldid)
+        self.fieldname = fieldname
         self.field = field
         self.boost = float(field.format.field_boost)
         self.freq_values = isinstance(field.format, formats.Frequency)
@@ -296,8 +304,10 @@ class _TermWriter:
         ) + _PACK_EXTENT(start, len(data))
         fw = self.fieldwriter
         fw._tindex.add(fw._fieldkey + term, info)
+        self.arrays.add(self.fieldname, term, ids, freqs, boost, self.field.scorable)
 
     def close(self) -> None:
         if self.field is not None:
             self.fieldwriter.finish_field()
         self.fieldwriter.close()
+        self.arrays.close()

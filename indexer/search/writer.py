@@ -38,7 +38,7 @@ from whoosh.writing import CLEAR, SegmentWriter
 
 from indexer import config
 from indexer.search.schema import SCHEMA_VERSION, article_document, build_schema
-from indexer.search.segment_merge import commit_segments, merge_segments
+from indexer.search.segment_merge import add_posting_arrays, commit_segments, merge_segments
 from indexer.search.segments import SegmentBuilder, supported
 from indexer.store.archive import ArchiveStore
 from indexer.store.tables import articles
@@ -336,6 +336,7 @@ def update_index(
         else:
             watermark = _incremental(store, ix, since, full, parallel, nprocs, stats, progress)
         ix = whoosh_index.open_dir(str(path))
+        add_posting_arrays(ix)  # segments of Whoosh's writer, or of an index built before them
         stats.documents = ix.doc_count()
         stats.rebuilt = full
         stats.watermark = watermark

@@ -6,15 +6,17 @@ import random
 import threading
 from collections import Counter
 
+import pytest
 from archive_helpers import build_archive, load_docs
 from whoosh import query as wq
 
+from indexer.search import posting_arrays
 from indexer.search.cache import bits_from_ids, docnums
 from indexer.search.match import _plan
 from indexer.search.params import SearchParams
 from indexer.search.query import iter_matching_ids, search
 from indexer.search.scoring import _PoolQuery, _score_pool
-from indexer.search.searcher import _searcher
+from indexer.search.searcher import _cache, _searcher
 from indexer.search.writer import update_index
 
 WORDS = [
@@ -84,9 +86,14 @@ def test_bitsets_round_trip() -> None:
     assert docnums(0) == []
 
 
-def test_own_bm25f_scores_equal_whooshs(tmp_path) -> None:
+@pytest.mark.parametrize("long_postings", [128, 2])
+def test_own_bm25f_scores_equal_whooshs(tmp_path, monkeypatch, long_postings) -> None:
+    # 2: the lists of more than 2 postings are read from the raw posting arrays
+    monkeypatch.setattr(posting_arrays, "LONG_POSTINGS", long_postings)
     _store, index_dir, _ids = build_archive(tmp_path, _docs(120))
     searcher = _searcher(index_dir)
+    arrays = [a for a in _cache(searcher).arrays if a is not None and a.terms]
+    assert bool(arrays) == (long_postings == 2)
     compared = 0
     for q in ("ủy ban", "nam", "nam", '"giao ban"', "can bo", "năm nông thôn", "hội OR xã"):
         plan = _plan(searcher, SearchParams(q=q).validated())
