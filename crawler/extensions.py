@@ -99,15 +99,34 @@ def summary_line(job: dict[str, Any]) -> str:
             )
         unclassified = found.get("unclassified") or []
         if unclassified:
-            line += f"\n  neither article nor listing ({len(unclassified)} shown): " + ", ".join(
-                unclassified[:5]
+            shown = "" if len(unclassified) <= 5 else ", the first 5 shown"
+            line += (
+                f"\n  neither article nor listing ({len(unclassified)} kept{shown}): "
+                + ", ".join(unclassified[:5])
             )
+    line += refresh_lines(found)
     for failed in job.get("error_urls") or []:
         line += f"\n  failed: {failed.get('url')} ({failed.get('reason')})"
         expected = deliberate_break(job["portal"], failed.get("url") or "")
         if expected:
             line += f" -- expected: {expected}"
     return line
+
+
+def refresh_lines(found: dict[str, Any]) -> str:
+    """The summary's lines on articles that carried a ``<meta http-equiv="refresh">``
+    (each was kept; the target followed only inside the portal), or ``""``."""
+    counts = found.get("meta_refresh") or {}
+    if not any(counts.values()):
+        return ""
+    text = (
+        f"\n  meta refresh on {sum(counts.values())} article(s), each kept: "
+        f"{counts.get('followed', 0)} followed, {counts.get('out_of_portal', 0)} out of the portal"
+    )
+    for seen in found.get("refresh_targets") or []:
+        how = "followed" if seen.get("followed") else "not followed: out of the portal"
+        text += f"\n    {seen.get('url')} -> {seen.get('target')} ({how})"
+    return text
 
 
 def deliberate_break(portal_id: str, url: str) -> str | None:

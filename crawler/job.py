@@ -115,7 +115,6 @@ class CrawlJob(JobCounts):
         self.extraction_failures = int(row.get("extraction_failures") or 0)
         # how pages were extracted: "article:family", "article:structural", "listing:…"
         self.extraction_paths: Counter[str] = Counter(row.get("extraction_paths") or {})
-        self.meta_refreshes: Counter[str] = Counter()  # followed | out_of_portal
         # what discovery saw: pages by kind, skipped URLs by reason (the frontier
         # counts into ``skipped``), the first pages that read as neither article nor
         # listing
@@ -128,6 +127,9 @@ class CrawlJob(JobCounts):
         # archived articles without a date of their own that took their listing's date
         # after they were stored (reached before their listing, or in an earlier crawl)
         self.dated_from_listing = int(discovery.get("dated_from_listing") or 0)
+        # articles' <meta http-equiv="refresh">: followed | out_of_portal, the first targets
+        self.meta_refreshes: Counter[str] = Counter(discovery.get("meta_refresh") or {})
+        self.refresh_targets: list[dict[str, Any]] = list(discovery.get("refresh_targets") or [])
         # articles stored undated in this job: id -> (url, whether it also had no body)
         self._undated: dict[str, tuple[str, bool]] = {}
         self.consecutive_failures = 0

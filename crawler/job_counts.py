@@ -42,6 +42,10 @@ class JobCounts:
     def count_meta_refresh(self, url: str, target: str, *, followed: bool) -> None:
         """Record an article's ``<meta http-equiv="refresh">`` target (the article is kept)."""
         self.meta_refreshes["followed" if followed else "out_of_portal"] += 1
+        if len(self.refresh_targets) < MAX_ERROR_URLS:
+            self.refresh_targets.append(
+                {"url": url[:2000], "target": target[:2000], "followed": followed}
+            )
         logger.info(
             "meta refresh: %s -> %s (%s)",
             url,
@@ -70,12 +74,15 @@ class JobCounts:
 
     def discovery(self) -> dict[str, Any]:
         """The job row's ``discovery`` column: page kinds, skipped URLs, unclassified
-        pages, archived articles dated from a listing read after them."""
+        pages, archived articles dated from a listing read after them, and articles'
+        meta refreshes (followed or out of the portal; the first targets)."""
         return {
             "pages": dict(self.page_kinds),
             "skipped": dict(self.skipped),
             "unclassified": self.unclassified,
             "dated_from_listing": self.dated_from_listing,
+            "meta_refresh": dict(self.meta_refreshes),
+            "refresh_targets": self.refresh_targets,
         }
 
     def count_outcome(self, outcome: str) -> None:

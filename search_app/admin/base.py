@@ -44,6 +44,7 @@ from search_app.admin.auth import (
     admin_guard,
     get_admin_store,
 )
+from search_app.admin.strings import ADMIN_STRINGS
 from search_app.errors import ApiError, not_found
 from search_app.templating import render
 
@@ -113,6 +114,15 @@ def _by_count(counts: dict[str, Any] | None) -> list[tuple[str, int]]:
     return sorted(((k, int(v)) for k, v in (counts or {}).items()), key=lambda kv: (-kv[1], kv[0]))
 
 
+def _labelled(prefix: str, counts: dict[str, Any] | None) -> list[tuple[str, str | None, int]]:
+    """``{key: n}`` as (key, string key of its words or None, n), largest first: a key
+    the console has no words for is shown as it is."""
+    return [
+        (key, f"{prefix}{key}" if f"{prefix}{key}" in ADMIN_STRINGS else None, n)
+        for key, n in _by_count(counts)
+    ]
+
+
 def _job_view(job: dict[str, Any]) -> dict[str, Any]:
     found = job.get("discovery") or {}
     return job | {
@@ -120,8 +130,10 @@ def _job_view(job: dict[str, Any]) -> dict[str, Any]:
         "reasons": _by_count(job.get("error_reasons")),
         "active": job["status"] in ("queued", "running"),
         # what discovery saw and how pages were extracted (as `vnarchive jobs show`)
-        "read_as": _by_count(found.get("pages")),
-        "skipped": _by_count(found.get("skipped")),
+        "read_as": _labelled("kind_", found.get("pages")),
+        "skipped": _labelled("skip_", found.get("skipped")),
+        "meta_refresh": _labelled("refresh_", found.get("meta_refresh")),
+        "refresh_targets": list(found.get("refresh_targets") or []),
         "unclassified": list(found.get("unclassified") or []),
         "dated_from_listing": int(found.get("dated_from_listing") or 0),
         "paths": _by_count(job.get("extraction_paths")),

@@ -121,6 +121,51 @@ ADMIN_STRINGS: dict[str, dict[str, str]] = {
         "en": "Pages read as neither article nor listing",
     },
     "extraction_paths": {"vi": "Cách trích xuất", "en": "Extraction paths"},
+    # what a page was read as, and why a URL was not fetched (crawler.frontier's reasons)
+    "kind_article": {"vi": "bài viết", "en": "article"},
+    "kind_listing": {"vi": "trang danh sách", "en": "listing"},
+    "kind_other": {"vi": "trang khác", "en": "other page"},
+    "skip_out_of_scope": {"vi": "ngoài phạm vi cổng", "en": "outside the portal"},
+    "skip_url_too_long": {"vi": "địa chỉ quá dài", "en": "address too long"},
+    "skip_trap_pattern": {
+        "vi": "bẫy thu thập (lịch, sắp xếp, bộ lọc…)",
+        "en": "crawler trap (calendar, sort, filter…)",
+    },
+    "skip_not_a_page": {
+        "vi": "không phải trang web (tệp, ảnh…)",
+        "en": "not a page (file, image…)",
+    },
+    "skip_pattern_limit": {
+        "vi": "quá nhiều địa chỉ cùng dạng mà không có bài",
+        "en": "too many addresses of one shape without articles",
+    },
+    "skip_dead_folder": {
+        "vi": "thư mục chỉ toàn trang không tồn tại",
+        "en": "folder whose pages are all missing",
+    },
+    "skip_dead_link": {"vi": "liên kết hỏng của cổng", "en": "the portal's dead link"},
+    "skip_dead_relative_link": {
+        "vi": "liên kết tương đối hỏng (viết cho thư mục cha)",
+        "en": "broken relative link (written for the parent folder)",
+    },
+    "skip_repeated_listing_page": {
+        "vi": "trang danh sách lặp lại",
+        "en": "listing page repeating an earlier one",
+    },
+    "skip_max_depth": {"vi": "quá độ sâu tối đa", "en": "beyond the maximum depth"},
+    "skip_max_listing_pages": {
+        "vi": "quá số trang danh sách tối đa",
+        "en": "beyond the maximum number of listing pages",
+    },
+    "meta_refresh": {
+        "vi": "Bài có thẻ meta refresh (vẫn lưu bài)",
+        "en": "Articles with a meta refresh (each kept)",
+    },
+    "refresh_followed": {"vi": "đã theo (trong cổng)", "en": "followed (inside the portal)"},
+    "refresh_out_of_portal": {
+        "vi": "không theo (ngoài cổng)",
+        "en": "not followed (outside the portal)",
+    },
     "job_n": {"vi": "Lượt thu thập {id}", "en": "Crawl job {id}"},
     "running_jobs": {"vi": "Đang chạy", "en": "Running"},
     "crawl_nodes": {"vi": "Máy thu thập (Scrapyd)", "en": "Crawl nodes (Scrapyd)"},

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
-from crawl_support import archive_store, run_crawl, truth, warc_responses
+from crawl_support import archive_store, crawl_env, run_crawl, truth, warc_responses
 
 pytestmark = pytest.mark.slow
 PORTAL = "sample-wordpress"
@@ -59,6 +61,30 @@ def test_an_article_with_a_meta_refresh_is_stored_and_the_target_recorded(
     log = Path(job["log_path"]).read_text(encoding="utf-8")
     assert f"meta refresh: {starts[0]} -> {off_site} (not followed: out of the portal)" in log
     assert f"meta refresh: {starts[1]} -> {base}gioi-thieu/ (followed)" in log
+    # the job row keeps the counts and the targets (the admin job page and
+    # `vnarchive jobs show` read them), and the crawl summary prints them
+    found = job["discovery"]
+    assert found["meta_refresh"] == {"followed": 1, "out_of_portal": 1}
+    assert sorted(found["refresh_targets"], key=lambda seen: seen["url"]) == sorted(
+        [
+            {"url": starts[0], "target": off_site, "followed": False},
+            {"url": starts[1], "target": f"{base}gioi-thieu/", "followed": True},
+        ],
+        key=lambda seen: seen["url"],
+    )
+    assert "meta refresh on 2 article(s), each kept: 1 followed, 1 out of the portal" in (
+        proc.stdout
+    )
+    assert f"    {starts[0]} -> {off_site} (not followed: out of the portal)" in proc.stdout
+    shown = subprocess.run(
+        [sys.executable, "-m", "vnarchive", "jobs", "show", str(job["id"]), "--lines", "0"],
+        env=crawl_env(data, samples_url),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "meta refresh         followed: 1, out_of_portal: 1" in shown
+    assert f"refresh target       {starts[1]} -> {base}gioi-thieu/ (followed)" in shown
     # each page was extracted once: the middleware's reading is the callback's
     extracted = int(re.search(r"'vnarchive/pages/extracted': (\d+)", log).group(1))
     assert extracted == sum(job["discovery"]["pages"].values())

@@ -132,6 +132,11 @@ def jobs_show(job_id: int, lines: int) -> None:
     click.echo(f"{'extraction paths':20} {reasons_text(job.get('extraction_paths'), 10) or '-'}")
     for url in found.get("unclassified") or []:
         click.echo(f"{'unclassified':20} {url}")
+    if any((found.get("meta_refresh") or {}).values()):
+        click.echo(f"{'meta refresh':20} {reasons_text(found['meta_refresh'], 2)}")
+    for seen in found.get("refresh_targets") or []:
+        how = "followed" if seen.get("followed") else "out of the portal"
+        click.echo(f"{'refresh target':20} {seen.get('url')} -> {seen.get('target')} ({how})")
     if lines:
         tail = log_tail(job.get("log_path"), lines)
         click.echo(f"--- last {len(tail)} line(s) of the log ---")
