@@ -6,7 +6,8 @@ Serves the sample portals (grown ``--scale`` times, default 3 ≈ 2,100 articles
 a local server, then, with politeness delays off, times (median of ``--runs``):
 
 1. the full crawl: ``vnarchive crawl PORTAL`` for every sample portal (fetch, WARC,
-   extraction, pipelines, archive store), into a fresh data directory each run; then
+   extraction, pipelines, archive store), into a fresh data directory each run (wall
+   clock, and the crawl processes' CPU time per article); then
    an unchanged re-crawl (``--full``) of the last one, for the ratio of the WARC bytes
    it writes (revisit records) to the first crawl's;
 2. fetch only: the same URLs (every 200 response of the full crawl, attachments
@@ -60,6 +61,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -114,6 +116,12 @@ def _run_portals(commands: list[list[str]], env: dict[str, str], parallel: int) 
                     raise SystemExit(f"crawl failed ({proc.args}): {err[-2000:]}")
         time.sleep(0.02)
     return time.perf_counter() - start
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of every child process waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _counts(data_dir: Path) -> tuple[int, int]:
@@ -189,14 +197,17 @@ def main() -> None:
     try:
         # 1. full crawls
         full_times: list[float] = []
+        full_cpu: list[float] = []  # CPU seconds of the crawl processes, per article
         pages = articles = 0
         last_full: Path | None = None
         for run in range(args.runs):
             data_dir = root / f"full-{run}"
             env = _env(data_dir, samples_url, args.scale)
             cmds = [[py, "-m", "vnarchive", "crawl", p, "--quiet", *delay] for p in PORTALS]
+            cpu_before = _children_cpu()
             full_times.append(_run_portals(cmds, env, args.parallel))
             pages, articles = _counts(data_dir)
+            full_cpu.append((_children_cpu() - cpu_before) / max(1, articles))
             last_full = data_dir
             print(f"  full crawl run {run + 1}: {full_times[-1]:.1f} s", file=sys.stderr)
         assert last_full is not None
@@ -307,6 +318,7 @@ def main() -> None:
     nlp = statistics.median(nlp_times)
     cold_ms = statistics.median(seg_cold) / max(1, len(stored_rows)) * 1000
     cached_ms = statistics.median(seg_cached) / max(1, len(stored_rows)) * 1000
+    crawl_cpu_ms = statistics.median(full_cpu) * 1000
     mean_chars = sum(len(r["body_text"] or "") for r in stored_rows) / max(1, len(stored_rows))
     delay = float(os.environ.get("VNARCHIVE_DOWNLOAD_DELAY") or 1.0)
     polite_ms = pages / max(1, articles) * delay * 1000  # wall time per article at the delay
@@ -343,6 +355,10 @@ def main() -> None:
         f"{cached_ms:.1f} ms with it (as the crawl runs it); "
         f"{cold_ms * len(stored_rows) / 1000 / full:.1%} of the full crawl's wall time without "
         f"delays (bodies of {mean_chars:,.0f} characters on average);\n"
+        f"  full crawl CPU per article (the crawl processes: fetch, WARC, extraction, "
+        f"pipelines, store, start-up): {crawl_cpu_ms:.1f} ms, of which segmentation "
+        f"{cached_ms:.1f} ms ({cached_ms / crawl_cpu_ms:.0%}) with the sentence cache as the crawl "
+        f"runs it, {cold_ms:.1f} ms ({cold_ms / crawl_cpu_ms:.0%}) without;\n"
         f"  at the default delay ({delay:g} s a request, {pages / max(1, articles):.1f} requests "
         f"an article: {polite_ms:,.0f} ms an article) it is {cold_ms / polite_ms:.1%} of a "
         f"crawl's time (uncached), {cached_ms / polite_ms:.1%} (cached)"

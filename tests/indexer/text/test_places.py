@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from indexer.text.places import article_place_summary, find_article_places, place_terms, portal_unit
@@ -117,6 +119,21 @@ def test_portal_units_resolve() -> None:
     assert portal_unit("Quảng Bình", "Tuyên Hóa")["province_now"] == "Quảng Trị"
     invented = portal_unit("Đắk Nông", "Krông Xanh")
     assert invented["uncertain"] and invented["province_now"] == "Lâm Đồng"
+
+
+def test_every_shipped_real_portal_resolves_after_the_reform() -> None:
+    """Each real portal profile of data/portals names a unit the data knows (a misspelt
+    district would show as an uncertain guess in `vnarchive portals list`)."""
+    from crawler.profiles import load_profiles
+
+    shipped = Path(__file__).resolve().parents[3] / "data" / "portals"
+    real = [p for p in load_profiles(shipped, strict=True) if not p.sample]
+    assert len(real) >= 7
+    for profile in real:
+        unit = profile.summary()["now"]  # what `vnarchive portals list` shows
+        assert not unit["uncertain"], (profile.id, unit)
+        assert unit["new"].startswith(("Tỉnh ", "Thành phố ")), (profile.id, unit)
+        assert unit["change"] in {"unchanged", "renamed", "merged", "split"}, (profile.id, unit)
 
 
 def test_summary_and_filter_terms() -> None:
