@@ -202,6 +202,10 @@ def test_portals_page(client: TestClient, web_archive) -> None:
     assert html.count("<tr data-portal=") == 3
     assert 'href="/?portal=daknong_krongno&amp;sort=newest"' in html
     assert "Huyện Krông Nô" in html and "Tỉnh Đắk Nông" in html
+    # each district and what it became on 1 July 2025, with its successor communes
+    row = re.search(r'<tr data-portal="daknong_krongno".*?</tr>', html, re.S)
+    assert row and '<td class="now">Tỉnh Lâm Đồng' in row.group(0)
+    assert "Xã Nam Đà" in row.group(0)
     assert re.search(r"\d{2}/\d{2}/\d{4} – \d{2}/\d{2}/\d{4}", html)  # date span, dd/mm/yyyy
     assert f">{web_archive.total}<" in html
 
