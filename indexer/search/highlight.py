@@ -16,16 +16,37 @@ same things, decided here from the parsed query (``indexer.search.parse.ParsedQu
 Words compare folded (``tuyen`` marks ``Tuyên``), or, with strict accents, with
 exactly the typed diacritics (``tuyên`` marks ``Tuyên`` and not ``Tuyển``).
 Everything else of the text is HTML-escaped.
+
+How the words are found (issue 14: the snippets were ~65 % of a search's CPU when
+every hit's whole body was tokenised): a regex per query syllable, built from the
+characters that fold to each of its letters, finds the few places where one of them
+may stand; only the runs of word characters around those are tokenised (exactly as
+:func:`indexer.search.analysis.syllables` does), and two found syllables count as
+side by side when no other token stands between them.  The marks are those of
+tokenising the whole text (``tests/indexer/search/test_highlight.py`` compares both);
+a query syllable that folds to something else than ASCII letters and digits takes
+the whole-text path.
 """
 
 from __future__ import annotations
 
 import html
+import re
+import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from indexer.search.analysis import fold_token, syllables
+from indexer.search.analysis import (
+    APOSTROPHES,
+    MAX_TOKEN_CHARS,
+    TOKEN_RE,
+    _folded_key,
+    fold_token,
+    syllable_key,
+    syllables,
+)
 from indexer.search.parse import ParsedQuery, parse_query
 from indexer.search.wordmatch import query_words
 
@@ -36,6 +57,59 @@ _SNIPPET_SCAN = 60_000
 _MAX_HITS = 300
 
 Token = tuple[str, int, int]  # (exact key, start, end)
+# A found syllable, or None between two that do not stand side by side
+Found = tuple[str | None, int, int]
+
+_TOKEN_CHAR = f"[\\w\\u0300-\\u036f{APOSTROPHES}]"  # a character a token's run can hold
+_IN_RUN = re.compile(_TOKEN_CHAR)
+_RUN_END = re.compile(f"{_TOKEN_CHAR}*")
+_WORD_CHAR = re.compile(r"[\w\u0300-\u036f]")  # a token starts on one of these
+
+
+@lru_cache(maxsize=1)
+def _fold_classes() -> tuple[dict[str, str], str]:
+    """``({ascii char: regex class of the token characters whose folded key is it},
+    class of those whose folded key is empty)``: combining marks, apostrophes.
+
+    A token's folded key is its characters' keys put together (normalising composes
+    marks, moves tone marks and maps ``ð``; folding drops marks), so a token whose key
+    is ``tuyen`` holds ``t``, ``u``, ``y``, ``e``, ``n`` in that order, in any of their
+    forms, with only such empty characters between.  Only the characters that fold or
+    lowercase to something else than themselves can have another key; the test suite
+    checks the table against every character.
+    """
+    letters: dict[str, list[str]] = {}
+    empty: list[str] = []
+    for code in range(0x10000):
+        char = chr(code)
+        if not _IN_RUN.match(char):
+            continue
+        if not (
+            char.isascii()
+            or char in APOSTROPHES
+            or char in "ðÐđĐ"
+            or unicodedata.decomposition(char)
+            or unicodedata.combining(char)
+            or char.lower() != char
+        ):
+            continue  # its key is itself, not ASCII
+        key = "" if char in APOSTROPHES else _folded_key(char)
+        if not key:
+            empty.append(char)
+        elif len(key) == 1 and key.isascii():
+            letters.setdefault(key, []).append(char)
+    as_class = lambda chars: "[" + "".join(re.escape(c) for c in chars) + "]"  # noqa: E731
+    return {k: as_class(v) for k, v in letters.items()}, as_class(empty) + "*"
+
+
+@lru_cache(maxsize=4096)
+def _finder(folded: str) -> re.Pattern[str] | None:
+    """A regex matching inside every token whose folded key is ``folded`` (and some
+    others); None when ``folded`` holds a character no table entry covers."""
+    letters, empty = _fold_classes()
+    if not folded or any(c not in letters for c in folded):
+        return None
+    return re.compile(empty.join(letters[c] for c in folded))
 
 
 @dataclass
@@ -69,6 +143,46 @@ class Highlighter:
     def _tokens(self, text: str) -> list[tuple[str, int, int]]:
         return syllables(text, folded=not self.strict)
 
+    def _wanted(self) -> set[str]:
+        """Every key the query marks somewhere."""
+        keys = set(self.singles)
+        for run in (*self.sequences, *self.chains):
+            keys.update(run)
+        return keys
+
+    def _found(self, text: str) -> list[Found]:
+        """The tokens of ``text`` whose key the query marks, in order, with None between
+        two that another token separates: what :meth:`_spans` needs of ``text``, the same
+        as from :meth:`_tokens` without tokenising the whole text."""
+        wanted = self._wanted()
+        finders = [_finder(fold_token(key)) for key in wanted]
+        if not all(finders):
+            return self._tokens(text)
+        starts = sorted({m.start() for finder in finders for m in finder.finditer(text)})
+        key_of = syllable_key if self.strict else _folded_key
+        found: list[Found] = []
+        covered = 0  # the end of the last run tokenised
+        last = -1  # the end of the last token found
+        for at in starts:
+            if at < covered:
+                continue
+            first = at
+            while first > 0 and _IN_RUN.match(text, first - 1):
+                first -= 1
+            covered = _RUN_END.match(text, at).end()
+            for match in TOKEN_RE.finditer(text, first, covered):
+                start, end = match.span()
+                if end - start > MAX_TOKEN_CHARS:
+                    continue
+                key = key_of(text[start:end])
+                if key not in wanted:
+                    continue
+                if found and not _side_by_side(text, last, start, key_of):
+                    found.append((None, -1, -1))
+                found.append((key, start, end))
+                last = end
+        return found
+
     # -- what to mark ------------------------------------------------------------------
 
     def spans(self, text: str, *, lone: bool | None = None) -> list[tuple[int, int]]:
@@ -77,14 +191,14 @@ class Highlighter:
         ``lone``: whether the lone words of a chain are marked (None: only when the
         text holds no two of them side by side; see :meth:`chains_found`).
         """
-        return self._spans(self._tokens(text), text, lone)
+        return self._spans(self._found(text), text, lone)
 
     def chains_found(self, text: str) -> bool:
         """Whether two neighbouring query words stand side by side somewhere in ``text``."""
-        keys = [k for k, _, _ in self._tokens(text)]
+        keys = [k for k, _, _ in self._found(text)]
         return any(self._chain_hits(keys, chain) for chain in self.chains)
 
-    def _chain_hits(self, keys: list[str], chain: tuple[str, ...]) -> list[tuple[int, int]]:
+    def _chain_hits(self, keys: list[str | None], chain: tuple[str, ...]) -> list[tuple[int, int]]:
         """(first token, end token) of each run of >= 2 chain words in the chain's order."""
         out = []
         n = len(keys)
@@ -113,7 +227,9 @@ class Highlighter:
                 i += best
         return out
 
-    def _spans(self, tokens: list[Token], text: str, lone: bool | None) -> list[tuple[int, int]]:
+    def _spans(
+        self, tokens: list[Found] | list[Token], text: str, lone: bool | None
+    ) -> list[tuple[int, int]]:
         if self.empty or not tokens:
             return []
         keys = [k for k, _, _ in tokens]
@@ -182,6 +298,19 @@ class Highlighter:
         prefix = "… " if start > 0 else ""
         suffix = " …" if end < len(body) else ""
         return prefix + _render(text[start:end], inside) + suffix
+
+
+def _side_by_side(text: str, end: int, start: int, key_of: Any) -> bool:
+    """Whether no token (as :func:`syllables` keeps them) stands in ``text[end:start]``,
+    between a token ending at ``end`` and one starting at ``start``."""
+    word = _WORD_CHAR.search(text, end, start)
+    if word is None:
+        return True
+    for match in TOKEN_RE.finditer(text, word.start(), start):
+        first, last = match.span()
+        if last - first <= MAX_TOKEN_CHARS and key_of(text[first:last]):
+            return False
+    return True
 
 
 def _render(text: str, spans: list[tuple[int, int]]) -> str:
