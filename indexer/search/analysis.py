@@ -108,6 +108,19 @@ def syllables(text: str, *, folded: bool = False) -> list[tuple[str, int, int]]:
     return out
 
 
+def _term(token: Token, key: str, value: str, start_pos: int, start_char: int) -> Token:
+    """``token`` as the one token of a term given whole (``tokenize=False``: a query term)."""
+    token.original = token.text = key
+    token.boost = 1.0
+    token.stopped = False
+    if token.positions:
+        token.pos = start_pos
+    if token.chars:
+        token.startchar = start_char
+        token.endchar = start_char + len(value)
+    return token
+
+
 class VietnameseTokenizer(Tokenizer):
     """Split text into canonical lowercase syllables with positions and character offsets."""
 
@@ -132,15 +145,7 @@ class VietnameseTokenizer(Tokenizer):
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not tokenize:
-            token.original = token.text = syllable_key(value)
-            token.boost = 1.0
-            token.stopped = False
-            if positions:
-                token.pos = start_pos
-            if chars:
-                token.startchar = start_char
-                token.endchar = start_char + len(value)
-            yield token
+            yield _term(token, syllable_key(value), value, start_pos, start_char)
             return
         pos = start_pos
         for match in TOKEN_RE.finditer(value):
@@ -250,12 +255,7 @@ class WordTokenizer(VietnameseTokenizer):
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not tokenize:  # a query term, already a key
-            token.original = token.text = value
-            token.boost = 1.0
-            token.stopped = False
-            if positions:
-                token.pos = start_pos
-            yield token
+            yield _term(token, value, value, start_pos, start_char)
             return
         pos = start_pos
         for word in compounds(value):

@@ -10,7 +10,13 @@ from whoosh import index as whoosh_index
 from whoosh.qparser import QueryParser
 from whoosh.query import Term
 
-from indexer.search.analysis import bigram_analyzer, exact_analyzer, folded_analyzer, syllables
+from indexer.search.analysis import (
+    bigram_analyzer,
+    exact_analyzer,
+    folded_analyzer,
+    syllables,
+    word_analyzer,
+)
 from indexer.search.schema import build_schema
 from indexer.text import normalize
 
@@ -107,6 +113,31 @@ def test_analyzers_survive_pickling() -> None:
         clone = pickle.loads(pickle.dumps(analyzer))
         assert clone == analyzer
         assert tokens(clone, SAMPLES[2]) == tokens(analyzer, SAMPLES[2])
+
+
+def test_word_analyzers_survive_pickling() -> None:
+    segmented = "Cán_bộ trưởng_thôn Tuyên_Hóa họp"
+    for folded in (False, True):
+        analyzer = word_analyzer(folded=folded)
+        clone = pickle.loads(pickle.dumps(analyzer))
+        assert clone == analyzer
+        keys = [(t.text, t.pos) for t in clone(segmented, positions=True)]
+        assert keys == [(t.text, t.pos) for t in analyzer(segmented, positions=True)]
+        assert len(keys) == 3
+
+
+def test_a_query_term_is_one_token_as_given() -> None:
+    """``tokenize=False`` (how Whoosh analyses a query term): one token, its key."""
+    exact = exact_analyzer()(
+        "Tuyên HÓA", tokenize=False, positions=True, chars=True, start_pos=3, start_char=5
+    )
+    assert [(t.text, t.pos, t.startchar, t.endchar) for t in exact] == [("tuyên hóa", 3, 5, 14)]
+    words = word_analyzer()("bộ trưởng", tokenize=False, positions=True, start_pos=2)
+    assert [(t.text, t.pos) for t in words] == [("bộ trưởng", 2)]  # already a key
+    folded = word_analyzer(folded=True)("bộ trưởng", tokenize=False)
+    assert [t.text for t in folded] == ["bo truong"]
+    segmented = [t.text for t in word_analyzer()("Cán_bộ trưởng_thôn họp")]
+    assert segmented == ["cán bộ", "trưởng thôn"]  # tokenised: compounds only
 
 
 def test_schema_round_trips_through_an_index(tmp_path) -> None:
