@@ -90,3 +90,28 @@ def test_fold() -> None:
 def test_content_hash_ignores_form_differences() -> None:
     assert content_hash("Tuyên Hoá\n\n\nx") == content_hash("Tuyên Hóa\n\nx")
     assert content_hash("a") != content_hash("b")
+
+
+@pytest.mark.parametrize(
+    ("typed", "normalised"),
+    [
+        ("Món qùa nhỏ", "Món quà nhỏ"),  # underthesea's tone-mark word rules
+        ("trách nhiệm cuả xã", "trách nhiệm của xã"),
+        ("baì viết", "bài viết"),
+        ("Ðắk Nông", "Đắk Nông"),  # its character map: the eth typed for Đ
+    ],
+)
+def test_underthesea_rules_that_fix_a_misplaced_mark(typed: str, normalised: str) -> None:
+    assert normalize(typed) == normalised
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "nghành giáo dục",  # a spelling rule: the archive keeps the portal's spelling
+        "lòa xòa",  # a tone rule against the archive's placement (hòa, not hoà)
+        "Tuyên Hóa, xã Lâm Hóa",  # text_normalize would space the comma: never used
+    ],
+)
+def test_underthesea_rules_left_out_change_nothing(kept: str) -> None:
+    assert normalize(kept) == kept
