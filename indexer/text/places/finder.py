@@ -308,6 +308,18 @@ def find_places_in(
     return out
 
 
+def _agrees(first: Mention, place: Place) -> bool:
+    """Whether a unit read in a list can be governed by the list's unit word.
+
+    ``thành phố`` names a city: a unit of another type after it (``Thành phố Hồ Chí Minh,
+    Bà Rịa – Vũng Tàu``, a tỉnh) is not in its list.  Other unit words govern lists of
+    mixed types (``các huyện, thị xã gồm …``) and are not checked.
+    """
+    if first.unit_type != "thành phố" or first.in_list:
+        return True
+    return split_type(place.old or place.new)[0] == "thành phố"
+
+
 def _enumeration(
     text: str,
     pos: int,
@@ -335,6 +347,8 @@ def _enumeration(
             break
         m = Mention(nxt, nxt, first.word, first.level, first.unit_type, names, in_list=True)
         place, end, _, _ = _resolve(m, full, gaz)
+        if place is not None and not _agrees(first, place):
+            break  # "Thành phố Hồ Chí Minh, Bà Rịa – Vũng Tàu": a city's word lists no tỉnh
         if place is None or place.level != ("commune" if first.level == "commune" else place.level):
             misses += 1
             if misses > 1 or sep.group(0).strip().lower() in ("và", "cùng", "với"):

@@ -71,6 +71,24 @@ def test_plural_unit_word_governs_a_list_later_in_its_clause() -> None:
     assert find_article_places("", cut, province="Đắk Nông") == []
 
 
+def test_a_city_word_lists_only_cities() -> None:
+    # held-out real article (stc snapshot): "Thành phố" is part of the city's name here
+    ports = "cảng biển: Quảng Ninh, Hải Phòng, Thành phố Hồ Chí Minh, Bà Rịa – Vũng Tàu."
+    assert olds(find_article_places("", ports, province="Đắk Nông")) == ["Thành phố Hồ Chí Minh"]
+    cities = "tại thành phố Hà Nội, Hải Phòng và Đà Nẵng"
+    assert olds(find_article_places("", cities, province="Đắk Nông")) == [
+        "Thành phố Hà Nội",
+        "Thành phố Hải Phòng",
+        "Thành phố Đà Nẵng",
+    ]
+    # other unit words keep their lists of mixed types
+    mixed = "qua huyện Đắk Glong, Krông Nô"
+    assert olds(find_article_places("", mixed, province="Đắk Nông")) == [
+        "Huyện Đăk Glong, Tỉnh Đắk Nông",
+        "Huyện Krông Nô, Tỉnh Đắk Nông",
+    ]
+
+
 def test_words_that_only_look_like_units_are_not_places() -> None:
     text = "Công tác xã hội hóa; P. Giám đốc Sở; Xã Hội Nông dân; phường Không Có Thật."
     assert find_article_places("", text, **KRONGNO) == []
