@@ -12,7 +12,6 @@ stylesheet, a PDF attachment), and the Whoosh index built by
 
 from __future__ import annotations
 
-import io
 import socket
 import threading
 import time
@@ -24,10 +23,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from capture_helpers import PNG_1PX, CaptureWarc
 from fastapi.testclient import TestClient
 from support import CHROMIUM, CHROMIUM_ARGS
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
 
 from crawler.items import Article, Attachment
 from indexer.store.archive import ArchiveStore
@@ -56,10 +54,6 @@ SENTENCES = (
     "Lãnh đạo huyện thăm hỏi gia đình chính sách nhân dịp lễ.",
     "Đoàn kiểm tra làm việc về công tác cải cách hành chính.",
 )
-PNG_1PX = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478"
-    "9c6360f8cfc0f01f0005000201a5e2b0cd0000000049454e44ae426082"
-)
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -71,38 +65,6 @@ class WebArchive:
     ids: dict[str, str] = field(default_factory=dict)  # role -> article id
     total: int = 0
     uyban_total: int = 0  # articles whose title or body holds "ủy ban"
-
-
-class _Warc:
-    """Append HTTP response records to one WARC file, returning where each went."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.handle = path.open("wb")
-        self.writer = WARCWriter(self.handle, gzip=True)
-
-    def add(self, url: str, body: bytes, content_type: str) -> WarcRef:
-        offset = self.handle.tell()
-        headers = StatusAndHeaders(
-            "200 OK",
-            [("Content-Type", content_type), ("Content-Length", str(len(body)))],
-            protocol="HTTP/1.1",
-        )
-        record = self.writer.create_warc_record(
-            url, "response", payload=io.BytesIO(body), http_headers=headers
-        )
-        self.writer.write_record(record)
-        self.handle.flush()
-        return WarcRef(
-            file=str(self.path),
-            offset=offset,
-            length=self.handle.tell() - offset,
-            record_id=record.rec_headers.get_header("WARC-Record-ID"),
-        )
-
-    def close(self) -> None:
-        self.handle.close()
 
 
 def captured_page(title: str, body: str, host: str, *, hostile: bool = False) -> bytes:
@@ -148,11 +110,11 @@ def build_archive(data_dir: Path) -> WebArchive:
     store = ArchiveStore(f"sqlite:///{data_dir / 'archive.sqlite'}")
     result = WebArchive(data_dir=data_dir)
     base_time = datetime(2024, 6, 1, 3, 0, tzinfo=UTC)
-    warcs: dict[str, _Warc] = {}
+    warcs: dict[str, CaptureWarc] = {}
     css = b".title{color:#7a1f18;border-bottom:3px solid #c33}body{font-family:serif}"
     static: dict[str, tuple[WarcRef, WarcRef]] = {}
     for portal, (_province, _district, host) in PORTALS.items():
-        warc = _Warc(data_dir / "warc" / portal / "job-1.warc.gz")
+        warc = CaptureWarc(data_dir / "warc" / portal / "job-1.warc.gz")
         warcs[portal] = warc
         static[portal] = (
             warc.add(f"http://{host}/static/site.css", css, "text/css"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import PNG_1PX, _Warc
+from capture_helpers import PNG_1PX, CaptureWarc
 from fastapi.testclient import TestClient
 
 from crawler.items import Article
@@ -78,7 +78,7 @@ def test_nothing_to_place() -> None:
 def test_the_article_page_shows_archived_images_with_captions(tmp_path: Path) -> None:
     from search_app.app import create_app
 
-    warc = _Warc(tmp_path / "warc" / "hoaxa" / "1.warc.gz")
+    warc = CaptureWarc(tmp_path / "warc" / "hoaxa" / "1.warc.gz")
     ref = warc.add(PAGE_URL, PAGE.encode(), "text/html; charset=utf-8")
     for url in IMAGES[:3]:
         warc.add(url, PNG_1PX, "image/png")
