@@ -94,7 +94,8 @@ def deliberate_break(portal_id: str, url: str) -> str | None:
     """What a sample portal breaks on purpose at ``url`` (any host), or None.
 
     The dead listing link (404), the article answering 500 on its first request,
-    the endless calendar (trap) and the path robots.txt disallows.
+    the endless calendar (trap), the path robots.txt disallows, and the article whose
+    Content-Type header names the wrong charset (``bad_charset``; it is still read).
     """
     marker = f"/{portal_id}/"
     if marker not in url:
@@ -109,6 +110,9 @@ def deliberate_break(portal_id: str, url: str) -> str | None:
         return "the sample's endless calendar (a crawler trap, on purpose)"
     if path.startswith(portal.disallowed):
         return "disallowed by the sample's robots.txt, on purpose"
+    found = portal.by_url.get(path)
+    if found is not None and found[1] == "canonical" and found[0].has("wrong_charset"):
+        return "the sample's article served with a wrong charset header, on purpose (still read)"
     return None
 
 

@@ -176,7 +176,8 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec(
             "warc_file",
             "WARC file holding the raw capture, relative to the vnarchive data directory "
-            "($VNARCHIVE_DATA), e.g. warc/<portal>/<job>.warc.gz.",
+            "($VNARCHIVE_DATA): warc/<portal>/vnarchive-<portal>-<timestamp>-<job>.warc.gz for "
+            "a crawl, warc/<portal>/imported/<file> for an import.",
             "string",
             "string",
             pa.string(),

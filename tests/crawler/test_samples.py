@@ -234,6 +234,34 @@ def test_wrong_charset_header_page():
     assert art["title"] in _page_text(resp.body.decode("utf-8"))
 
 
+def test_the_crawl_summary_marks_the_wrong_charset_page_as_broken_on_purpose():
+    from crawler.extensions import summary_line
+
+    art = next(a for a in _truth("sample-liferayqb")["articles"] if "wrong_charset" in a["cases"])
+    other = next(a for a in _truth("sample-liferayqb")["articles"] if not a["cases"])
+    job = {
+        "id": 1,
+        "portal": "sample-liferayqb",
+        "status": "finished",
+        "pages": 2,
+        "articles_new": 2,
+        "articles_changed": 0,
+        "articles_unchanged": 0,
+        "errors": 2,
+        "error_reasons": {"bad_charset": 2},
+        "error_urls": [
+            {"url": f"{BASE}/sample-liferayqb/{page['url']}", "reason": "bad_charset"}
+            for page in (art, other)
+        ],
+    }
+    failed = [line for line in summary_line(job).splitlines() if "failed: " in line]
+    assert failed[0].endswith(
+        "(bad_charset) -- expected: the sample's article served with a wrong charset header,"
+        " on purpose (still read)"
+    )
+    assert failed[1].endswith("(bad_charset)")  # any other page with it is a real problem
+
+
 def test_xss_payloads_escaped_as_text_and_present_as_markup():
     art = next(a for a in _truth("sample-wordpress")["articles"] if "xss" in a["cases"])
     raw = render("sample-wordpress", art["url"], base_url=BASE).text

@@ -529,3 +529,20 @@ def test_csv_cells_are_exactly_what_the_csv_module_writes(store: ArchiveStore) -
     assert list(csv.reader(io.StringIO(data.decode(), newline=""))) == [["author"]] + [
         [a["author"] or ""] for a in _stored(store).values()
     ]
+
+
+def test_the_warc_file_description_names_the_files_a_crawl_writes(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from crawler.warc.files import relative_warc_path, warc_file_name
+    from indexer.export.fields import FIELDS
+
+    monkeypatch.setenv("VNARCHIVE_DATA", str(tmp_path))
+    description = FIELDS["warc_file"].description
+    template = re.search(r"(warc/<portal>/vnarchive-\S+\.warc\.gz)", description).group(1)
+    shape = re.escape(template).replace("<portal>", "sample-sp2010")
+    shape = re.sub(r"<[a-z]+>", "[0-9]+", shape)
+    stored = relative_warc_path(
+        tmp_path / "warc" / "sample-sp2010" / warc_file_name("sample-sp2010", 7)
+    )
+    assert re.fullmatch(shape, stored), (template, stored)
