@@ -48,11 +48,15 @@ class ArticleBody:
 
     def summary_element(self) -> etree._Element | None:
         """The lead (sapo) element, when the family marks one."""
+        if self._lead is not None and self._lead[0] == self.doc.generation:
+            return self._lead[1]
+        lead = None
         for selector in self.SUMMARY:
-            for el in self.doc.css(selector):
-                if text_of(el):
-                    return el
-        return None
+            lead = next((el for el in self.doc.css(selector) if text_of(el)), None)
+            if lead is not None:
+                break
+        self._lead = (self.doc.generation, lead)
+        return lead
 
     def body_elements(self) -> list[etree._Element]:
         """The content region(s), in reading order."""
@@ -84,6 +88,8 @@ class ArticleBody:
                 doomed.extend(el for el in self.doc.css(selector, region) if el is not region)
         for el in doomed:
             _drop(el)
+        if doomed:
+            self.doc.changed()
         html = "".join(lxml.html.tostring(r, encoding="unicode", with_tail=False) for r in regions)
         return build_body(html, self.doc, title=self.title())
 
@@ -93,27 +99,36 @@ class ArticleBody:
         Climbs at most three levels from there until the container holds a main text
         block, so that a sidebar or the page's footer is never taken for the body.
         """
+        return self._scope_and_block()[0]
+
+    def _scope_and_block(self) -> tuple[etree._Element | None, etree._Element | None]:
+        """The article scope and its main text block (the block found while climbing is
+        the one structural_body needs: computed once, it was 9 % of a crawl's CPU twice)."""
         self.title()
         marker = self.doc.first(self.selectors("body", self.ARTICLE))
         anchors = [el for el in (self._title_el, marker) if el is not None]
         if not anchors:
-            return None
+            return None, None
         scope = anchors[0]
         for other in anchors[1:]:
             while scope is not None and not _contains(scope, other):
                 scope = scope.getparent()
         for _ in range(3):
-            if scope is None or main_text_block(scope, min_text=FALLBACK_MIN_TEXT) is not None:
-                break
+            if scope is None:
+                return None, None
+            block = main_text_block(scope, min_text=FALLBACK_MIN_TEXT)
+            if block is not None:
+                return scope, block
             scope = scope.getparent()
-        return scope
+        if scope is None:
+            return None, None
+        return scope, main_text_block(scope, min_text=FALLBACK_MIN_TEXT)
 
     def structural_body(self, body: Body, lead: str) -> Body | None:
         """A body from the main text block when the family's region says much less, else None."""
-        scope = self.article_scope()
+        scope, block = self._scope_and_block()
         if scope is None:
             return None
-        block = main_text_block(scope, min_text=FALLBACK_MIN_TEXT)
         if block is None or any(_contains(r, block) for r in self._regions):
             return None
         family_regions, family_attachments = self._regions, self._area_attachments

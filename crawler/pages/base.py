@@ -70,6 +70,7 @@ class PageObject(ArticleFields, ArticleBody, ListingFields):
         self._title_date: ParsedDate | None = None
         self._title_date_empty = False  # the title's date slot is there but empty: "( )"
         self._regions: list[etree._Element] = []
+        self._lead: tuple[int, etree._Element | None] | None = None  # (tree generation, lead)
 
     # -- selectors -------------------------------------------------------------
     def selectors(self, key: str, defaults: tuple[str, ...]) -> tuple[str, ...]:

@@ -209,14 +209,32 @@ class Document:
         if root is None:
             raise PageError("empty page")
         self.root = root
+        # css() results on the whole page, until the tree changes (see changed())
+        self._found: dict[str, list[etree._Element]] = {}
+        self.generation = 0  # how many times the tree was changed
         base = root.find(".//head/base[@href]")
         href = base.get("href").strip() if base is not None else ""
         self.base_url = urljoin(url, unwrap_wayback(href)) if href else url
 
     # -- finding -------------------------------------------------------------
     def css(self, selector: str, root: etree._Element | None = None) -> list[etree._Element]:
-        """Elements matching a CSS selector (under ``root`` or the whole page)."""
-        return compiled(selector)(self.root if root is None else root)
+        """Elements matching a CSS selector (under ``root`` or the whole page).
+
+        A selector on the whole page is run once while the tree stays as it is (a page
+        object asks for its title, body and lead regions several times; each run walks
+        the whole page).
+        """
+        if root is not None:
+            return compiled(selector)(root)
+        found = self._found.get(selector)
+        if found is None:
+            found = self._found[selector] = compiled(selector)(self.root)
+        return list(found)
+
+    def changed(self) -> None:
+        """Say that the tree was changed (elements removed): whole-page results are redone."""
+        self._found.clear()
+        self.generation += 1
 
     def first(self, selectors: tuple[str, ...] | list[str], root=None) -> etree._Element | None:
         """The first element matched by the first selector that matches anything."""

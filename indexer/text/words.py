@@ -6,7 +6,8 @@ model shipped inside the package, offline) tells which neighbouring syllables
 form one word, so the index can tell a real compound (``Bộ trưởng``) from two
 words that happen to stand side by side (``cán bộ | trưởng thôn``).
 
-It costs ~14 ms of CPU per real article (2 k characters), so it runs once per article and per
+It costs ~7 ms of CPU per real article (2 k characters; ~14 ms through ``word_tokenize`` itself,
+see :mod:`indexer.text.word_model`), so it runs once per article and per
 version, where the text enters the archive: the crawl's item pipeline
 (``crawler.pipelines.SegmentPipeline``) and the import both call
 :func:`segment_article` and hand the result to ``ArchiveStore.upsert_article(...,
@@ -30,11 +31,12 @@ process.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from indexer.text.word_model import word_tokenize_words
 
 __all__ = [
     "MAX_SEGMENT_CHARS",
@@ -55,7 +57,6 @@ MAX_SENTENCE_CHARS = 2_000
 # unless the word before the dot is a short abbreviation (TP. Gia Nghĩa, TT. Đắk Mâm).
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[^\W\d_a-zđ]|\d)")
 _ABBREVIATION = re.compile(r"(?<![^\W\d_])[A-ZĐ][^\W\d_]{0,2}\.$")
-_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -98,12 +99,10 @@ def _bounded(sentence: str) -> Iterator[str]:
 
 @lru_cache(maxsize=20_000)
 def _segment_sentence(sentence: str) -> str:
-    from underthesea import word_tokenize
-
     # the text is already normalised (indexer.text.normalize): underthesea's own token
-    # normalisation would only cost time (identical output on the sample corpus)
-    with _lock:  # the model object is shared; crawls and the indexer call from one thread
-        words = word_tokenize(sentence, use_token_normalize=False)
+    # normalisation would only cost time (identical output on the sample corpus).
+    # word_tokenize_words gives word_tokenize's words at half its CPU (see word_model).
+    words = word_tokenize_words(sentence)
     return " ".join(w.replace(" ", "_") for w in words)
 
 
