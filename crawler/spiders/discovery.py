@@ -63,7 +63,9 @@ class Discovery:
             elif not all_older:
                 nxt = self._next_listing(response, page, new_items)
                 if nxt is not None:
-                    followed.append((nxt.url, "next"))
+                    # a guessed next page is remembered as a guess: replayed on a 304,
+                    # its 404 past the listing's end is no error (as it was here)
+                    followed.append((nxt.url, "guess" if nxt.meta.get("guessed") else "next"))
                     yield nxt
         try:
             text = response.text

@@ -162,7 +162,9 @@ class Outcomes:
         for link, role, *dated in state.get("links") or []:
             if dated and dated[0]:  # the date the listing showed beside the item
                 self._learn_listing_date(self.frontier.clean(link), dated[0])
-            req = self._follow(link, role, hops=hops + (0 if role == "next" else 1))
+            guessed = {"guessed": True} if role == "guess" else {}
+            role = "next" if guessed else role
+            req = self._follow(link, role, hops=hops + (0 if role == "next" else 1), **guessed)
             if req is not None:
                 yield req
         yield from self._pending_chain_requests()
