@@ -30,6 +30,7 @@ add_strings(
         "matched_old": {"vi": "tên cũ", "en": "old name"},
         "matched_new": {"vi": "tên mới", "en": "new name"},
         "matched_both": {"vi": "tên cũ và mới", "en": "old and new name"},
+        "matched_portal": {"vi": "địa bàn của cổng", "en": "the portal's own unit"},
         "places": {
             "vi": "Địa danh (trước → sau 1/7/2025)",
             "en": "Places (before → since 1 July 2025)",

@@ -24,7 +24,12 @@ from typing import Any
 from whoosh.fields import ID, KEYWORD, STORED
 
 from indexer.text import fold_lower, normalize
-from indexer.text.places import article_place_summary, find_article_places, place_terms
+from indexer.text.places import (
+    article_place_summary,
+    find_article_places,
+    place_terms,
+    portal_unit,
+)
 from indexer.text.places.gazetteer import name_key, split_type
 from indexer.text.places.resolve import resolve_province
 from indexer.text.topics import topic_for
@@ -184,7 +189,9 @@ def matched_place(
 ) -> list[dict[str, str]]:
     """Which of a result's names a province or place filter matched, old or new.
 
-    ``[{"filter": "Lâm Đồng", "name": "Tỉnh Đắk Nông → Tỉnh Lâm Đồng", "matched": "new"}]``
+    ``[{"filter": "Lâm Đồng", "name": "Tỉnh Đắk Nông → Tỉnh Lâm Đồng", "matched": "new"}]``;
+    ``"matched": "portal"`` when a place filter matched only the portal's own district or
+    province (its articles are found by it even where they do not name it).
     """
     out: list[dict[str, str]] = []
     province = stored.get("province") or ""
@@ -231,4 +238,21 @@ def matched_place(
                     "matched": which,
                 }
             )
+        else:
+            own = _portal_unit_named(stored, short)
+            if own is not None:
+                out.append({"filter": value, "name": own, "matched": "portal"})
     return out
+
+
+def _portal_unit_named(stored: dict[str, Any], short: str) -> str | None:
+    """``old → new`` of the result's portal's own district or province when ``short`` (a
+    name key) names it: the place filter matches a portal's articles by its own unit too."""
+    province, district = stored.get("province") or "", stored.get("district") or ""
+    if district and name_key(split_type(district)[1]) == short:
+        unit = portal_unit(province, district)
+    elif short in _province_keys(province):
+        unit = portal_unit(province, None)
+    else:
+        return None
+    return f"{unit.get('old') or district or province} → {unit.get('new')}"

@@ -171,7 +171,9 @@ def search(
         )
         click.echo(f"   {hit['id']} · {hit['portal']} · {date} · {hit['url']}")
         for match in hit.get("place_match") or []:
-            click.echo(f"   matched {match['filter']!r}: {match['name']} ({match['matched']} name)")
+            which = match["matched"]
+            which = "the portal's own unit" if which == "portal" else f"{which} name"
+            click.echo(f"   matched {match['filter']!r}: {match['name']} ({which})")
         if hit["snippet_html"]:
             click.echo(f"   {_snippet_text(hit['snippet_html'], color)}")
         click.echo("")

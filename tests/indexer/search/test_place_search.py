@@ -112,6 +112,21 @@ def test_place_filter_old_and_new_names(archive) -> None:
     assert "Xã Lâm Hóa" in hit["place_match"][0]["name"]
 
 
+def test_place_filter_says_when_only_the_portal_s_own_unit_matched(archive) -> None:
+    # "Huấn luyện dân quân" names no place: Tuyên Hóa's portal is what matched
+    assert found(archive, place="Tuyên Hóa") == {"th_lut", "th_qp"}
+    hits = {archive["names"][h["id"]]: h for h in run(archive, place="Tuyên Hóa")["results"]}
+    assert hits["th_qp"]["place_match"] == [
+        {
+            "filter": "Tuyên Hóa",
+            "name": "Huyện Tuyên Hóa, Tỉnh Quảng Bình → Tỉnh Quảng Trị",
+            "matched": "portal",
+        }
+    ]
+    # the article that names it says so, by the name it wrote
+    assert hits["th_lut"]["place_match"][0]["matched"] == "old"
+
+
 def test_place_and_topic_facets(archive) -> None:
     facets = run(archive)["facets"]
     assert facets["place"]["Lâm Đồng"] >= 2
