@@ -62,6 +62,8 @@ FACET_COLUMNS = ("portal", "category", "topic", "year", "month")
 # A facet value gets its own bitset when at least this share of the documents hold it;
 # rarer values are counted from the (few) matching documents that hold a rare value.
 _OWN_BITSET_SHARE = 1 / 1000
+# Facets of at most this many matches are counted document by document, not by popcounts.
+FEW_MATCHES = 2_000
 _NONZERO = re.compile(rb"[^\x00]+")
 _BYTE_BITS = tuple(tuple(i for i in range(8) if b >> i & 1) for b in range(256))
 
@@ -88,6 +90,9 @@ def docnums(bits: int) -> list[int]:
     if not bits:
         return []
     data = bits.to_bytes((bits.bit_length() + 7) >> 3, "little")
+    if bits.bit_count() * 64 > len(data) * 8:  # dense: unpack every bit, in C
+        flags = np.unpackbits(np.frombuffer(data, np.uint8), bitorder="little")
+        return np.flatnonzero(flags).tolist()
     out: list[int] = []
     for run in _NONZERO.finditer(data):
         base = run.start() << 3
@@ -172,8 +177,7 @@ class IndexCache:
         self._lock = threading.Lock()
         self._postings: OrderedDict[tuple[str, str], Posting] = OrderedDict()
         self._posting_bytes = 0
-        self._lengths: dict[str, array] = {}
-        self._length_arrays: dict[str, np.ndarray] = {}
+        self._lengths: dict[str, np.ndarray] = {}
         self.columns = self._load_columns(reader)
         live = (1 << self.size) - 1
         for leaf, offset in reader.leaf_readers():
@@ -228,11 +232,16 @@ class IndexCache:
         self.value_bits[name] = own
         self.rare_bits[name] = bits_from_ids(rare, self.size) & self.live
 
-    def counts(self, name: str, bits: int, total: int) -> Counter[Any]:
-        """Exact counts of column ``name``'s values over the documents of ``bits``."""
+    def counts(
+        self, name: str, bits: int, total: int, listed: list[int] | None = None
+    ) -> Counter[Any]:
+        """Exact counts of column ``name``'s values over the documents of ``bits``.
+
+        ``listed``: ``docnums(bits)`` if the caller has it (several columns, one match set).
+        """
         column = self.columns[name]
-        if total <= 2_000:
-            counts = Counter(column[d] for d in docnums(bits))
+        if total <= FEW_MATCHES:
+            counts = Counter(column[d] for d in (docnums(bits) if listed is None else listed))
             counts.pop(None, None)
             counts.pop("", None)
             return counts
@@ -251,34 +260,37 @@ class IndexCache:
     def by_date(self, bits: int, sort: str, limit: int | None) -> list[int]:
         """Documents of ``bits``, newest (or oldest) first, at most ``limit``.
 
-        Order: ``(newest, -docnum)`` descending, or ``(oldest, docnum)`` ascending;
-        undated documents last either way.
+        Order: ``(newest, -docnum)`` descending, or ``(oldest, docnum)`` ascending within
+        the months of ``newest`` in ascending order; undated documents last either way.
+        Only the months needed to reach ``limit`` are read (their bitsets' popcounts), and
+        their documents listed in one pass.
         """
+        newest = self.columns["newest"]
         if sort == "oldest":
-            key_col = self.columns["oldest"]
             months = [m for m in self.months if m] + [m for m in self.months if not m]
-
-            def key(d: int) -> tuple[int, int]:
-                return (key_col[d] or 0, d)
-
-            reverse = False
         else:
-            key_col = self.columns["newest"]
             months = sorted(self.months, reverse=True)
-
-            def key(d: int) -> tuple[int, int]:
-                return (key_col[d] or 0, -d)
-
-            reverse = True
-        out: list[int] = []
+        chosen = 0
+        count = 0
         for month in months:
             found = bits & self.month_bits[month]
-            if not found:
-                continue
-            out.extend(sorted(docnums(found), key=key, reverse=reverse))
-            if limit is not None and len(out) >= limit:
-                return out[:limit]
-        return out
+            if found:
+                chosen |= found
+                count += found.bit_count()
+                if limit is not None and count >= limit:
+                    break
+        docs = docnums(chosen)
+        if sort == "oldest":
+            oldest = self.columns["oldest"]
+
+            def key(d: int) -> tuple[bool, int, int, int]:
+                month = (newest[d] or 0) // 1_000_000
+                return (not month, month, oldest[d] or 0, d)
+
+            docs.sort(key=key)
+        else:
+            docs.sort(key=lambda d: (newest[d] or 0, -d), reverse=True)
+        return docs if limit is None else docs[:limit]
 
     def date_range(self, low: int, high: int | None) -> int:
         """The live documents whose ``newest`` key lies in ``[low, high]``."""
@@ -367,12 +379,13 @@ class IndexCache:
                     self._posting_bytes -= old.nbytes
         return posting
 
-    def lengths(self, searcher: Searcher, fieldname: str) -> array:
-        """The length of ``fieldname`` in every document, as Whoosh's scorer sees it."""
+    def lengths(self, searcher: Searcher, fieldname: str) -> np.ndarray:
+        """The length of ``fieldname`` in every document, as Whoosh's scorer sees it (float64:
+        the scorer's vector arithmetic)."""
         found = self._lengths.get(fieldname)
         if found is not None:
             return found
-        out = array("I")
+        parts = []
         for leaf, _offset in searcher.reader().leaf_readers():
             count = leaf.doc_count_all()
             perdoc = getattr(leaf, "_perdoc", None)
@@ -380,24 +393,36 @@ class IndexCache:
             if perdoc is not None and hasattr(perdoc, "_cached_reader"):
                 column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
             if column is not None:
-                out.extend(LENGTH_OF_BYTE[b] for b in column)
+                codes = np.zeros(count, np.uint8)  # past the column's end: the default, 0
+                raw = _column_bytes(column)
+                if raw is None:
+                    raw = bytes(column[d] for d in range(count))
+                codes[: min(count, len(raw))] = np.frombuffer(raw, np.uint8)[:count]
+                parts.append(_LENGTH_OF_CODE[codes])
             else:
-                out.extend(leaf.doc_field_length(d, fieldname) or 0 for d in range(count))
+                parts.append(
+                    np.array(
+                        [leaf.doc_field_length(d, fieldname) or 0 for d in range(count)],
+                        np.float64,
+                    )
+                )
+        out = np.concatenate(parts) if parts else np.zeros(0, np.float64)
         with self._lock:
             self._lengths[fieldname] = out
         return out
 
-    def length_array(self, searcher: Searcher, fieldname: str) -> np.ndarray:
-        """:meth:`lengths` as float64 (the scorer's vector arithmetic)."""
-        found = self._length_arrays.get(fieldname)
-        if found is None:
-            found = np.array(self.lengths(searcher, fieldname), dtype=np.float64)
-            with self._lock:
-                self._length_arrays[fieldname] = found
-        return found
+
+def _column_bytes(column: Any) -> bytes | None:
+    """The stored bytes of a one-byte Whoosh column (its first documents; None: not such a
+    column), read in one step instead of a Python call per document."""
+    needed = ("_dbfile", "_basepos", "_count", "_fixedlen")
+    if not all(hasattr(column, a) for a in needed) or column._fixedlen != 1:
+        return None
+    return bytes(column._dbfile.get(column._basepos, column._count))
 
 
 LENGTH_OF_BYTE = tuple(byte_to_length(b) for b in range(256))
+_LENGTH_OF_CODE = np.array(LENGTH_OF_BYTE, np.float64)
 
 _caches: dict[str, tuple[tuple[Any, ...], IndexCache]] = {}
 _caches_lock = threading.Lock()

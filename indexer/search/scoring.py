@@ -152,7 +152,7 @@ class _Scorer:
         if not len(docs):
             return {}
         tf = posting.weights[at].astype(np.float64)
-        fl = self.cache.length_array(self.searcher, fieldname)[docs]
+        fl = self.cache.lengths(self.searcher, fieldname)[docs]
         idf = self.searcher.idf(fieldname, text)
         avgfl = self.searcher.avg_field_length(fieldname) or 1
         B, K1 = self.field_b.get(fieldname, self.B), self.K1

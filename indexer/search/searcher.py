@@ -9,7 +9,7 @@ from typing import Any
 from whoosh.searching import Searcher
 
 from indexer import config
-from indexer.search.cache import IndexCache, index_cache
+from indexer.search.cache import FEW_MATCHES, IndexCache, docnums, index_cache
 from indexer.search.placeindex import place_facet
 from indexer.search.writer import open_index
 
@@ -70,16 +70,17 @@ def _facets(searcher: Searcher, docs: int) -> dict[str, dict[str, int]]:
     """Exact portal/category/year/month counts over every match (bitset popcounts)."""
     cache = _cache(searcher)
     total = docs.bit_count()
+    listed = docnums(docs) if total <= FEW_MATCHES else None  # listed once for every column
     facets: dict[str, dict[str, int]] = {}
     for name in ("portal", "category", "topic", "year"):
-        counts = cache.counts(name, docs, total)
+        counts = cache.counts(name, docs, total, listed)
         if name == "year":
             facets[name] = dict(sorted(counts.items(), reverse=True))
         else:
             facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:50])
     # month: YYYY-MM counts, oldest first, drawn as the web app's timeline
     # (search_app.timeline; tested by tests/search_app/test_pages.py)
-    facets["month"] = dict(sorted(cache.counts("month", docs, total).items()))
+    facets["month"] = dict(sorted(cache.counts("month", docs, total, listed).items()))
     facets["place"] = place_facet(searcher, cache, docs)
     return facets
 

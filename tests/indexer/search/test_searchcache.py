@@ -84,6 +84,24 @@ def test_bitsets_round_trip() -> None:
     assert docnums(bits) == ids
     assert bits.bit_count() == len(ids)
     assert docnums(0) == []
+    sparse = [3, 70_000, 99_999]  # listed byte by byte, not by unpacking every bit
+    assert docnums(bits_from_ids(sparse, 100_000)) == sparse
+
+
+def test_date_order_puts_undated_last_and_limits_are_prefixes(tmp_path) -> None:
+    store, index_dir, _ids = build_archive(tmp_path, _docs(90))
+    cache = _cache(_searcher(index_dir))
+    published = {r["id"]: (r["published"] or "")[:10] for r in store.iter_articles()}
+    ids = cache.columns["id"]
+    for sort in ("newest", "oldest"):
+        every = cache.by_date(cache.live, sort, None)
+        assert sorted(every) == docnums(cache.live)
+        dates = [published[ids[d]] for d in every]
+        dated = [d for d in dates if d]
+        assert dated == sorted(dated, reverse=sort == "newest")
+        assert dates == dated + [""] * (len(dates) - len(dated)) and len(dated) < len(dates)
+        for limit in (1, 5, 40):
+            assert cache.by_date(cache.live, sort, limit) == every[:limit]
 
 
 @pytest.mark.parametrize("long_postings", [128, 2])
