@@ -14,7 +14,10 @@ raw: before any normalisation) and the sample portals' ground truth, and compare
    and misspellings) on each word of the text normalised without them: how many words
    and articles they change, split into tone-mark moves (same letters, same
    tone) and spelling changes (other letters);
-3. speed: characters per CPU second of ``normalize`` and of ``text_normalize``.
+3. speed: characters per CPU second of ``normalize`` and of ``text_normalize``;
+4. word segmentation (``indexer.text.words``, underthesea's ``word_tokenize``, which the
+   crawl runs once per new or changed article): CPU milliseconds per text, with the
+   sentence cache as the crawl runs it (cleared first) and with every sentence segmented.
 
 Prints a table; never run by the tests.  Figures go to CONTRIBUTING.md.
 """
@@ -163,6 +166,26 @@ def measure(name: str, texts: list[str]) -> dict[str, object]:
     }
 
 
+def segmentation_ms(texts: list[str]) -> tuple[float, float]:
+    """CPU ms per text of ``indexer.text.words.segment``: (sentence cache on, every sentence)."""
+    from indexer.text import normalize, words
+
+    clean = [normalize(t, multiline=True) for t in texts]
+    words.segment(clean[0])  # load the model outside the timing
+    words._segment_sentence.cache_clear()
+    start = time.process_time()
+    for text in clean:
+        words.segment(text)
+    cached = time.process_time() - start
+    uncached = words._segment_sentence.__wrapped__
+    start = time.process_time()
+    for text in clean:
+        for sentence in words._sentences(text):
+            uncached(sentence)
+    cold = time.process_time() - start
+    return cached / len(clean) * 1000, cold / len(clean) * 1000
+
+
 def main() -> None:
     dirs = [Path(a) for a in sys.argv[1:]] or [REPO.parent / "shared" / "realsites"]
     rows = []
@@ -189,6 +212,13 @@ def main() -> None:
             f"{sum(tone.values()):5d} {sum(spell.values()):8d} {r['articles_changed']:8d} "
             f"{r['ours_mchars']:15.2f} ({r['plain_mchars']:5.2f}){'':9} {r['theirs_mchars']:20.2f}"
         )
+    for name, texts in (("real portal snapshots", real), ("sample portals", _sample_texts())):
+        if texts:
+            cached, cold = segmentation_ms(texts)
+            print(
+                f"\n{name}: word segmentation {cached:.1f} ms CPU per text with the sentence "
+                f"cache, {cold:.1f} ms without ({len(texts)} texts)"
+            )
     for r in rows:
         print(f"\n{r['name']}: {r['words']:,} words")
         print("  tone moves:", ", ".join(f"{k} ×{n}" for k, n in r["tone_moves"].most_common(8)))
