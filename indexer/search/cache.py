@@ -77,9 +77,16 @@ def bits_from_ids(ids: Iterable[int], size: int) -> int:
 
 
 def _bits_of(ids: np.ndarray, size: int) -> int:
-    """The bitset of the document numbers in ``ids`` (all below ``size``)."""
-    if len(ids) * 32 < size:  # sparse: setting bits one by one is cheaper than a full map
+    """The bitset of the (ascending, distinct) document numbers in ``ids``, all below ``size``."""
+    if len(ids) <= 64:
         return bits_from_ids(ids.tolist(), size)
+    if len(ids) * 8 < size:  # sparse: each byte that holds a document gets its bits OR-ed
+        at = ids >> 3
+        first = np.flatnonzero(np.r_[True, at[1:] != at[:-1]])
+        bits = np.left_shift(np.uint8(1), (ids & 7).astype(np.uint8))
+        buf = np.zeros((size >> 3) + 1, np.uint8)
+        buf[at[first]] = np.bitwise_or.reduceat(bits, first)
+        return int.from_bytes(buf.tobytes(), "little")
     flags = np.zeros(size, np.bool_)
     flags[ids] = True
     return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")

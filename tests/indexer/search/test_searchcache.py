@@ -6,12 +6,13 @@ import random
 import threading
 from collections import Counter
 
+import numpy as np
 import pytest
 from archive_helpers import build_archive, load_docs
 from whoosh import query as wq
 
 from indexer.search import posting_arrays
-from indexer.search.cache import bits_from_ids, docnums
+from indexer.search.cache import _bits_of, bits_from_ids, docnums
 from indexer.search.match import _plan
 from indexer.search.params import SearchParams
 from indexer.search.query import iter_matching_ids, search
@@ -86,6 +87,10 @@ def test_bitsets_round_trip() -> None:
     assert docnums(0) == []
     sparse = [3, 70_000, 99_999]  # listed byte by byte, not by unpacking every bit
     assert docnums(bits_from_ids(sparse, 100_000)) == sparse
+    # a posting array's bitset, built three ways by its length: the same bits
+    for n in (0, 5, 64, 65, 900, 9_000, 70_000, 100_000):
+        some = sorted(random.Random(n).sample(range(100_000), n))
+        assert _bits_of(np.array(some, np.uint32), 100_000) == bits_from_ids(some, 100_000), n
 
 
 def test_date_order_puts_undated_last_and_limits_are_prefixes(tmp_path) -> None:
