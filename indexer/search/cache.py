@@ -26,7 +26,6 @@ are filled under locks; posting lists are read with the caller's own searcher.
 from __future__ import annotations
 
 import os
-import re
 import threading
 from array import array
 from collections import Counter, OrderedDict
@@ -64,8 +63,7 @@ FACET_COLUMNS = ("portal", "category", "topic", "year", "month")
 _OWN_BITSET_SHARE = 1 / 1000
 # Facets of at most this many matches are counted document by document, not by popcounts.
 FEW_MATCHES = 2_000
-_NONZERO = re.compile(rb"[^\x00]+")
-_BYTE_BITS = tuple(tuple(i for i in range(8) if b >> i & 1) for b in range(256))
+_BIT_NUMBERS = np.arange(8)
 
 
 def bits_from_ids(ids: Iterable[int], size: int) -> int:
@@ -96,17 +94,12 @@ def docnums(bits: int) -> list[int]:
     """The document numbers of a bitset, ascending."""
     if not bits:
         return []
-    data = bits.to_bytes((bits.bit_length() + 7) >> 3, "little")
-    if bits.bit_count() * 64 > len(data) * 8:  # dense: unpack every bit, in C
-        flags = np.unpackbits(np.frombuffer(data, np.uint8), bitorder="little")
-        return np.flatnonzero(flags).tolist()
-    out: list[int] = []
-    for run in _NONZERO.finditer(data):
-        base = run.start() << 3
-        for i, byte in enumerate(run.group(0)):
-            at = base + (i << 3)
-            out.extend(at + p for p in _BYTE_BITS[byte])
-    return out
+    data = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) >> 3, "little"), np.uint8)
+    held = np.flatnonzero(data)  # the bytes holding documents
+    if len(held) * 4 > len(data):  # dense: unpack every byte
+        return np.flatnonzero(np.unpackbits(data, bitorder="little")).tolist()
+    flags = np.unpackbits(data[held], bitorder="little").reshape(-1, 8).view(np.bool_)
+    return ((held[:, None] << 3) + _BIT_NUMBERS)[flags].tolist()
 
 
 @dataclass(slots=True)
