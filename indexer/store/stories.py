@@ -10,6 +10,17 @@ from sqlalchemy.engine import Connection
 from indexer.store.tables import articles
 from indexer.text.stories import same_story, story_key
 
+# built once: building the statement cost more than running it (one per article stored)
+_SEL_COPIES = (
+    sa.select(articles.c.id, articles.c.story_id, articles.c.body_text)
+    .where(
+        articles.c.story_key == sa.bindparam("key"),
+        articles.c.portal != sa.bindparam("portal"),
+    )
+    .order_by(articles.c.first_seen, articles.c.id)
+    .limit(20)
+)
+
 
 class StoryLinks:
     """Copies of one story on several portals (``indexer.text.stories``), a part of
@@ -23,12 +34,7 @@ class StoryLinks:
         """The story id of an archived copy of this story on another portal, or None."""
         if not key:
             return None
-        rows = conn.execute(
-            sa.select(articles.c.id, articles.c.story_id, articles.c.body_text)
-            .where(articles.c.story_key == key, articles.c.portal != (portal or ""))
-            .order_by(articles.c.first_seen, articles.c.id)
-            .limit(20)
-        ).all()
+        rows = conn.execute(_SEL_COPIES, {"key": key, "portal": portal or ""}).all()
         for row in rows:
             if same_story(body, row.body_text):
                 return row.story_id or row.id

@@ -37,14 +37,25 @@ def _folded_words(text: str) -> list[str]:
     return _NOT_WORD.sub(" ", fold_lower(normalize(text or ""))).split()
 
 
+def _long_enough(body: str) -> bool:
+    """Whether the folded words of ``body`` hold :data:`MIN_BODY_CHARS` characters.
+
+    A body is folded only as far as it takes: the words of the text before a space are
+    the first words of the whole text (normalising and folding never reach across a
+    space), so when they are enough, the rest need not be read (a body is folded for
+    every article stored).
+    """
+    cut = body.find(" ", 4 * MIN_BODY_CHARS)
+    if cut > 0 and len(" ".join(_folded_words(body[:cut]))) >= MIN_BODY_CHARS:
+        return True
+    return len(" ".join(_folded_words(body))) >= MIN_BODY_CHARS
+
+
 def story_key(title: str | None, body_text: str | None) -> str | None:
     """The key copies of one story share (hex SHA-1 of the folded title), or None when the
     title or the body is too short to tell a story from a look-alike."""
     head = _folded_words(title or "")
-    if (
-        len(head) < MIN_TITLE_WORDS
-        or len(" ".join(_folded_words(body_text or ""))) < MIN_BODY_CHARS
-    ):
+    if len(head) < MIN_TITLE_WORDS or not _long_enough(body_text or ""):
         return None
     return hashlib.sha1(" ".join(head).encode("utf-8")).hexdigest()
 
