@@ -12,6 +12,15 @@ from indexer.store.rows import WarcRef, _aware, _version_row, article_id_for
 from indexer.store.tables import articles, versions
 from indexer.text.words import ArticleWords
 
+# built once (one per capture imported): building it cost more than running it
+_SEL_HELD = sa.select(
+    articles.c.id,
+    articles.c.first_seen,
+    articles.c.last_seen,
+    articles.c.last_changed,
+    articles.c.content_hash,
+).where(articles.c.id == sa.bindparam("aid"))
+
 
 class ImportWrites:
     """Storing captures made by other tools (``vnarchive import``), a part of ``ArchiveStore``."""
@@ -40,15 +49,7 @@ class ImportWrites:
         canonical = article.canonical_url or article.url
         with self.engine.connect() as conn:
             found = conn.execute(_SEL_ALIAS, {"u1": canonical, "u2": article.url}).scalar()
-            row = conn.execute(
-                sa.select(
-                    articles.c.id,
-                    articles.c.first_seen,
-                    articles.c.last_seen,
-                    articles.c.last_changed,
-                    articles.c.content_hash,
-                ).where(articles.c.id == (found or article_id_for(canonical)))
-            ).first()
+            row = conn.execute(_SEL_HELD, {"aid": found or article_id_for(canonical)}).first()
         if row is None or captured_at >= _aware(row.last_seen):
             return self.upsert_article(
                 article,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
+import shutil
+from pathlib import Path
+
 import lxml.html
 import pytest
 from realdata import need_realpages
@@ -11,6 +15,8 @@ from crawler.samples.corpus import load_sentences
 from indexer.text import normalize
 from indexer.text.word_model import (
     CRFFeatures,
+    _checked_features,
+    _load,
     _model,
     crf_features,
     fast_path_enabled,
@@ -81,3 +87,18 @@ def test_real_pages_segment_the_same_on_both_paths() -> None:
     if len(sentences) < 200:
         pytest.fail(f"only {len(sentences)} sentences in the real pages")
     assert _same(list(dict.fromkeys(sentences))) > 0
+
+
+def test_features_that_disagree_with_underthesea_turn_the_fast_path_off(tmp_path: Path) -> None:
+    import underthesea.pipeline.word_tokenize as wt
+
+    model = _model()[1]
+    folder = Path(wt.__file__).parent / "models" / "ws_crf_vlsp2013_20230727"
+    for name in (model.path_features, model.path_model):
+        shutil.copy(folder / name, tmp_path / name)
+    dictionary = _load(folder / model.path_dictionary)
+    assert _checked_features(model, folder)[0] is not None
+    # a dictionary that lost one word the probe uses: is_in_dict differs for it
+    with (tmp_path / model.path_dictionary).open("wb") as fh:
+        pickle.dump(set(dictionary) - {"nhân"}, fh)
+    assert _checked_features(model, tmp_path)[0] is None
