@@ -28,7 +28,7 @@ log = logging.getLogger("search_app.admin")
 def _checks(request: Request) -> BackgroundChecks:
     state = request.app.state
     if getattr(state, "admin_checks", None) is None:
-        state.admin_checks = BackgroundChecks()
+        state.admin_checks = BackgroundChecks(state.ctx.data_dir / "checks")
     return state.admin_checks
 
 

@@ -16,7 +16,7 @@ def setup(app: FastAPI) -> None:
     i18n.add_strings({k: v for k, v in ADMIN_STRINGS.items() if k not in i18n.STRINGS})
     add_nav("nav_admin", "/admin")
     app.state.admin_crawls = {}
-    app.state.admin_checks = BackgroundChecks()
+    app.state.admin_checks = BackgroundChecks(app.state.ctx.data_dir / "checks")
 
 
 SECTIONS = (signin, overview, portals, schedules, jobs, api)

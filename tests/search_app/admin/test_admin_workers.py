@@ -1,0 +1,99 @@
+"""The admin console behind ``vnarchive serve --workers 2`` (a real server, two processes):
+a background check started on one worker is shown by every worker, while it runs and
+once it has ended (each worker used to keep its checks in memory, and the check's page
+answered 404 whenever a request reached the other one)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from admin_helpers import PASSWORD, add_user
+from support import wait_for
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+STATUS_RE = re.compile(r'id="check-status" data-status="(\w+)"')
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture()
+def two_workers(tmp_path: Path):  # type: ignore[no-untyped-def]
+    add_user(tmp_path)
+    port = _free_port()
+    env = os.environ | {
+        "VNARCHIVE_DATA": str(tmp_path),
+        # the sample portals' profiles point at a closed port: a health check ends quickly
+        "VNARCHIVE_SAMPLES_URL": f"http://127.0.0.1:{_free_port()}",
+        "VNARCHIVE_HEALTH_DEADLINE": "5",
+    }
+    env.pop("VNARCHIVE_PORTALS", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vnarchive", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        try:
+            return httpx.get(base + "/admin/login", timeout=5).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    try:
+        wait_for(answers, 120, "vnarchive serve --workers 2")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_a_check_started_on_one_worker_is_shown_by_every_worker(two_workers: str) -> None:
+    # a new connection for every request, so that requests spread over both workers
+    with httpx.Client(base_url=two_workers, headers={"Connection": "close"}, timeout=30) as client:
+        token = CSRF_RE.search(client.get("/admin/login").text).group(1)
+        signed = client.post(
+            "/admin/login", data={"name": "admin", "password": PASSWORD, "csrf_token": token}
+        )
+        assert signed.status_code in (200, 303), signed.text
+        csrf = client.get("/api/admin/session").json()["csrf_token"]
+        started = client.post(
+            "/admin/portals/sample-sp2010/health",
+            data={"csrf_token": csrf},
+            follow_redirects=False,
+        )
+        assert started.status_code == 303, started.text
+        page = started.headers["location"]
+        check_id = int(page.rsplit("/", 1)[1])
+        seen = [client.get(page + "?lang=en") for _ in range(12)]
+        assert [r.status_code for r in seen] == [200] * 12
+        assert all(STATUS_RE.search(r.text) for r in seen)
+
+        def ended() -> dict | None:
+            data = client.get(f"/api/admin/checks/{check_id}").json()
+            return data if data["status"] != "running" else None
+
+        result = wait_for(ended, 60, "the health check")
+        assert result["status"] == "finished" and "unreachable" in result["flags"], result
+        for _ in range(8):  # its end is seen by every worker, and by the lists
+            assert client.get(f"/api/admin/checks/{check_id}").json()["status"] == "finished"
+            listed = client.get("/api/admin/checks").json()["checks"]
+            assert [c["id"] for c in listed] == [check_id]
+        # the next check of any worker gets a new id
+        again = client.post(
+            "/api/admin/portals/sample-sp2010/health", headers={"X-CSRF-Token": csrf}
+        )
+        assert again.status_code == 202, again.text
+        assert again.json()["check"] == check_id + 1
