@@ -27,7 +27,7 @@ import pickle
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -110,6 +110,9 @@ class BackgroundChecks:
         self.max_running = max_running
         self._mine: dict[int, Check] = {}  # the checks this process runs or ran
         self._saved: dict[int, float] = {}  # check id -> when it was last saved
+        # checks of other workers as last read: id -> ((inode, mtime), check); a finished
+        # check's file never changes, so the dashboard's refreshes do not read it again
+        self._read: dict[int, tuple[tuple[int, int], Check]] = {}
         self._lock = threading.RLock()  # start() reads the list under it
 
     def get(self, check_id: int) -> Check | None:
@@ -208,14 +211,19 @@ class BackgroundChecks:
 
     def _load(self, check_id: int) -> Check | None:
         """A check as its worker last saved it (failed when that worker is gone), or None."""
+        path = self._path(check_id)
         try:
-            check = pickle.loads(self._path(check_id).read_bytes())
+            info = path.stat()
+            stamp = (info.st_ino, info.st_mtime_ns)
+            cached = self._read.get(check_id)
+            check = cached[1] if cached and cached[0] == stamp else pickle.loads(path.read_bytes())
         except Exception:  # not saved yet (just created), or unreadable
             return None
         if not isinstance(check, Check):
             return None
+        self._read[check_id] = (stamp, check)
         if check.active and not pid_alive(check.pid):
-            check.status, check.error = "failed", "the web worker running this check ended"
+            return replace(check, status="failed", error="the web worker running this check ended")
         return check
 
     def _prune(self) -> None:
@@ -227,3 +235,4 @@ class BackgroundChecks:
             self._path(check_id).unlink(missing_ok=True)
             self._mine.pop(check_id, None)
             self._saved.pop(check_id, None)
+            self._read.pop(check_id, None)

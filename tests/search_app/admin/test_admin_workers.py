@@ -97,3 +97,24 @@ def test_a_check_started_on_one_worker_is_shown_by_every_worker(two_workers: str
         )
         assert again.status_code == 202, again.text
         assert again.json()["check"] == check_id + 1
+
+
+def test_a_running_check_of_a_worker_that_died_reads_as_failed(tmp_path: Path) -> None:
+    import pickle
+
+    from search_app.admin.checks import BackgroundChecks, Check
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    # what that worker saved while its check ran
+    (tmp_path / "1.check").write_bytes(
+        pickle.dumps(Check(id=1, kind="health", portal="p", progress="reading", pid=gone.pid))
+    )
+    checks = BackgroundChecks(tmp_path)
+    seen = checks.get(1)
+    assert seen is not None and seen.status == "failed" and "worker" in seen.error
+    assert checks.running("health", "p") is None  # a new health check of p may start
+    started = checks.start("health", "p", lambda check: {})
+    assert started.id == 2
+    wait_for(lambda: checks.get(2).status == "finished", 30, "the new check")
+    assert pickle.loads((tmp_path / "2.check").read_bytes()).status == "finished"
