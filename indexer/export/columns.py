@@ -53,10 +53,7 @@ def _export_columns(
         elif name == "archive_url":
             out[name] = permalinks(raw["url"], raw["last_changed"], base)
         elif name == "attachments":
-            out[name] = [
-                [{"url": a["url"], "name": a["name"]} for a in found[i]] if i in found else []
-                for i in ids
-            ]
+            out[name] = [found.get(i) or [] for i in ids]
         elif name == "published_precision":
             out[name] = [
                 None if not p else ("minute" if "T" in p else "day") for p in raw["published"]
@@ -108,9 +105,7 @@ def iter_export_columns(
     def shaped(raw: Columns, seqs: tuple[int, int] | None = None) -> Columns:
         found: dict[str, list[dict[str, Any]]] = {}
         if "attachments" in request.fields:
-            found = (
-                store.attachments_in_seq_range(*seqs) if seqs else store.attachments_for(raw["id"])
-            )
+            found = store.attachment_links(raw["id"], seq_range=seqs)
         return _export_columns(raw, found, request.fields, request.archive_base)
 
     if not request.query:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from indexer.store.rows import _DT_COLUMNS, _article_columns, _aware, _row
+from indexer.store.rows import _DT_COLUMNS, _article_columns, _aware
 from indexer.store.tables import articles, attachments
 
 
@@ -77,8 +77,16 @@ _ATTACHMENTS_OF = (
     .where(attachments.c.article_id.in_(sa.bindparam("ids", expanding=True)))
     .order_by(attachments.c.id)
 )
-_ATTACHMENTS_IN_RANGE = (
-    sa.select(attachments)
+# The attachments as an export lists them (url and name), by article: tuples from the
+# cursor (whole rows turned into dicts took twice the time: 80 vs 46 ms for 20,000 articles).
+_LINKS = (attachments.c.article_id, attachments.c.url, attachments.c.name)
+_LINKS_OF = (
+    sa.select(*_LINKS)
+    .where(attachments.c.article_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(attachments.c.id)
+)
+_LINKS_IN_RANGE = (
+    sa.select(*_LINKS)
     .where(
         attachments.c.article_id.in_(
             sa.select(articles.c.id).where(
@@ -179,11 +187,26 @@ class ColumnReads:
             out[name] = convert(out[name])
         return out
 
-    def attachments_in_seq_range(self, low: int, high: int) -> dict[str, list[dict[str, Any]]]:
-        """:meth:`attachments_for` the articles with ``low < seq <= high`` (a batch of
-        :meth:`iter_article_columns`): two bound values where the ids need hundreds."""
+    def attachment_links(
+        self, article_ids: Sequence[str] = (), *, seq_range: tuple[int, int] | None = None
+    ) -> dict[str, list[dict[str, Any]]]:
+        """``{article id: [{url, name}, …]}``: the attachments (in stored order) of the
+        articles with these ids, or with ``low < seq <= high`` for ``seq_range`` (a batch
+        of :meth:`iter_article_columns`: two bound values where the ids need hundreds)."""
         out: dict[str, list[dict[str, Any]]] = {}
         with self.engine.connect() as conn:
-            for row in conn.execute(_ATTACHMENTS_IN_RANGE, {"low": low, "high": high}):
-                out.setdefault(row.article_id, []).append(_row(row))
+            if seq_range is not None:
+                low, high = seq_range
+                chunks = [conn.execute(_LINKS_IN_RANGE, {"low": low, "high": high})]
+            else:
+                chunks = [
+                    conn.execute(_LINKS_OF, {"ids": list(article_ids[start : start + 500])})
+                    for start in range(0, len(article_ids), 500)
+                ]
+            for result in chunks:
+                for article_id, url, name in result.tuples():
+                    found = out.get(article_id)
+                    if found is None:
+                        found = out[article_id] = []
+                    found.append({"url": url, "name": name})
         return out
