@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -155,6 +156,15 @@ def test_parquet_texts_and_instants_round_trip(store: ArchiveStore) -> None:
     assert [r["body_text"] for r in rows] == [(t + "\n\n") * 3 for t in HOSTILE]
     assert {r["last_changed"] for r in rows} == {CHANGED}
     assert rows[0]["first_seen"] == SEEN
+
+
+def test_parquet_refuses_text_that_is_not_utf8(store: ArchiveStore) -> None:
+    """Bytes written into the store by another tool are checked (the texts are copied as
+    bytes): the export fails instead of writing a string column readers cannot decode."""
+    with store.writer.begin() as conn:
+        conn.exec_driver_sql("UPDATE articles SET body_text = CAST(X'6162FF63' AS TEXT)")
+    with pytest.raises(pa.ArrowInvalid, match="(?i)utf-?8"):
+        _export(store, "parquet")
 
 
 def test_jsonl_falls_back_to_json_for_what_orjson_refuses() -> None:
