@@ -49,6 +49,7 @@ from typing import Any
 
 from whoosh.searching import Searcher
 
+from indexer.search.copies import single_copy
 from indexer.search.highlight import Highlighter
 from indexer.search.match import _filter_values, _plan
 from indexer.search.params import QueryError, SearchParams
@@ -135,7 +136,7 @@ def _other_copies(
     fields = stored(docnum)
     story = fields.get("story_id") or fields.get("id")
     others = []
-    if fields.get("story_id"):
+    if fields.get("story_id") and not single_copy(searcher, story):
         for other in searcher.document_numbers(story_id=story):
             if other == docnum:
                 continue
