@@ -106,9 +106,15 @@ def docnums(bits: int) -> list[int]:
 class Posting:
     """A term's postings: sorted document numbers, their term frequencies, and the bitset."""
 
-    ids: np.ndarray  # uint32, ascending (deleted documents included)
+    ids: np.ndarray  # uint32, ascending (deleted documents included when ``complete``)
     weights: np.ndarray | None  # float32, aligned with ids (None: the field is not scored)
     bits: int  # live documents only
+    complete: bool = True  # ids hold every posting: len(ids) is Whoosh's doc_frequency
+
+    @property
+    def doc_frequency(self) -> int | None:
+        """The term's document frequency as Whoosh counts it (None: not known here)."""
+        return len(self.ids) if self.complete else None
 
     @property
     def nbytes(self) -> int:
@@ -161,6 +167,16 @@ def _leaf_blocks(matcher: Any, weights: bool) -> Iterator[tuple[Any, Any, Any]]:
     yield ids, (ws if weights else None), None
 
 
+def _all_postings(leaf: Any, fieldname: str, tbytes: bytes, text: str) -> tuple[Any, bool]:
+    """(matcher, raw) of a term's postings in one segment: raw, every posting, deleted
+    documents' too (Whoosh's ``postings()`` filters them out, so its list may be shorter
+    than the term's document frequency).  Raises ``TermNotFound``."""
+    terms = getattr(leaf, "_terms", None)
+    if terms is not None and hasattr(terms, "matcher"):
+        return terms.matcher(fieldname, tbytes, leaf.schema[fieldname].format), True
+    return leaf.postings(fieldname, text), False
+
+
 class IndexCache:
     """Everything a search reuses on one index generation (see the module docstring)."""
 
@@ -178,6 +194,7 @@ class IndexCache:
         self._postings: OrderedDict[tuple[str, str], Posting] = OrderedDict()
         self._posting_bytes = 0
         self._lengths: dict[str, np.ndarray] = {}
+        self._avg_lengths: dict[str, float | None] = {}
         self.columns = self._load_columns(reader)
         live = (1 << self.size) - 1
         for leaf, offset in reader.leaf_readers():
@@ -334,6 +351,7 @@ class IndexCache:
         scored = bool(field is not None and field.scorable)
         id_parts: list[np.ndarray] = []
         weight_parts: list[np.ndarray] = []
+        complete = True  # every posting read, deleted documents' too
         if field is not None:
             tbytes = field.to_bytes(text) if isinstance(text, str) else text
             leaves = searcher.reader().leaf_readers()
@@ -350,9 +368,10 @@ class IndexCache:
                         )
                     continue
                 try:
-                    matcher = leaf.postings(fieldname, text)
+                    matcher, raw = _all_postings(leaf, fieldname, tbytes, text)
                 except TermNotFound:
                     continue
+                complete = complete and raw
                 for block_ids, block_weights, deltas in _leaf_blocks(matcher, scored):
                     local = accumulate(deltas) if deltas is not None else block_ids
                     ids = np.fromiter(local, np.uint32)
@@ -368,7 +387,7 @@ class IndexCache:
                 if weight_parts
                 else np.zeros(0, np.float32)
             )
-        posting = Posting(ids, weights, _bits_of(ids, self.size) & self.live)
+        posting = Posting(ids, weights, _bits_of(ids, self.size) & self.live, complete)
         with self._lock:
             if key not in self._postings:
                 self._postings[key] = posting
@@ -378,6 +397,12 @@ class IndexCache:
                     _, old = self._postings.popitem(last=False)
                     self._posting_bytes -= old.nbytes
         return posting
+
+    def avg_length(self, searcher: Searcher, fieldname: str) -> float | None:
+        """``searcher.avg_field_length(fieldname)``, once per generation (it sums every segment)."""
+        if fieldname not in self._avg_lengths:
+            self._avg_lengths[fieldname] = searcher.avg_field_length(fieldname)
+        return self._avg_lengths[fieldname]
 
     def lengths(self, searcher: Searcher, fieldname: str) -> np.ndarray:
         """The length of ``fieldname`` in every document, as Whoosh's scorer sees it (float64:

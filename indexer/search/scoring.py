@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from math import log
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
-from whoosh.scoring import BM25F
+from whoosh.scoring import BM25F, WeightingModel
 from whoosh.searching import Searcher
 
 from indexer.search.analysis import bigram_key, fold_token
@@ -109,6 +110,10 @@ class _Scorer:
         self.K1 = weighting.K1
         self.field_b = dict(getattr(weighting, "_field_B", {}))
         self.B = weighting.B
+        # Whoosh's idf reads the term's document frequency in every segment again; a complete
+        # posting list's length is that frequency (deleted documents included, as Whoosh counts)
+        self.plain_idf = type(weighting).idf is WeightingModel.idf
+        self.doc_count = searcher.get_parent().doc_count_all()
 
     def scores(self, query: wq.Query) -> dict[int, float]:
         """docnum → score of the pool documents the query matches."""
@@ -153,8 +158,12 @@ class _Scorer:
             return {}
         tf = posting.weights[at].astype(np.float64)
         fl = self.cache.lengths(self.searcher, fieldname)[docs]
-        idf = self.searcher.idf(fieldname, text)
-        avgfl = self.searcher.avg_field_length(fieldname) or 1
+        df = posting.doc_frequency
+        if self.plain_idf and df is not None:  # WeightingModel.idf, the frequency at hand
+            idf = log(self.doc_count / (df + 1)) + 1
+        else:
+            idf = self.searcher.idf(fieldname, text)
+        avgfl = self.cache.avg_length(self.searcher, fieldname) or 1
         B, K1 = self.field_b.get(fieldname, self.B), self.K1
         # Whoosh's BM25F (whoosh.scoring.bm25), operation for operation: the same doubles
         scores = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
