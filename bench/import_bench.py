@@ -35,29 +35,41 @@ Figures are for the sample portal's pages (~36 KB of HTML, ~1 k characters of bo
 text each); real portal pages are larger (``bench/realsite_import_eval.py`` imports real
 sites and prints its time too).
 
-Where the time goes (``--profile``, December 2026, a loaded 2-core machine; CPU per HTML
-page, each phase timed where the import calls it):
+Where the time goes (``--profile``'s phases, in-process, process start left out; CPU ms per
+HTML page; a loaded 2-core machine, session 4: "before" is main before the per-page CPU work,
+"after" with it, alternated in separate processes, the same WARC; archives byte-for-byte the
+same, words, places and story ids included):
 
-=============================  ===========  =================  =============
-phase                          sample 10 MB  krongno (wget)     stc (wget)
-=============================  ===========  =================  =============
-page objects (extract)          5.5 ms 38 %   8.0 ms 39 %       14.5 ms 49 %
-word segmentation (underthesea) 4.1 ms 28 %   5.2 ms 25 %        7.1 ms 24 %
-store (needs_words + import)    3.1 ms 21 %   2.3 ms 11 %        2.2 ms  7 %
-places                          0.7 ms  5 %   2.7 ms 13 %        2.8 ms 10 %
-normalise, CDXJ, WARC reading   1.1 ms  8 %   2.4 ms 12 %        2.8 ms 10 %
-all                            14.4 ms        20.6 ms            29.3 ms
-=============================  ===========  =================  =============
+=============================  =============  =============  =============
+phase                          sample 10 MB   krongno (wget) stc (wget)
+                               before  after  before  after  before  after
+=============================  =============  =============  =============
+page objects (extract)          4.81   3.93    6.39   5.87   12.47  10.32
+word segmentation (underthesea) 3.72   2.31    4.26   3.23    5.86   4.40
+store (needs_words + import)    2.59   1.88    1.68   1.37    1.83   1.38
+places                          0.66   0.66    2.28   2.48    2.55   2.71
+normalise, CDXJ, WARC reading   0.98   0.96    1.59   1.66    2.19   2.26
+all                            12.77   9.74   16.20  14.61   24.91  21.07
+=============================  =============  =============  =============
 
-That is 69 HTML pages (115 response records) per CPU second on the sample portal, 49 HTML
-pages (175 responses) on krongno's real pages and 34 (134) on stc's 170 KB pages (the
-process's start, ~3 s for imports, the gazetteer and the CRF model, left out): short of
-the issue's 200 captured pages per second on one core, by a factor of 3 to 6 for HTML
-pages.  What is left is the work a page needs: the page objects (two parses of the page:
-lxml for the regions, BeautifulSoup for the body) and underthesea's CRF per sentence,
-each as a crawl spends it; the store is a fifth at most.  Before this work the same
-sample import cost 16.8 ms per page at 1 000 pages and grew with the archive (the
-duplicate check read every article of the portal).
+That is 103 HTML pages (172 response records) per CPU second on the sample portal (was 78 and
+131), 68 (490) on krongno's real pages and 47 (378) on stc's 170 KB pages.  What changed:
+segmentation computes underthesea's CRF features in Python and hands its tagger only the
+attributes its model knows (``indexer.text.word_model``: same words); page objects run each
+whole-page selector and the structural fallback's main-text search once per page; the store
+builds its per-article statements once and folds a body only as far as the story key needs.
+
+**200 captured (HTML) pages per second on one core is not reached: 5 ms a page; the sample
+needs 9.7.**  What stands in the way, per page of the sample: extraction 3.9 ms (libxml2 parse
+~0.5 ms, about twenty CSS selectors each walking the whole tree once, the region re-parsed by
+BeautifulSoup4 and walked by eight ``find_all`` passes, ~4 k characters normalised);
+segmentation 2.3 ms (every sentence of the bench is new; of a sentence's cost the Rust CRF
+tagger is about a third, the Python features half, underthesea's tokenizer a sixth); the store 1.9 ms (~17 SQL
+statements through SQLAlchemy Core per new article, one transaction each: batching them per N
+pages would change what an interrupted import leaves); places 0.7 ms.  Extraction, places and
+the rest alone already take more than 5 ms, and real pages are 1.5-2x the sample's.  Counted
+as response records (every capture in the WARC: pages, styles, images, 404s), real wget WARCs
+import at 380-490 per CPU second.
 """
 
 from __future__ import annotations

@@ -196,6 +196,9 @@ def compiled(selector: str) -> CSSSelector:
     return CSSSelector(selector, translator="html")
 
 
+_META_ATTRS = ("property", "name", "itemprop")
+
+
 class Document:
     """One page: URL, decoded text, lxml tree and helpers to find and resolve things."""
 
@@ -212,6 +215,7 @@ class Document:
         # css() results on the whole page, until the tree changes (see changed())
         self._found: dict[str, list[etree._Element]] = {}
         self.generation = 0  # how many times the tree was changed
+        self._metas: tuple[int, dict[tuple[str, str], str]] | None = None
         base = root.find(".//head/base[@href]")
         href = base.get("href").strip() if base is not None else ""
         self.base_url = urljoin(url, unwrap_wayback(href)) if href else url
@@ -245,12 +249,31 @@ class Document:
         return None
 
     def meta(self, *names: str) -> str | None:
-        """The content of the first ``<meta name|property=…>`` present."""
+        """The content of the first ``<meta name|property=…>`` present.
+
+        For each name, then each of ``property``, ``name``, ``itemprop``: the first
+        ``<meta>`` of the page with that attribute and a ``content`` (what
+        ``//meta[@attr=…]/@content`` finds first), when that content is not blank.  The
+        page's meta elements are read once (a page object asks for up to seven names, each
+        an XPath walk of the whole page).
+        """
+        if self._metas is None or self._metas[0] != self.generation:
+            table: dict[tuple[str, str], str] = {}
+            for el in self.root.iter("meta"):
+                content = el.get("content")
+                if content is None:
+                    continue
+                for attr in _META_ATTRS:
+                    value = el.get(attr)
+                    if value is not None:
+                        table.setdefault((attr, value), content)
+            self._metas = (self.generation, table)
+        table = self._metas[1]
         for name in names:
-            for attr in ("property", "name", "itemprop"):
-                found = self.root.xpath(f"//meta[@{attr}=$n]/@content", n=name)
-                if found and found[0].strip():
-                    return found[0].strip()
+            for attr in _META_ATTRS:
+                found = table.get((attr, name))
+                if found is not None and found.strip():
+                    return found.strip()
         return None
 
     # -- URLs ------------------------------------------------------------------
