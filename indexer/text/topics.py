@@ -3,7 +3,9 @@
 Portals name the same section differently (``Quốc phòng - An ninh``, ``An ninh - Quốc
 phòng``, ``An ninh Quốc phòng``); :func:`topic_for` maps each to one topic and keeps an
 unmapped category as itself (``vnarchive portals check`` lists those).  Categories are
-compared by :func:`category_key`: folded, lowercase, letters and digits only.
+compared by :func:`category_key`: folded, lowercase, letters and digits only.  A category
+that a portal writes as a path, ``Kết quả tiếp công dân | xã Đắk Sôr`` (the section, then
+the commune it is about), takes its section's topic when the whole is not listed.
 """
 
 from __future__ import annotations
@@ -47,9 +49,18 @@ def topics() -> list[str]:
     return list(dict.fromkeys(_table().values()))
 
 
+def _mapped_topic(category: str) -> str | None:
+    """The topic ``data/topics.toml`` gives a category, or its path's first part; else None."""
+    table = _table()
+    topic = table.get(category_key(category))
+    if topic is None and "|" in category:
+        topic = table.get(category_key(category.split("|", 1)[0]))
+    return topic
+
+
 def is_mapped(category: str | None) -> bool:
     """Whether ``data/topics.toml`` maps this category to a topic."""
-    return bool(category) and category_key(category or "") in _table()
+    return bool(category) and _mapped_topic(category or "") is not None
 
 
 @lru_cache(maxsize=4096)  # a few hundred categories; exports ask once per row
@@ -57,4 +68,4 @@ def topic_for(category: str | None) -> str | None:
     """The topic of a portal category; an unmapped category is its own topic; None if empty."""
     if not category or not normalize(category):
         return None
-    return _table().get(category_key(category), normalize(category))
+    return _mapped_topic(category) or normalize(category)
