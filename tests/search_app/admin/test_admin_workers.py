@@ -116,5 +116,10 @@ def test_a_running_check_of_a_worker_that_died_reads_as_failed(tmp_path: Path) -
     assert checks.running("health", "p") is None  # a new health check of p may start
     started = checks.start("health", "p", lambda check: {})
     assert started.id == 2
-    wait_for(lambda: checks.get(2).status == "finished", 30, "the new check")
-    assert pickle.loads((tmp_path / "2.check").read_bytes()).status == "finished"
+    # its end is saved for the other workers (the thread saves it last)
+    saved = wait_for(
+        lambda: (c := pickle.loads((tmp_path / "2.check").read_bytes())).finished_at and c,
+        30,
+        "the new check's end on disk",
+    )
+    assert saved.status == "finished" and saved.result == {}
