@@ -55,20 +55,30 @@ became 14-17 s.  What is left (cProfile, one 600-article segment): adding the po
 (pickle + zlib per block, Whoosh's format) ~40 %, text normalisation in
 ``article_document`` ~10 %, tokenising ~15 %.
 
-Where a query's time goes at 100k (cProfile of the 30 slowest of the 300 queries, CPU
-p95 155 ms, 10 segments): reading posting lists cold, ~70 % (``indexer.search.cache``:
-per 128-posting block a zlib decompress and an unpickle, then delta decoding and the
-bitset; ~0.25 µs a posting, ~25 ms for a syllable in every article, and the synthetic
-corpus makes most query words that common), snippets ~12 %, scoring ~6 %, facets ~3 %.
-The LRU keeps them for later queries, but the bench starts cold.  Larger blocks (1,024
-postings, tried on 6,000 articles) made the index 24 % smaller but reading no faster: the
-cost is per posting.  Estimated
-at 1,000,000 articles from 10k and 100k (``--query-only --sizes 10000,100000``): p95
-2.3 s wall, 0.75 s CPU (n^0.69): Whoosh read from Python misses the 300 ms goal there.
-What would reach it behind ``indexer.search.query``: long posting lists kept as raw
-arrays and bitsets beside each segment (the builder has them in memory), or an engine
-whose postings are read in native code, e.g. Tantivy (``tantivy`` on PyPI; our analysis
-would feed it pre-tokenised text, and the set algebra stays the same).
+Where a query's time goes (issue 14).  Before (cProfile of the 30 slowest of the 300
+queries at 100k, CPU p95 155 ms): reading posting lists cold ~70 % (per 128-posting block a
+zlib decompress and an unpickle, ~0.25 us a posting, ~25 ms for a syllable in every
+article), snippets ~12 %, scoring ~6 %, facets ~3 %.  Now every list of more than 128
+postings is also kept as raw arrays beside its segment (``indexer.search.posting_arrays``:
+one ``numpy.frombuffer``, no decoding), BM25F is computed on arrays (idf from the list's
+length), field lengths are read in one step and bitsets listed with numpy.  Same results: the
+600 result pages (300 queries x 2 sorts) are byte-identical to the old code's, at 10k and
+100k.  At 100k (all 300 queries, cProfile, CPU p95 ~16 ms): posting reads ~21 % (now mostly
+Whoosh's term lookups of short lists, one per segment: 10 segments), snippets ~18 %,
+scoring ~15 %, the other copies of each hit's story (``docs_for_query(story_id=)`` per hit)
+~15 %, stored fields ~10 %, facets ~7 %.  Figures (``--query-only``, 3 runs, load 6-8 on 2
+cores, so wall > CPU): 10k p95 37.6 ms (CPU 8.3), 100k p95 45.2 ms (CPU 16.1), 300k p95 90.1
+ms (CPU 36.0); before, 10k CPU p95 17.9 and 100k CPU p95 127.8 (wall 372.5).
+
+300k and 1M: building them takes hours here, so ``bench/replicate_index.py`` makes them from
+the 100k index (segments copied byte for byte with new document ids): 3 and 10 copies, 30
+and 100 segments.  The estimate at 1M through 100k and 300k: p95 192 ms wall, CPU p95 87 ms
+(n^0.63 / n^0.73), under the 300 ms goal.  It leans on the copies' shape: every term has
+exactly 3x (10x) the postings, and there are 30 (100) segments where a real full build
+merges down to 2 (so the per-segment term lookups, the largest part at 300k, are overstated).
+If the arrays stop being enough, the engine to put behind ``indexer.search.query`` is Tantivy
+(``tantivy`` on PyPI: postings read in native code; our analysis would feed it
+pre-tokenised text, and the set algebra stays the same).
 """
 
 from __future__ import annotations
