@@ -72,13 +72,19 @@ ms (CPU 36.0); before, 10k CPU p95 17.9 and 100k CPU p95 127.8 (wall 372.5).
 
 300k and 1M: building them takes hours here, so ``bench/replicate_index.py`` makes them from
 the 100k index (segments copied byte for byte with new document ids): 3 and 10 copies, 30
-and 100 segments.  The estimate at 1M through 100k and 300k: p95 192 ms wall, CPU p95 87 ms
-(n^0.63 / n^0.73), under the 300 ms goal.  It leans on the copies' shape: every term has
-exactly 3x (10x) the postings, and there are 30 (100) segments where a real full build
-merges down to 2 (so the per-segment term lookups, the largest part at 300k, are overstated).
-If the arrays stop being enough, the engine to put behind ``indexer.search.query`` is Tantivy
-(``tantivy`` on PyPI: postings read in native code; our analysis would feed it
-pre-tokenised text, and the set algebra stays the same).
+and 100 segments.  The power law through 100k and 300k gives at 1M p95 192 ms wall, CPU p95
+87 ms (n^0.63 / n^0.73), but the replicated 1M index itself measured p95 3,241 ms wall, CPU
+p95 848 ms (p50 566 ms; 3 runs, 22 min, max RSS 14 GB: its 16 GB of files do not stay in
+the page cache of this shared 23 GB machine).  So the 1M goal (p95 <= 300 ms) is not shown
+met.  What grows beyond the postings' length is per-segment work: every query term is looked
+up in each of the 100 segments (Whoosh's on-disk hash, ~40 us a lookup), and so is each
+hit's story (``docs_for_query(story_id=)``); a real full build merges down to 2 segments, so
+the copies overstate this, but by how much is not measured.  Next steps: keep the full
+build's segments few (or merge incremental ones), an in-memory term directory per segment,
+the story's other copies from a column; if Whoosh's per-segment reads still dominate, the
+engine to put behind ``indexer.search.query`` is Tantivy (``tantivy`` on PyPI: term lookups and
+postings in native code; our analysis would feed it pre-tokenised text, and the set algebra
+stays the same).
 """
 
 from __future__ import annotations
