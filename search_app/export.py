@@ -60,13 +60,17 @@ STRINGS = {
 def setup(app: FastAPI) -> None:
     """Register the export strings used by the search page; the export slots of the app."""
     add_strings(STRINGS)
-    app.state.export_slots = ExportSlots()
+    app.state.export_slots = _new_slots(app)
+
+
+def _new_slots(app: FastAPI) -> ExportSlots:
+    return ExportSlots(app.state.ctx.data_dir / "run" / "export-slots")
 
 
 def _slots(request: Request) -> ExportSlots:
     slots = getattr(request.app.state, "export_slots", None)
     if slots is None:
-        slots = request.app.state.export_slots = ExportSlots()
+        slots = request.app.state.export_slots = _new_slots(request.app)
     return slots
 
 

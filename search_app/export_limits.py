@@ -12,14 +12,19 @@ going away or an error — and a request finding no free slot gets 429 with
 | exports streaming at once in all | ``VNARCHIVE_EXPORTS_MAX`` | 4 |
 
 The client address is the peer's, or the forwarded one from a trusted proxy
-(``search_app.proxies``).
+(``search_app.proxies``).  The slots are lock files under
+``$VNARCHIVE_DATA/run/export-slots/``, so the limits hold across every worker of
+``vnarchive serve --workers N`` and every server sharing the data directory.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from search_app.errors import ApiError
 
@@ -34,19 +39,45 @@ def _setting(name: str, default: int) -> int:
 
 
 class ExportSlots:
-    """Counts the exports streaming now, per client and in total."""
+    """The export slots of every worker serving one data directory: lock files.
 
-    def __init__(self, per_client: int | None = None, total: int | None = None) -> None:
+    A slot is a file under ``directory`` held with ``flock``: ``total-<k>`` for
+    k < ``total`` and ``client-<sha1(address)[:16]>-<k>`` for k < ``per_client``.
+    Every worker process (and every server on the same data directory) takes the
+    same files, so the limits hold across them; a worker that dies frees its slots
+    (the kernel drops its locks).
+    """
+
+    def __init__(
+        self, directory: str | Path, per_client: int | None = None, total: int | None = None
+    ) -> None:
+        self.directory = Path(directory)
         self.per_client = per_client or _setting("VNARCHIVE_EXPORTS_PER_CLIENT", 2)
         self.total = total or _setting("VNARCHIVE_EXPORTS_MAX", 4)
-        self._by_client: dict[str, int] = {}
+        self._held = 0
         self._lock = threading.Lock()
 
     @property
     def running(self) -> int:
-        """Exports streaming now."""
+        """Exports streaming now from this process."""
         with self._lock:
-            return sum(self._by_client.values())
+            return self._held
+
+    def _take(self, prefix: str, count: int) -> int | None:
+        """Lock the first free ``<prefix>-<k>`` file, k < count; its descriptor or None."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for k in range(count):
+            fd = os.open(self.directory / f"{prefix}-{k}", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            except BaseException:
+                os.close(fd)
+                raise
+            return fd
+        return None
 
     def acquire(self, client: str) -> Callable[[], None]:
         """Take a slot for ``client``; return the function that frees it (safe to call twice).
@@ -54,30 +85,32 @@ class ExportSlots:
         Raises ApiError 429 (with ``Retry-After``) when the client or the server is at
         its limit.
         """
+        digest = hashlib.sha1(client.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        mine = self._take(f"client-{digest}", self.per_client)
+        if mine is None:
+            raise _busy(
+                f"{self.per_client} exports from your address are still streaming (at most "
+                f"{self.per_client} at once); try again when one has finished"
+            )
+        everyone = self._take("total", self.total)
+        if everyone is None:
+            os.close(mine)
+            raise _busy(
+                f"the server is streaming {self.total} exports (its limit); try again shortly"
+            )
         with self._lock:
-            mine = self._by_client.get(client, 0)
-            if mine >= self.per_client:
-                raise _busy(
-                    f"{mine} exports from your address are still streaming (at most "
-                    f"{self.per_client} at once); try again when one has finished"
-                )
-            if sum(self._by_client.values()) >= self.total:
-                raise _busy(
-                    f"the server is streaming {self.total} exports (its limit); try again shortly"
-                )
-            self._by_client[client] = mine + 1
-        freed = threading.Event()
+            self._held += 1
+        held = [mine, everyone]
 
         def release() -> None:
             with self._lock:
-                if freed.is_set():
+                if not held:
                     return
-                freed.set()
-                left = self._by_client.get(client, 1) - 1
-                if left > 0:
-                    self._by_client[client] = left
-                else:
-                    self._by_client.pop(client, None)
+                fds = list(held)
+                held.clear()
+                self._held -= 1
+            for fd in fds:
+                os.close(fd)  # closing the last descriptor drops the lock
 
         return release
 

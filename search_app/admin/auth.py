@@ -21,11 +21,12 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
+import sqlite3
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import quote
 
 from argon2 import PasswordHasher
@@ -78,31 +79,57 @@ class LoginThrottle:
     ``address_factor`` times as often, whatever the names, is locked the same way
     (password spraying).  Never is a user locked from every address: an attacker
     can lock out only themself, and the admin still logs in from their own address.
-    A key with no failure for ``forget_seconds`` is forgotten; at most ``max_keys``
-    keys are kept (the oldest go first), so a flood of names cannot exhaust memory.
+    A key with no failure for ``forget_seconds`` is forgotten; at most about
+    ``max_keys`` keys are kept (the oldest go first), so a flood of names cannot
+    exhaust the disk.
+
+    The counts live in the SQLite file ``path`` (the app's is
+    ``$VNARCHIVE_DATA/run/login-failures.sqlite``), so every worker of
+    ``vnarchive serve --workers N`` and every server sharing the data directory
+    counts the same failures; without a path they live in this process's memory.
     """
 
     def __init__(
         self,
         max_failures: int | None = None,
         *,
+        path: str | Path | None = None,
         base_seconds: float = 30.0,
         max_seconds: float = 3600.0,
         address_factor: int = 4,
         forget_seconds: float = 86400.0,
         max_keys: int = 100_000,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.max_failures = max_failures or int(os.environ.get("VNARCHIVE_LOGIN_MAX_FAILURES", 5))
+        self.path = Path(path) if path is not None else None
         self.base = base_seconds
         self.cap = max_seconds
         self.address_factor = address_factor
         self.forget = forget_seconds
         self.max_keys = max_keys
         self.clock = clock
-        # key -> [failures, locked_until, last_failure]
-        self._state: OrderedDict[str, list[float]] = OrderedDict()
+        self._db: sqlite3.Connection | None = None
+        self._writes = 0
         self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._db is None:
+            target = ":memory:"
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                target = str(self.path)
+            db = sqlite3.connect(target, timeout=30, check_same_thread=False, isolation_level=None)
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS login_failures (key TEXT PRIMARY KEY,"
+                " failures INTEGER NOT NULL, locked_until REAL NOT NULL,"
+                " last_failure REAL NOT NULL)"
+            )
+            db.execute(
+                "CREATE INDEX IF NOT EXISTS login_failures_last ON login_failures (last_failure)"
+            )
+            self._db = db
+        return self._db
 
     @staticmethod
     def _keys(user: str, address: str) -> tuple[str, str]:
@@ -111,20 +138,23 @@ class LoginThrottle:
     def _threshold(self, key: str) -> int:
         return self.max_failures * (self.address_factor if key.startswith("addr:") else 1)
 
-    def _entry(self, key: str, now: float) -> list[float] | None:
-        entry = self._state.get(key)
-        if entry is not None and now - entry[2] > self.forget and now >= entry[1]:
-            del self._state[key]
+    def _entry(self, db: sqlite3.Connection, key: str, now: float) -> tuple[int, float] | None:
+        """(failures, locked_until) of ``key``, or None when it has none (or is forgotten)."""
+        row = db.execute(
+            "SELECT failures, locked_until, last_failure FROM login_failures WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None or (now - row[2] > self.forget and now >= row[1]):
             return None
-        return entry
+        return int(row[0]), float(row[1])
 
     def retry_after(self, user: str, address: str) -> int:
         """Seconds until ``user`` may try to log in again from ``address`` (0: now)."""
         now = self.clock()
         wait = 0.0
         with self._lock:
+            db = self._connection()
             for key in self._keys(user, address):
-                entry = self._entry(key, now)
+                entry = self._entry(db, key, now)
                 if entry is not None and entry[1] > now:
                     wait = max(wait, entry[1] - now)
         return int(wait) + 1 if wait > 0 else 0
@@ -134,25 +164,48 @@ class LoginThrottle:
         now = self.clock()
         longest = 0.0
         with self._lock:
-            for key in self._keys(user, address):
-                entry = self._entry(key, now) or [0.0, 0.0, now]
-                entry[0] += 1
-                entry[2] = now
-                over = int(entry[0]) - self._threshold(key)
-                if over >= 0:
-                    lock = min(self.cap, self.base * 2 ** min(over, 32))
-                    entry[1] = now + lock
-                    longest = max(longest, lock)
-                self._state[key] = entry
-                self._state.move_to_end(key)
-            while len(self._state) > self.max_keys:
-                self._state.popitem(last=False)
+            db = self._connection()
+            db.execute("BEGIN IMMEDIATE")  # one writer at a time, across processes
+            try:
+                for key in self._keys(user, address):
+                    failures, locked_until = self._entry(db, key, now) or (0, 0.0)
+                    failures += 1
+                    over = failures - self._threshold(key)
+                    if over >= 0:
+                        lock = min(self.cap, self.base * 2 ** min(over, 32))
+                        locked_until = now + lock
+                        longest = max(longest, lock)
+                    db.execute(
+                        "INSERT OR REPLACE INTO login_failures VALUES (?, ?, ?, ?)",
+                        (key, failures, locked_until, now),
+                    )
+                self._writes += 1
+                if self._writes % 100 == 0:
+                    self._prune(db, now)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
         return int(longest)
+
+    def _prune(self, db: sqlite3.Connection, now: float) -> None:
+        """Drop forgotten keys, and the oldest beyond ``max_keys``."""
+        db.execute(
+            "DELETE FROM login_failures WHERE last_failure < ? AND locked_until <= ?",
+            (now - self.forget, now),
+        )
+        db.execute(
+            "DELETE FROM login_failures WHERE key IN (SELECT key FROM login_failures"
+            " ORDER BY last_failure DESC LIMIT -1 OFFSET ?)",
+            (self.max_keys,),
+        )
 
     def reset(self, user: str, address: str) -> None:
         """Forget the failures of this user from this address (after a successful login)."""
         with self._lock:
-            self._state.pop(self._keys(user, address)[0], None)
+            self._connection().execute(
+                "DELETE FROM login_failures WHERE key = ?", (self._keys(user, address)[0],)
+            )
 
 
 def get_admin_store(request: Request) -> AdminStore:
@@ -167,10 +220,12 @@ def get_admin_store(request: Request) -> AdminStore:
 
 
 def get_rate_limiter(request: Request) -> LoginThrottle:
-    """The app's login throttle (one per app)."""
+    """The app's login throttle, shared by every worker on the app's data directory."""
     limiter = getattr(request.app.state, "login_limiter", None)
     if limiter is None:
-        limiter = LoginThrottle()
+        ctx = getattr(request.app.state, "ctx", None)
+        path = ctx.data_dir / "run" / "login-failures.sqlite" if ctx is not None else None
+        limiter = LoginThrottle(path=path)
         request.app.state.login_limiter = limiter
     return limiter
 

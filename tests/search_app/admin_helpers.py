@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
+from support import wait_for
 
 from indexer.store.admin import AdminStore
 from search_app.admin.auth import hash_password
@@ -52,3 +60,39 @@ def sign_in(client: TestClient, name: str = "admin", password: str = PASSWORD) -
     session = client.get("/api/admin/session")
     assert session.status_code == 200, session.text
     return session.json()["csrf_token"]
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serve_workers(data_dir: Path, workers: int, env: dict[str, str]) -> Iterator[str]:
+    """``vnarchive serve --workers N`` over ``data_dir`` (a real server); yield its base URL."""
+    port = free_port()
+    environment = os.environ | {"VNARCHIVE_DATA": str(data_dir)} | env
+    environment.pop("VNARCHIVE_PORTALS", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vnarchive", "serve", "--port", str(port)]
+        + ["--workers", str(workers)],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        try:
+            return httpx.get(base + "/admin/login", timeout=5).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    try:
+        wait_for(answers, 120, f"vnarchive serve --workers {workers}")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from admin_helpers import fresh_app
+from admin_helpers import fresh_app, serve_workers
 from support import wait_for
 
+from search_app.errors import ApiError
+from search_app.export_limits import ExportSlots
 from vnarchive.commands.serve import server_config
 
 MEMORY_TEST = Path(__file__).resolve().parents[1] / "indexer" / "export" / "test_export_memory.py"
@@ -90,3 +92,44 @@ def test_concurrent_exports_are_limited_per_client_and_in_total(
 def test_export_limit_settings_are_documented(name: str) -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert f"`{name}`" in readme
+
+
+def test_slots_are_shared_by_every_worker_on_the_data_directory(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # two ExportSlots over one directory: two workers of ``vnarchive serve --workers 2``
+    one, other = (ExportSlots(tmp_path / "run" / "export-slots", 1, 2) for _ in range(2))
+    release = one.acquire("203.0.113.1")
+    with pytest.raises(ApiError) as refused:
+        other.acquire("203.0.113.1")
+    assert refused.value.status == 429 and "your address" in str(refused.value.message)
+    second = other.acquire("203.0.113.2")
+    with pytest.raises(ApiError) as full:
+        one.acquire("203.0.113.3")
+    assert "limit" in str(full.value.message)
+    release()
+    release()  # freeing twice frees once
+    third = other.acquire("203.0.113.3")
+    with pytest.raises(ApiError):
+        one.acquire("203.0.113.4")
+    second()
+    third()
+    assert one.running == 0 and other.running == 0
+
+
+def test_a_client_at_its_limit_is_refused_by_every_worker(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _fill_store(f"sqlite:///{tmp_path / 'archive.sqlite'}", 2000)
+    env = {"VNARCHIVE_TRUSTED_PROXIES": "127.0.0.1", "VNARCHIVE_EXPORTS_PER_CLIENT": "1"}
+    # a fresh connection for every request: the kernel spreads them over the two
+    # workers (SO_REUSEPORT); each worker used to count only its own exports
+    fresh = httpx.Limits(max_keepalive_connections=0)
+    with (
+        serve_workers(tmp_path, 2, env) as base,
+        httpx.Client(base_url=base, limits=fresh, timeout=60) as http,
+        ExitStack() as held,
+    ):
+        assert _open_export(http, held, "203.0.113.1").status_code == 200
+        for _ in range(4):
+            again = _open_export(http, held, "203.0.113.1")
+            assert again.status_code == 429, "a worker let a second export of the client stream"
+            again.read()
+            assert again.json()["error"]["code"] == "too_many_exports"
+        assert _open_export(http, held, "203.0.113.2").status_code == 200

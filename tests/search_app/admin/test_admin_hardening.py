@@ -168,3 +168,34 @@ def test_lockout_backs_off_exponentially() -> None:
     assert throttle.retry_after("admin", "198.51.100.7") == 0  # another address: free
     throttle.reset("admin", "203.0.113.5")
     assert throttle.retry_after("admin", "203.0.113.5") == 0
+
+
+def test_lockout_counts_the_failures_of_every_worker(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # a second app over the same data directory: what another worker of
+    # ``vnarchive serve --workers N`` (or another server on the directory) is
+    other_worker = fresh_app(tmp_path)
+    with (
+        TestClient(app, client=("203.0.113.5", 40000)) as first,
+        TestClient(other_worker, client=("203.0.113.5", 40001)) as second,
+    ):
+        statuses = [_login(first, "admin", "wrong") for _ in range(3)]
+        statuses += [_login(second, "admin", "wrong") for _ in range(2)]
+        assert statuses == [401] * 5
+        # five failures in all: the pair is locked on both workers
+        for client in (first, second):
+            locked = client.post(
+                "/admin/login",
+                data={"name": "admin", "password": PASSWORD, "csrf_token": login_token(client)},
+            )
+            assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
+
+
+def test_lockout_state_is_kept_in_the_data_directory(tmp_path) -> None:
+    path = tmp_path / "run" / "login-failures.sqlite"
+    worker = LoginThrottle(2, path=path)
+    assert worker.record_failure("admin", "203.0.113.5") == 0
+    restarted = LoginThrottle(2, path=path)  # a worker started later, or after a restart
+    assert restarted.record_failure("ADMIN", "203.0.113.5") == 30
+    assert worker.retry_after("admin", "203.0.113.5") > 0
+    worker.reset("admin", "203.0.113.5")
+    assert restarted.retry_after("admin", "203.0.113.5") == 0

@@ -5,59 +5,30 @@ answered 404 whenever a request reached the other one)."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
 import pytest
-from admin_helpers import PASSWORD, add_user
+from admin_helpers import PASSWORD, add_user, free_port, serve_workers
 from support import wait_for
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 STATUS_RE = re.compile(r'id="check-status" data-status="(\w+)"')
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture()
 def two_workers(tmp_path: Path):  # type: ignore[no-untyped-def]
     add_user(tmp_path)
-    port = _free_port()
-    env = os.environ | {
-        "VNARCHIVE_DATA": str(tmp_path),
+    env = {
         # the sample portals' profiles point at a closed port: a health check ends quickly
-        "VNARCHIVE_SAMPLES_URL": f"http://127.0.0.1:{_free_port()}",
+        "VNARCHIVE_SAMPLES_URL": f"http://127.0.0.1:{free_port()}",
         "VNARCHIVE_HEALTH_DEADLINE": "5",
     }
-    env.pop("VNARCHIVE_PORTALS", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "vnarchive", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        try:
-            return httpx.get(base + "/admin/login", timeout=5).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    try:
-        wait_for(answers, 120, "vnarchive serve --workers 2")
+    with serve_workers(tmp_path, 2, env) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_a_check_started_on_one_worker_is_shown_by_every_worker(two_workers: str) -> None:
@@ -123,3 +94,28 @@ def test_a_running_check_of_a_worker_that_died_reads_as_failed(tmp_path: Path) -
         "the new check's end on disk",
     )
     assert saved.status == "finished" and saved.result == {}
+
+
+def test_wrong_passwords_spread_over_both_workers_lock_the_pair(two_workers: str) -> None:
+    # a fresh connection for every request: the kernel spreads them over the two
+    # workers (SO_REUSEPORT); each worker used to count only its own failures
+    fresh = httpx.Limits(max_keepalive_connections=0)
+    with httpx.Client(base_url=two_workers, limits=fresh, timeout=30) as http:
+        statuses = []
+        for _ in range(5):
+            token = CSRF_RE.search(http.get("/admin/login").text)
+            assert token
+            answer = http.post(
+                "/admin/login",
+                data={"name": "admin", "password": "wrong", "csrf_token": token.group(1)},
+            )
+            statuses.append(answer.status_code)
+        assert statuses == [401] * 5
+        for _ in range(4):  # whichever worker answers, the pair is locked
+            token = CSRF_RE.search(http.get("/admin/login").text)
+            assert token
+            locked = http.post(
+                "/admin/login",
+                data={"name": "admin", "password": PASSWORD, "csrf_token": token.group(1)},
+            )
+            assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
