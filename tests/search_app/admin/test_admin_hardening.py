@@ -5,6 +5,7 @@ policy, and a login lockout per (user, address) with exponential backoff.
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,17 @@ def test_lockout_state_is_kept_in_the_data_directory(tmp_path) -> None:
     assert worker.retry_after("admin", "203.0.113.5") > 0
     worker.reset("admin", "203.0.113.5")
     assert restarted.retry_after("admin", "203.0.113.5") == 0
+
+
+def test_lockout_state_stays_bounded(tmp_path) -> None:
+    now = [1000.0]
+    path = tmp_path / "run" / "login-failures.sqlite"
+    throttle = LoginThrottle(1, path=path, max_keys=10, clock=lambda: now[0])
+    for i in range(100):  # a flood of names, one failure each
+        now[0] += 1
+        throttle.record_failure(f"name{i}", f"198.51.100.{i}")
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT COUNT(*) FROM login_failures").fetchone()[0] <= 10
+    assert throttle.retry_after("name99", "198.51.100.99") > 0  # the newest is kept
+    now[0] += 86400 + 3600 + 1  # a day without failures, every lock over: forgotten
+    assert throttle.record_failure("name99", "198.51.100.99") == 30  # counted afresh
