@@ -78,8 +78,10 @@ p95 848 ms (p50 566 ms; 3 runs, 22 min, max RSS 14 GB: its 16 GB of files do not
 the page cache of this shared 23 GB machine).  So the 1M goal (p95 <= 300 ms) is not shown
 met.  What grows beyond the postings' length is per-segment work: every query term is looked
 up in each of the 100 segments (Whoosh's on-disk hash, ~40 us a lookup), and so is each
-hit's story (``docs_for_query(story_id=)``); a real full build merges down to 2 segments, so
-the copies overstate this, but by how much is not measured.  Next steps: keep the full
+hit's story (``docs_for_query(story_id=)``): at 300k (30 segments, cProfile of the 300
+queries) the per-segment loop and Whoosh's lookups of short lists took ~14 % of the CPU and the
+story lookups ~21 % (since made per generation, eaf1f4e, not in these figures).  A real full
+build merges down to 2 segments, so the copies overstate this, but by how much is not measured.  Next steps: keep the full
 build's segments few (or merge incremental ones), an in-memory term directory per segment,
 the story's other copies from a column; if Whoosh's per-segment reads still dominate, the
 engine to put behind ``indexer.search.query`` is Tantivy (``tantivy`` on PyPI: term lookups and
