@@ -17,18 +17,32 @@ runs for days; cold figures are ``index_bench.py``'s).  Beside req/s and latenci
 prints the server's CPU milliseconds per request (all its processes, from /proc), the
 figure to trust on a loaded machine, and each worker's CPU seconds (are they balanced?).
 
-Where the time goes (issue 14, py-spy of ``vnarchive serve --workers 1``, 10k articles,
-8 clients, warm, a loaded 2-core machine): the search itself ~63 % of the worker's CPU,
-of which the snippets ~40 % (``Highlighter.snippet`` tokenises each of the 20 hits'
+Where the time goes (issue 14, session 3: py-spy of ``vnarchive serve --workers 1``, 10k
+articles, 8 clients, warm, a loaded 2-core machine): the search itself ~63 % of the worker's
+CPU, of which the snippets ~40 % (``Highlighter.snippet`` tokenised each of the 20 hits'
 bodies), reading stored documents to keep one hit per story ~12 % and the story copies
-~8 %; uvicorn/h11/FastAPI ~10 %; validating the result into its response model and
-dumping it again cost as much before ``/api/search`` encoded it once with orjson.  Two
-workers were slower than one because uvicorn's workers share one listening socket and
-the same process keeps winning the accept race: with 8 keep-alive clients one worker
-spent 7.3 s of CPU in 15 s and the other 3.0 s; now each worker has its own
-``SO_REUSEPORT`` socket and connections are recycled (16 requests or 2 s)
-(``vnarchive.commands.serve_workers``): 7.6 s and 7.1 s.  Each worker still fills its own
-caches, so two workers cost ~15 % more CPU per request than one.
+~8 %; uvicorn/h11/FastAPI ~10 %.  Two workers were slower than one because uvicorn's
+workers share one listening socket and the same process kept winning the accept race;
+now each worker has its own ``SO_REUSEPORT`` socket and connections are recycled (16
+requests or 2 s) (``vnarchive.commands.serve_workers``).  Each worker fills its own caches.
+
+Session 4 (cProfile of ``search()`` in one process, warm, the bench's mix): at 10k the
+snippets were ~65 % of a search's 22 ms of CPU; they now tokenise only around the query's
+syllables (``indexer.search.highlight``): 11 ms, the same marks.  At 100k the story copies
+were ~21 % (a term lookup per hit in each of the 10 segments); a story known to have one
+document is no longer looked up (``indexer.search.copies``): ~-11 %.  What is left at 100k
+(before that change): posting reads ~31 % and ranking ~22 % (``indexer.search``'s match and
+scoring, worked on beside this), snippets ~12 %, stored fields for one hit per story ~7 %,
+facets ~5 %.  ``/api/search`` runs its searches on 4 threads of its own: the app's default
+thread pool retires threads idle for 10 s and each new thread opened its own searcher
+(~0.9 s of CPU at 100k).  Measured (load average 7-11; the 2-core machine shared by 6
+agents, so one process gets about 0.6-0.9 of a core): 10k, 1 worker, before/after the
+snippets in the same minutes: 31.9 -> 73.8 req/s, p95 500 -> 187 ms, 23.1 -> 12.2 ms of CPU
+a request.  Two workers answered fewer requests than one here (44 vs 74 req/s, 14.3 ms of
+CPU a request): the kernel shares CPU between sessions (``sched_autogroup``), so a second
+process of the same session gets no more CPU on a busy machine; judge them on a quiet one.
+100k: see the closing figures in the report of issue 14 (p95 was above 300 ms on the
+loaded machine: ~35 ms of CPU a request and ~0.6 of a core give 8 clients ~17 req/s).
 
 Run: ``.venv/bin/python bench/app_bench.py [--articles 100000] [--seconds 30]
 [--clients 8] [--data DIR]``.  Indexing 100k articles takes ~10 minutes on the
@@ -49,6 +63,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -226,11 +241,16 @@ def bench_size(args: argparse.Namespace, articles: int, data: Path) -> None:
     def direct(params: dict[str, Any]) -> None:
         search(SearchParams.from_mapping(params), index_dir=data / "index")
 
-    for params in mix[:20]:
-        direct(params)
+    # warm like the servers: the threads that will search open their searchers (~0.9 s of
+    # CPU each at 100k) and the caches fill on the whole mix
+    pool = ThreadPoolExecutor(args.clients, thread_name_prefix="direct")
+    list(pool.map(direct, mix))
     print(f"query module: {args.clients} threads for {args.seconds:.0f} s …", flush=True)
     cpu_started = time.process_time()
-    direct_lat, direct_err = run_clients(direct, mix, args.clients, args.seconds)
+    direct_lat, direct_err = run_clients(
+        lambda params: pool.submit(direct, params).result(), mix, args.clients, args.seconds
+    )
+    pool.shutdown()
     results.append(row("indexer.search.query.search", direct_lat, direct_err, args.seconds))
     results[-1]["cpu_ms"] = (time.process_time() - cpu_started) / max(1, len(direct_lat)) * 1000
 

@@ -41,6 +41,19 @@ average 12.5, 20,000 rows, median of 3): CPU s / ratio CSV 0.96 / 0.55, CSV Exce
 0.51) against 0.53 s for the SELECT; then ``archive_url`` a column at a time took
 another ~0.1 s off every format (``citation.permalinks``).
 
+Session 4 (00:40-01:10 UTC, load average 6-9, 20,000 rows, median of 5 runs alternated
+with the code before in the same minutes): attachments read as ``(article, url, name)``
+tuples instead of whole rows made dicts (80 -> 46 ms); CPU ratios now CSV ~0.50, JSONL
+~0.46-0.50, Parquet ~0.42 (the SELECT 0.45 s of CPU; every figure moves by ±10 % with the
+load, the SELECT's too).  Where Parquet's ~1.05 s of CPU goes: the read ~0.3 s (SQLite's
+fetch of the bytes 0.18 s), the Arrow arrays ~0.3 s (the UTF-8 check of the bodies 0.13 s,
+kept: a store written by another tool may hold anything), encoding and zstd ~0.3 s (zstd
+0.19 s, at pyarrow's default level, which is the file's content).  Tried and not kept:
+writing each row group from a thread of its own while the next batch is read (pyarrow
+releases the GIL): the same CPU and a slower wall clock on the loaded machine (2.9 vs
+2.3 s), also with the thread's writes buffered in Arrow; JSON escaping checked for
+control characters once per batch instead of per value (no measurable change).
+
     python bench/export_bench.py                 # 100k articles, 3 runs
     python bench/export_bench.py --rows 10000    # smaller
     python bench/export_bench.py --data /tmp/x   # keep (and reuse) the built archive

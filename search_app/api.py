@@ -9,11 +9,17 @@ route has an explicit operation id (the method names of generated clients).
 (:class:`FastJSON`) instead of being validated into its model and dumped again,
 which cost more than the search itself on a cached query (issue 14;
 ``bench/app_bench.py``).  ``tests/search_app/test_api_json.py`` holds its bytes equal
-to what the model would give.
+to what the model would give.  Its searches run on a few threads of their own
+(:data:`SEARCH_THREADS`), which live as long as the process: each keeps its own open
+Whoosh searcher, and the app's default thread pool retires a thread idle for 10 s, so
+under changing load new threads kept opening searchers (~0.9 s of CPU each at 100,000
+articles).
 """
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
 
 import orjson
@@ -33,6 +39,9 @@ MAX_PER_PAGE = (
 )
 
 router = APIRouter(prefix="/api", tags=["api"])
+
+SEARCH_THREADS = 4  # searches at once per worker process (CPU-bound: more only wait for the GIL)
+_searching = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="api-search")
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {
@@ -152,12 +161,13 @@ def search_args(
     response_model=SearchResult,
     responses=ERROR_RESPONSES,
 )
-def api_search(
+async def api_search(
     raw: Annotated[RawSearch, Depends(search_args)],
     ctx: Annotated[AppContext, Depends(get_ctx)],
 ) -> Response:
     """Search results with facets: ``{total, page, per_page, results, facets, did_you_mean, took_ms}``."""
-    return FastJSON(run_search(ctx.index_dir, raw))
+    loop = asyncio.get_running_loop()
+    return FastJSON(await loop.run_in_executor(_searching, run_search, ctx.index_dir, raw))
 
 
 @router.get(
