@@ -41,8 +41,10 @@ snippets in the same minutes: 31.9 -> 73.8 req/s, p95 500 -> 187 ms, 23.1 -> 12.
 a request.  Two workers answered fewer requests than one here (44 vs 74 req/s, 14.3 ms of
 CPU a request): the kernel shares CPU between sessions (``sched_autogroup``), so a second
 process of the same session gets no more CPU on a busy machine; judge them on a quiet one.
-100k: see the closing figures in the report of issue 14 (p95 was above 300 ms on the
-loaded machine: ~35 ms of CPU a request and ~0.6 of a core give 8 clients ~17 req/s).
+100k (the lead's index, 10 segments, no posting arrays), 1 worker, before/after the search
+threads in the same minutes (load 8): 5.2 -> 31.9 req/s, p95 6.2 s -> 613 ms, 75 -> 30 ms
+of CPU a request; the p95 goal (300 ms) is not shown on this machine: with ~30 ms of CPU a
+request, 8 clients queue behind one worker's ~0.9 of a core.
 
 Run: ``.venv/bin/python bench/app_bench.py [--articles 100000] [--seconds 30]
 [--clients 8] [--data DIR]``.  Indexing 100k articles takes ~10 minutes on the
