@@ -204,7 +204,7 @@ class ColumnReads:
                     for start in range(0, len(article_ids), 500)
                 ]
             for result in chunks:
-                for article_id, url, name in result.tuples():
+                for article_id, url, name in result:
                     found = out.get(article_id)
                     if found is None:
                         found = out[article_id] = []
