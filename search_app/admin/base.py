@@ -123,11 +123,26 @@ def _labelled(prefix: str, counts: dict[str, Any] | None) -> list[tuple[str, str
     ]
 
 
+def _error_labels(
+    counts: dict[str, Any] | None,
+) -> list[tuple[str, str | None, dict[str, str], int]]:
+    """Error reasons as (key, string key of its words or None, values for them, n),
+    largest first: ``http_404`` reads as the HTTP status it is, a key the console has
+    no words for is shown as it is."""
+    labels = []
+    for key, words, n in _labelled("error_", counts):
+        values: dict[str, str] = {}
+        if words is None and key.startswith("http_") and key[5:].isdigit():
+            words, values = "error_http", {"status": key[5:]}
+        labels.append((key, words, values, n))
+    return labels
+
+
 def _job_view(job: dict[str, Any]) -> dict[str, Any]:
     found = job.get("discovery") or {}
     return job | {
         "duration": _duration(job),
-        "reasons": _by_count(job.get("error_reasons")),
+        "reasons": _error_labels(job.get("error_reasons")),
         "active": job["status"] in ("queued", "running"),
         # what discovery saw and how pages were extracted (as `vnarchive jobs show`)
         "read_as": _labelled("kind_", found.get("pages")),

@@ -26,6 +26,8 @@ DISCOVERY = {
         {"url": "http://p.example/b.html", "target": "http://p.example/c/", "followed": True},
     ],
 }
+# the error_reasons column as the crawl counts it (crawler.job_counts.JobCounts.count_error)
+ERRORS = {"http_404": 5, "no_body": 2, "timeout": 1, "new_failure": 1}
 # every reason crawler.frontier / the spider count into ``skipped``
 SKIP_REASONS = (
     "out_of_scope",
@@ -47,7 +49,9 @@ def job_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[n
     monkeypatch.setenv("VNARCHIVE_DATA", str(tmp_path))
     admin = add_user(tmp_path)
     job_id = admin.store.start_job("sample-wordpress")
-    admin.store.finish_job(job_id, "finished", pages=16, discovery=DISCOVERY)
+    admin.store.finish_job(
+        job_id, "finished", pages=16, errors=9, discovery=DISCOVERY, error_reasons=ERRORS
+    )
     with TestClient(fresh_app(tmp_path)) as client:
         sign_in(client)
         yield lambda lang: client.get(f"/admin/jobs/{job_id}?lang={lang}").text
@@ -90,6 +94,24 @@ def test_meta_refreshes_are_counted_with_their_targets(job_page, lang: str) -> N
     assert (
         f"<code>http://p.example/b.html</code> → <code>http://p.example/c/</code> · {followed}"
     ) in targets
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_error_reasons_are_words_of_the_page_language(job_page, lang: str) -> None:  # type: ignore[no-untyped-def]
+    page = job_page(lang)
+    table = page.split('<table id="job-reasons">', 1)[1].split("</table>", 1)[0]
+    status = ADMIN_STRINGS["error_http"][lang].format(status="404")
+    assert (
+        f'<tr data-reason="http_404"><th title="http_404">{status}</th><td class="num">5</td>'
+        in (table)
+    )
+    for reason in ("no_body", "timeout"):
+        words = html.escape(ADMIN_STRINGS[f"error_{reason}"][lang], quote=False)
+        n = ERRORS[reason]
+        assert f'<th title="{reason}">{words}</th><td class="num">{n}</td>' in table
+        assert f">{reason}</th>" not in table
+    # a reason the console has no words for yet is shown as it is, not dropped
+    assert '<th title="new_failure">new_failure</th>' in table
 
 
 def test_every_skip_reason_of_the_crawler_has_words() -> None:
