@@ -10,6 +10,7 @@ from urllib.parse import urljoin
 
 from scrapy.http import Request, Response
 
+from crawler.frontier import paging_of
 from crawler.items import Article, Listing, OtherPage
 from crawler.links import page_links
 from crawler.spiders.responses import _header
@@ -153,8 +154,10 @@ class Discovery:
                 self.pending_chains.append((url, meta, page_no, chain))
                 continue
             req = self._guess_request(guesses, meta, page_no, chain)
-            if req is not None:
-                yield req
+            if req is None:  # every guess was tried before: wait for another shape
+                self.pending_chains.append((url, meta, page_no, chain))
+                continue
+            yield req
 
     def _guess_request(
         self, guesses: list[str], meta: dict[str, Any], page_no: int, chain: str
@@ -177,12 +180,20 @@ class Discovery:
         return None
 
     def _alternative(self, meta: dict[str, Any]) -> Request | None:
-        """The next guess of a guessed listing page that was missing or a repeat."""
-        if not meta.get("guessed") or not meta.get("alternatives"):
+        """The next guess of a guessed listing page that was missing or a repeat.
+
+        When every page-number shape known so far failed the second page of a chain
+        whose first page has no number, the chain waits for a shape the portal's links
+        show later, as a chain read before any pagination link does (which shape is
+        learnt first depends on the order pages arrive in)."""
+        if not meta.get("guessed"):
             return None
-        return self._guess_request(
-            list(meta["alternatives"]), meta, int(meta.get("page_no", 2)), meta.get("chain", "")
-        )
+        page_no, chain = int(meta.get("page_no", 2)), meta.get("chain", "")
+        if meta.get("alternatives"):
+            return self._guess_request(list(meta["alternatives"]), meta, page_no, chain)
+        if page_no == 2 and chain and paging_of(chain) is None:
+            self.pending_chains.append((chain, {"hops": meta.get("hops", 0)}, page_no, chain))
+        return None
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
         """robots.txt fetched by the spider (when Scrapy does not obey it): its
