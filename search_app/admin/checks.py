@@ -15,23 +15,31 @@ worker (each worker kept its checks in memory before, and their pages answered 4
 half the time with two workers).  Ids are unique across workers (the file is created
 exclusively).  A check whose worker is gone reads as failed.  The latest :data:`KEEP`
 are kept, at most :data:`MAX_RUNNING` run at once (over all workers), and one portal
-has at most one health check running (asking again shows the running one).  The files
-are pickles the web app writes itself, in the data directory it trusts like its store.
+has at most one health check running (asking again shows the running one).
+
+The files are JSON (:func:`dump_check`, :func:`load_check`), never pickles: the data
+directory may be shared with crawler nodes that parse hostile pages, and a file there
+must not be able to run code in the web app.  Only the known result types are rebuilt
+(:data:`RESULT_TYPES`); anything else reads as an unreadable check.  The cache of other
+workers' checks keeps only the ids still on disk.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import os
-import pickle
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from crawler.operations.fetch import Probe
+from crawler.operations.try_portal import TryResult
 from indexer.store.claims import pid_alive
 from indexer.store.rows import utcnow
 
@@ -63,11 +71,8 @@ class Check:
     form: dict[str, str] = field(default_factory=dict)  # test: the submitted profile form
     editing: str | None = None  # test: the id of the portal being edited, if any
     pid: int = field(default_factory=os.getpid)  # the web worker running it
-    # called on each progress line (BackgroundChecks saves the check); never pickled
+    # called on each progress line (BackgroundChecks saves the check); never saved
     notify: Callable[[Check], None] | None = field(default=None, repr=False, compare=False)
-
-    def __getstate__(self) -> dict[str, Any]:
-        return self.__dict__ | {"notify": None}
 
     @property
     def active(self) -> bool:
@@ -100,6 +105,85 @@ class Check:
         return out
 
 
+# -- the files' format ---------------------------------------------------------------
+
+#: The dataclasses a check's result may hold, rebuilt by name when a file is read.
+RESULT_TYPES: dict[str, type] = {"TryResult": TryResult, "Probe": Probe}
+
+
+class UnreadableCheck(ValueError):
+    """A check file that is not a check this app wrote (bad JSON, unknown type, bad field)."""
+
+
+def _encode(value: Any) -> Any:
+    """A JSON value for ``value``: dates and known dataclasses tagged, dicts wrapped so
+    that no key of crawled content can pass for a tag."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, dict):
+        return {"$dict": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    name = type(value).__name__
+    if dataclasses.is_dataclass(value) and RESULT_TYPES.get(name) is type(value):
+        fields = {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {"$type": name, "fields": fields}
+    return str(value)  # anything else is shown, not rebuilt
+
+
+def _decode(value: Any) -> Any:
+    """The value :func:`_encode` wrote (raises UnreadableCheck on anything else)."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if not isinstance(value, dict) or len(value) not in (1, 2):
+        raise UnreadableCheck(f"unexpected value {str(value)[:80]!r}")
+    try:
+        if "$datetime" in value:
+            return datetime.fromisoformat(value["$datetime"])
+        if "$date" in value:
+            return date.fromisoformat(value["$date"])
+        if "$dict" in value:
+            return {_decode(k): _decode(v) for k, v in value["$dict"]}
+        kind = RESULT_TYPES.get(value.get("$type"))
+        if kind is not None:
+            return kind(**{k: _decode(v) for k, v in value["fields"].items()})
+    except (TypeError, ValueError, KeyError) as exc:
+        raise UnreadableCheck(str(exc)) from exc
+    raise UnreadableCheck(f"unknown value tag in {sorted(value)!r}")
+
+
+_SAVED_FIELDS = tuple(f.name for f in dataclasses.fields(Check) if f.name != "notify")
+
+
+def dump_check(check: Check) -> bytes:
+    """The bytes of a check file (UTF-8 JSON)."""
+    data = {name: _encode(getattr(check, name)) for name in _SAVED_FIELDS}
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+def load_check(data: bytes) -> Check:
+    """The check a file holds (raises UnreadableCheck when it is not one :func:`dump_check` wrote)."""
+    try:
+        raw = json.loads(data)
+    except ValueError as exc:
+        raise UnreadableCheck(f"not JSON: {exc}") from exc
+    if not isinstance(raw, dict) or set(raw) - set(_SAVED_FIELDS):
+        raise UnreadableCheck("not a check")
+    try:
+        check = Check(**{k: _decode(v) for k, v in raw.items()})
+    except TypeError as exc:
+        raise UnreadableCheck(str(exc)) from exc
+    if not isinstance(check.id, int) or check.kind not in KINDS:
+        raise UnreadableCheck("not a check")
+    return check
+
+
 class BackgroundChecks:
     """The checks of one web app, shared by its workers through the files in ``folder``:
     start them in threads, find them by id, list the latest."""
@@ -112,7 +196,7 @@ class BackgroundChecks:
         self._saved: dict[int, float] = {}  # check id -> when it was last saved
         # checks of other workers as last read: id -> ((inode, mtime), check); a finished
         # check's file never changes, so the dashboard's refreshes do not read it again
-        self._read: dict[int, tuple[tuple[int, int], Check]] = {}
+        self._read: dict[int, tuple[tuple[int, int], Check | None]] = {}
         self._lock = threading.RLock()  # start() reads the list under it
 
     def get(self, check_id: int) -> Check | None:
@@ -179,7 +263,11 @@ class BackgroundChecks:
             names = [p.name for p in self.folder.iterdir()]
         except OSError:
             return []
-        return sorted(int(n[:-6]) for n in names if n.endswith(".check") and n[:-6].isdigit())
+        ids = sorted(int(n[:-6]) for n in names if n.endswith(".check") and n[:-6].isdigit())
+        with self._lock:  # forget the checks other workers have pruned
+            for gone in self._read.keys() - set(ids):
+                del self._read[gone]
+        return ids
 
     def _new_id(self) -> int:
         """The next id, unique across the workers: its file is created exclusively."""
@@ -203,7 +291,7 @@ class BackgroundChecks:
         path = self._path(check.id)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
         try:
-            temporary.write_bytes(pickle.dumps(check))
+            temporary.write_bytes(dump_check(check))
             os.replace(temporary, path)  # readers see the old state or the new, whole
         except Exception as exc:  # the check goes on; other workers see it less fresh
             log.warning("could not save check %s: %s", check.id, exc)
@@ -216,15 +304,29 @@ class BackgroundChecks:
             info = path.stat()
             stamp = (info.st_ino, info.st_mtime_ns)
             cached = self._read.get(check_id)
-            check = cached[1] if cached and cached[0] == stamp else pickle.loads(path.read_bytes())
-        except Exception:  # not saved yet (just created), or unreadable
+            if cached and cached[0] == stamp:
+                check = cached[1]
+            else:
+                check = self._parse(path, path.read_bytes())
+        except OSError:  # not there (pruned)
             return None
-        if not isinstance(check, Check):
+        self._read[check_id] = (stamp, check)  # an unreadable file is not read again
+        if check is None:
             return None
-        self._read[check_id] = (stamp, check)
         if check.active and not pid_alive(check.pid):
             return replace(check, status="failed", error="the web worker running this check ended")
         return check
+
+    @staticmethod
+    def _parse(path: Path, data: bytes) -> Check | None:
+        """The check in a file's bytes, or None (an empty file is a check just created)."""
+        if not data:
+            return None
+        try:
+            return load_check(data)
+        except UnreadableCheck as exc:
+            log.warning("check file %s is unreadable (%s); ignored", path, exc)
+            return None
 
     def _prune(self) -> None:
         """Remove the files of the oldest finished checks beyond :data:`KEEP`."""

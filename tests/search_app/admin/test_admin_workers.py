@@ -71,15 +71,13 @@ def test_a_check_started_on_one_worker_is_shown_by_every_worker(two_workers: str
 
 
 def test_a_running_check_of_a_worker_that_died_reads_as_failed(tmp_path: Path) -> None:
-    import pickle
-
-    from search_app.admin.checks import BackgroundChecks, Check
+    from search_app.admin.checks import BackgroundChecks, Check, dump_check, load_check
 
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     # what that worker saved while its check ran
     (tmp_path / "1.check").write_bytes(
-        pickle.dumps(Check(id=1, kind="health", portal="p", progress="reading", pid=gone.pid))
+        dump_check(Check(id=1, kind="health", portal="p", progress="reading", pid=gone.pid))
     )
     checks = BackgroundChecks(tmp_path)
     seen = checks.get(1)
@@ -89,7 +87,7 @@ def test_a_running_check_of_a_worker_that_died_reads_as_failed(tmp_path: Path) -
     assert started.id == 2
     # its end is saved for the other workers (the thread saves it last)
     saved = wait_for(
-        lambda: (c := pickle.loads((tmp_path / "2.check").read_bytes())).finished_at and c,
+        lambda: (c := load_check((tmp_path / "2.check").read_bytes())).finished_at and c,
         30,
         "the new check's end on disk",
     )
