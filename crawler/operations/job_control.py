@@ -86,6 +86,25 @@ def job_duration(job: dict[str, Any], now: datetime | None = None) -> str:
     return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
+def log_state(path: Path | str | None) -> str:
+    """Why a job's log tail may be empty: ``none`` (no log recorded for the job),
+    ``missing`` (the file is gone or unreadable here: removed, or written on another
+    machine), ``empty`` (nothing written yet) or ``ok``."""
+    if not path:
+        return "none"
+    try:
+        return "ok" if os.stat(path).st_size else "empty"
+    except OSError:
+        return "missing"
+
+
+LOG_STATES = {
+    "none": "no log file was recorded for this job",
+    "missing": "the log file {path} is not there (removed, or written on another machine)",
+    "empty": "the log file {path} is empty",
+}
+
+
 def log_tail(path: Path | str | None, lines: int = 40) -> list[str]:
     """The last lines of a job's log (for the admin page and ``vnarchive jobs``)."""
     return _tail(path, lines)

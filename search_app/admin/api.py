@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Body, Request
 from fastapi.responses import JSONResponse
 
-from crawler.operations.job_control import cancel_job, log_tail
+from crawler.operations.job_control import cancel_job, log_state, log_tail
 from crawler.operations.schedules import CronError, next_runs
 from indexer.store.errors import PortalBusy
 from search_app.admin.base import Admin, SessionDep, _duration, _profile, api
@@ -123,7 +123,10 @@ def api_job(job_id: int, admin: Admin, lines: int = 40) -> dict[str, Any]:
     job = admin.store.get_job(job_id)
     if job is None:
         raise not_found(f"crawl job {job_id}")
-    return _json_job(job) | {"log_tail": log_tail(job.get("log_path"), max(0, min(lines, 500)))}
+    return _json_job(job) | {
+        "log_tail": log_tail(job.get("log_path"), max(0, min(lines, 500))),
+        "log_state": log_state(job.get("log_path")),
+    }
 
 
 @api.post(

@@ -7,7 +7,7 @@ import logging
 from fastapi import Request
 from fastapi.responses import Response
 
-from crawler.operations.job_control import cancel_job, log_tail
+from crawler.operations.job_control import cancel_job, log_state, log_tail
 from search_app.admin.base import (
     STATUSES,
     Admin,
@@ -70,7 +70,12 @@ def job_page(request: Request, job_id: int, session: SessionDep, admin: Admin) -
         request,
         "admin/job.html",
         session,
-        {"job": view, "tail": log_tail(job.get("log_path"), 60)},
+        {
+            "job": view,
+            "tail": log_tail(job.get("log_path"), 60),
+            "log_state": log_state(job.get("log_path")),
+            "log_path": job.get("log_path") or "",
+        },
     )
 
 

@@ -109,6 +109,15 @@ ADMIN_STRINGS: dict[str, dict[str, str]] = {
     "extraction_failures": {"vi": "Trang không trích xuất được", "en": "Extraction failures"},
     "stop_reason": {"vi": "Lý do dừng", "en": "Stop reason"},
     "log_tail": {"vi": "Cuối nhật ký", "en": "Log tail"},
+    "log_none": {
+        "vi": "Không có tệp nhật ký nào được ghi cho lượt thu thập này.",
+        "en": "No log file was recorded for this job.",
+    },
+    "log_missing": {
+        "vi": "Không thấy tệp nhật ký {path} (đã bị xóa, hoặc được ghi trên máy khác).",
+        "en": "The log file {path} is not there (removed, or written on another machine).",
+    },
+    "log_empty": {"vi": "Tệp nhật ký {path} còn trống.", "en": "The log file {path} is empty."},
     "discovery": {"vi": "Trang đã đọc và bỏ qua", "en": "Pages read and skipped"},
     "read_as": {"vi": "Đọc là", "en": "Read as"},
     "not_fetched": {"vi": "Không tải", "en": "Not fetched"},

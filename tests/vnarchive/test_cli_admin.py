@@ -136,6 +136,7 @@ def test_jobs_status_and_cancel(tmp_path: Path) -> None:
         assert "errors by reason" in shown.stdout and "timeout: 1" in shown.stdout
         assert "article:structural: 1" in shown.stdout  # how pages were extracted
         assert "dated from listing   2" in shown.stdout
+        assert "--- no log file was recorded for this job ---" in shown.stdout  # says why
 
         status = run(tmp_path, "status")
         assert status.returncode == 0

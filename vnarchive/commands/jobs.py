@@ -98,7 +98,7 @@ def jobs(
 )
 def jobs_show(job_id: int, lines: int) -> None:
     """One job's details and the tail of its log."""
-    from crawler.operations.job_control import log_tail
+    from crawler.operations.job_control import LOG_STATES, log_state, log_tail
 
     job = open_admin().store.get_job(job_id)
     if job is None:
@@ -139,6 +139,10 @@ def jobs_show(job_id: int, lines: int) -> None:
         click.echo(f"{'refresh target':20} {seen.get('url')} -> {seen.get('target')} ({how})")
     if lines:
         tail = log_tail(job.get("log_path"), lines)
+        state = log_state(job.get("log_path"))
+        if not tail and state != "ok":
+            click.echo(f"--- {LOG_STATES[state].format(path=job.get('log_path'))} ---")
+            return
         click.echo(f"--- last {len(tail)} line(s) of the log ---")
         for line in tail:
             click.echo(line)

@@ -118,3 +118,44 @@ def test_every_skip_reason_of_the_crawler_has_words() -> None:
     for reason in SKIP_REASONS:
         texts = ADMIN_STRINGS[f"skip_{reason}"]
         assert texts["vi"] and texts["en"] and texts["vi"] != texts["en"]
+
+
+@pytest.mark.parametrize(
+    ("log", "state", "words"),
+    [
+        (None, "none", "No log file was recorded"),
+        ("gone.log", "missing", "is not there (removed, or written on another machine)"),
+        ("empty.log", "empty", "is empty"),
+    ],
+)
+def test_an_empty_log_tail_says_why(tmp_path: Path, monkeypatch, log, state, words) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("VNARCHIVE_DATA", str(tmp_path))
+    admin = add_user(tmp_path)
+    path = str(tmp_path / log) if log else None
+    if log == "empty.log":
+        (tmp_path / log).write_bytes(b"")
+    job_id = admin.store.start_job("sample-wordpress", log_path=path)
+    admin.store.finish_job(job_id, "failed", pages=0, errors=0)
+    with TestClient(fresh_app(tmp_path)) as client:
+        sign_in(client)
+        page = client.get(f"/admin/jobs/{job_id}?lang=en").text
+        shown = client.get(f"/api/admin/jobs/{job_id}").json()
+    assert f'id="log-state" data-state="{state}"' in page
+    assert words in page and 'id="log-tail"' not in page
+    if path:
+        assert html.escape(path) in page
+    assert shown["log_state"] == state and shown["log_tail"] == []
+
+
+def test_a_log_with_lines_is_shown_without_a_state_line(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("VNARCHIVE_DATA", str(tmp_path))
+    admin = add_user(tmp_path)
+    log = tmp_path / "crawl.log"
+    log.write_text("2026-12-05 INFO started <crawl>\n", encoding="utf-8")
+    job_id = admin.store.start_job("sample-wordpress", log_path=str(log))
+    admin.store.finish_job(job_id, "finished", pages=1, errors=0)
+    with TestClient(fresh_app(tmp_path)) as client:
+        sign_in(client)
+        page = client.get(f"/admin/jobs/{job_id}?lang=vi").text
+    assert 'id="log-tail"' in page and "started &lt;crawl&gt;" in page
+    assert 'id="log-state"' not in page
