@@ -13,7 +13,10 @@ to ``$VNARCHIVE_DATA/checks/<id>.check`` (at the start, at most every
 ``vnarchive serve --workers N`` shows it: a client's next request often reaches another
 worker (each worker kept its checks in memory before, and their pages answered 404 about
 half the time with two workers).  Ids are unique across workers (the file is created
-exclusively).  A check whose worker is gone reads as failed.  The latest :data:`KEEP`
+exclusively).  A check whose worker is gone reads as failed: on this machine when its
+process has ended; a check started by a server on another machine (a data directory
+shared over the network) when it has run for longer than its deadline allows
+(:func:`stale_after`), since its process cannot be seen from here.  The latest :data:`KEEP`
 are kept, at most :data:`MAX_RUNNING` run at once (over all workers), and one portal
 has at most one health check running (asking again shows the running one).
 
@@ -30,6 +33,7 @@ import dataclasses
 import json
 import logging
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -38,7 +42,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.operations.fetch import Probe
+from crawler.operations.fetch import Probe, default_deadline
 from crawler.operations.try_portal import TryResult
 from indexer.store.claims import pid_alive
 from indexer.store.rows import utcnow
@@ -71,6 +75,7 @@ class Check:
     form: dict[str, str] = field(default_factory=dict)  # test: the submitted profile form
     editing: str | None = None  # test: the id of the portal being edited, if any
     pid: int = field(default_factory=os.getpid)  # the web worker running it
+    host: str = field(default_factory=socket.gethostname)  # the machine it runs on
     # called on each progress line (BackgroundChecks saves the check); never saved
     notify: Callable[[Check], None] | None = field(default=None, repr=False, compare=False)
 
@@ -182,6 +187,12 @@ def load_check(data: bytes) -> Check:
     if not isinstance(check.id, int) or check.kind not in KINDS:
         raise UnreadableCheck("not a check")
     return check
+
+
+def stale_after() -> float:
+    """Seconds after its start when a running check of another machine reads as failed:
+    twice the checks' deadline and a minute (a live check ends within its deadline)."""
+    return 2 * default_deadline() + 60.0
 
 
 class BackgroundChecks:
@@ -313,9 +324,16 @@ class BackgroundChecks:
         self._read[check_id] = (stamp, check)  # an unreadable file is not read again
         if check is None:
             return None
-        if check.active and not pid_alive(check.pid):
+        if check.active and self._gone(check):
             return replace(check, status="failed", error="the web worker running this check ended")
         return check
+
+    @staticmethod
+    def _gone(check: Check) -> bool:
+        """Whether the worker running ``check`` has ended (see the module's docstring)."""
+        if check.host == socket.gethostname():
+            return not pid_alive(check.pid)
+        return (utcnow() - check.started_at).total_seconds() > stale_after()
 
     @staticmethod
     def _parse(path: Path, data: bytes) -> Check | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pickle
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -91,3 +91,20 @@ def test_checks_pruned_by_another_worker_leave_this_workers_cache(tmp_path: Path
     (tmp_path / "1.check").unlink()  # what another worker's prune does
     assert [c.id for c in mine.latest()] == [3, 2]
     assert set(mine._read) == {2, 3}
+
+
+def test_a_check_of_another_machine_is_judged_by_its_age_not_a_local_pid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VNARCHIVE_HEALTH_DEADLINE", "5")  # stale after 2 * 5 + 60 s
+    now = datetime.now(UTC)
+    # pid 1 exists here, but it is not the other machine's web worker: judged by age
+    fresh = Check(id=1, kind="health", portal="p", pid=1, host="other-node", started_at=now)
+    old = Check(id=2, kind="health", portal="q", pid=1, host="other-node")
+    old.started_at = now - timedelta(seconds=71)
+    for check in (fresh, old):
+        (tmp_path / f"{check.id}.check").write_bytes(dump_check(check))
+    checks = BackgroundChecks(tmp_path)
+    assert checks.get(1).status == "running"
+    gone = checks.get(2)
+    assert gone.status == "failed" and "worker" in gone.error
