@@ -99,8 +99,8 @@ _PHASES = (  # (label, module, attribute): the import's steps, timed where it ca
     ("normalise", "crawler.pipelines", "NormalizePipeline.process_item"),
     ("places", "crawler.importer", "find_article_places"),
     ("segmentation (underthesea)", "crawler.importer", "segment_article"),
-    ("store: needs_words", "indexer.store.archive", "ArchiveStore.needs_words"),
     ("store: import_capture", "indexer.store.archive", "ArchiveStore.import_capture"),
+    ("store: commit", "indexer.store.batches", "WriteBatch.commit"),
     ("CDXJ lines", "crawler.warc.cdxj", "entry_for_record"),
 )
 
@@ -263,6 +263,7 @@ def _timers() -> dict[str, float]:
     import importlib
 
     spent = dict.fromkeys((label for label, _m, _a in _PHASES), 0.0)
+    inside: list[float] = []  # per open phase, the time of the phases run within it
     for label, module_name, attr in _PHASES:
         owner: object = importlib.import_module(module_name)
         *path, name = attr.split(".")
@@ -271,11 +272,17 @@ def _timers() -> dict[str, float]:
         inner = getattr(owner, name)
 
         def timed(*args: object, __inner=inner, __label=label, **kwargs: object) -> object:
+            # a phase run within another (segmentation inside the store's call) counts
+            # for itself only
             start = time.process_time()
+            inside.append(0.0)
             try:
                 return __inner(*args, **kwargs)
             finally:
-                spent[__label] += time.process_time() - start
+                took = time.process_time() - start
+                spent[__label] += took - inside.pop()
+                if inside:
+                    inside[-1] += took
 
         setattr(owner, name, timed)
     return spent

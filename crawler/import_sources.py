@@ -7,6 +7,7 @@ their records read past any damage, and each capture's original URL and date.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -64,7 +65,8 @@ def source_files(paths: list[Path]) -> list[Path]:
 
 
 def copy_in(stream: Any, name: str, folder: Path) -> Path:
-    """Copy a WARC stream into ``folder`` as ``<sha1 prefix>-<name>`` (once per content)."""
+    """Copy a WARC stream into ``folder`` as ``<sha1 prefix>-<name>`` (once per content),
+    synced to disk before it gets its name."""
     folder.mkdir(parents=True, exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name.replace("/", "-")).strip("._") or "warc"
     tmp = folder / f".{safe}.part"
@@ -73,6 +75,8 @@ def copy_in(stream: Any, name: str, folder: Path) -> Path:
         while chunk := stream.read(1 << 20):
             digest.update(chunk)
             out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())  # on disk before the archive's rows point into it
     target = folder / f"{digest.hexdigest()[:12]}-{safe}"
     if target.exists():
         tmp.unlink()

@@ -18,7 +18,12 @@ of them, and adds what they captured of the portal to the archive:
   capture printed beside it (as the crawl does; the page waits until the end of the
   import when no listing read so far dates it), following the capture's redirects;
   its places are found as the crawl's ``PlacesPipeline`` finds them;
-* everything is idempotent, so an interrupted import is simply run again.
+* everything is idempotent, so an interrupted import is simply run again: pages are
+  stored ``VNARCHIVE_IMPORT_BATCH`` (default 200) to a transaction, at most ~2 s of
+  work, and a file's own batch is committed when it ends
+  (``ArchiveStore.batch``); the WARC copy is synced to disk before any row points into
+  it, a killed import loses only its last uncommitted batch, and a re-run skips the
+  records a committed row points at.
 
 What costs nothing is skipped before any parsing (``bench/import_bench.py`` has the
 figures): records that are not an HTML 200 response of the portal's host, records a
@@ -34,7 +39,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,6 +60,7 @@ from crawler.warc import cdxj
 from crawler.warc.files import relative_warc_path
 from indexer import config
 from indexer.store.archive import ArchiveStore
+from indexer.store.batches import WriteBatch
 from indexer.store.rows import WarcRef
 from indexer.text import content_hash
 from indexer.text.places import find_article_places
@@ -71,6 +79,10 @@ _REDIRECTS = frozenset({"301", "302", "303", "307", "308"})
 MAX_REMEMBERED = 200_000
 MAX_REPEATS = 512
 MAX_WAITING = 2_000
+#: Articles stored per transaction (``VNARCHIVE_IMPORT_BATCH``) and the longest a batch
+#: stays open: a commit per page cost more than storing the page.
+BATCH_PAGES = 200
+BATCH_SECONDS = 2.0
 
 
 @dataclass
@@ -137,9 +149,14 @@ class _Bounded(dict):  # type: ignore[type-arg]
 class _Importer:
     """One import run into one portal."""
 
-    def __init__(self, profile: PortalProfile, store: ArchiveStore) -> None:
+    def __init__(
+        self, profile: PortalProfile, store: ArchiveStore, batch: WriteBatch, batch_pages: int
+    ) -> None:
         self.profile = profile
         self.store = store
+        self.batch = batch
+        self.batch_pages = batch_pages
+        self.batch_started = time.monotonic()
         self.scope = PortalScope(profile.base_url)
         self.canonicals = CanonicalRule(self.scope)  # which rel=canonical to believe
         self.normalize = NormalizePipeline(None)  # type: ignore[arg-type]
@@ -314,16 +331,25 @@ class _Importer:
 
     def _store(self, page: Article, when: datetime, ref: WarcRef) -> None:
         # the segmentation step of the ingest, as the crawl's SegmentPipeline runs it
-        words = segment_article(page) if self.store.needs_words(page) else None
         outcome, _ = self.store.import_capture(
             page,
-            words=words,
+            words=lambda: segment_article(page),  # only if the text is stored
             captured_at=when,
             province=self.profile.province or None,
             district=self.profile.district or None,
             warc=ref,
         )
         self.summary.outcomes[outcome] += 1
+        if (
+            self.batch.writes >= self.batch_pages
+            or time.monotonic() - self.batch_started >= BATCH_SECONDS
+        ):
+            self.commit()
+
+    def commit(self) -> None:
+        """Make what the batch stored durable (the WARC copy already is)."""
+        self.batch.commit()
+        self.batch_started = time.monotonic()
 
     def finish(self) -> None:
         """Store the dateless pages no listing dated while they waited."""
@@ -339,20 +365,28 @@ def import_paths(
     store: ArchiveStore,
     *,
     progress: Callable[[int, ImportSummary], None] | None = None,
+    batch_pages: int | None = None,
 ) -> ImportSummary:
     """Import every WARC/WACZ in ``paths`` into ``profile``'s portal; the summary.
 
     ``progress(bytes_read, summary)`` is called as the files are read (for a progress bar
-    whose length is the total size of the sources).
+    whose length is the total size of the sources).  ``batch_pages``: articles stored per
+    transaction (default ``VNARCHIVE_IMPORT_BATCH`` or ``BATCH_PAGES``).
     """
-    importer = _Importer(profile, store)
-    for source in source_files(paths):
+    if batch_pages is None:
+        batch_pages = int(os.environ.get("VNARCHIVE_IMPORT_BATCH") or BATCH_PAGES)
+    files = source_files(paths)
+    with store.batch() as batch:
+        importer = _Importer(profile, store, batch, max(batch_pages, 1))
+        for source in files:
 
-        def advance(n: int) -> None:
-            if progress is not None and n > 0:
-                progress(n, importer.summary)
+            def advance(n: int) -> None:
+                if progress is not None and n > 0:
+                    progress(n, importer.summary)
 
-        for shown, copy in copies(source, importer.folder):
-            importer.run_file(shown, copy, advance)
-    importer.finish()
+            # each copy is on disk (fsync) before a row points into it
+            for shown, copy in copies(source, importer.folder):
+                importer.run_file(shown, copy, advance)
+                importer.commit()
+        importer.finish()
     return importer.summary

@@ -2,7 +2,8 @@
 (SQLAlchemy Core): opening, schema migration, ``meta`` values, the change counter.
 
 The tables are in :mod:`indexer.store.tables`; the operations, one module per group, are
-parts (mixins) of ``ArchiveStore``: articles, reads, captures, site_pages, jobs, stories.
+parts (mixins) of ``ArchiveStore``: articles, reads, captures, site_pages, jobs, stories,
+batches.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from indexer.config import db_url
 from indexer.store.articles import ArticleWrites
+from indexer.store.batches import WriteBatches
 from indexer.store.captures import WarcCaptures
 from indexer.store.columns import ColumnReads
 from indexer.store.errors import StoreError
@@ -40,6 +42,7 @@ class ArchiveStore(
     WarcCaptures,
     SitePages,
     CrawlJobs,
+    WriteBatches,
 ):
     """The archive store: open with a SQLAlchemy URL (default: ``indexer.config.db_url()``)."""
 

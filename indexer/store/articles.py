@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -80,123 +81,163 @@ class ArticleWrites:
         (``indexer.text.words.segment_article``), stored with a new or changed text (and
         with an unchanged one stored without it).
         """
-        now = seen_at or utcnow()
-        canonical = article.canonical_url or article.url
-        with self.writer.begin() as conn:
-            existing = self._existing(conn, article)
-            article_id = existing.id if existing is not None else article_id_for(canonical)
-            if existing is None and article.body_text:
-                twin = self._twin(conn, article)
-                if twin is not None:
-                    self._link_url(conn, article.url, twin, "duplicate")
-                    self._link_url(conn, canonical, twin, "duplicate")
-                    conn.execute(
-                        articles.update().where(articles.c.id == twin).values(last_seen=now)
-                    )
-                    return "duplicate", twin
-            fields = {
-                "portal": article.portal,
-                "url": article.url,
-                "province": province,
-                "district": district,
-                "title": article.title,
-                "published": article.published,
-                "published_source": article.published_source,
-                "category": article.category,
-                "author": article.author,
-                "credit": article.credit,
-                "summary": article.summary,
-                "body_text": article.body_text or "",
-                "images": json.dumps(list(article.images), ensure_ascii=False),
-                "media": json.dumps(list(article.media), ensure_ascii=False),
-                "content_hash": article.content_hash,
-                "status": "live",
-                "last_seen": now,
-                "job_id": job_id,
-                "etag": etag,
-                "last_modified": last_modified,
-            }
-            places = getattr(article, "places", None)
-            if places is not None:
-                fields["places"] = json.dumps(places, ensure_ascii=False)
-            key = story_key(article.title, article.body_text)
-            fields["story_key"] = key
-            fields["story_id"] = (
-                self._story_of(conn, key, article.portal, article.body_text) or article_id
+        with self._writing() as conn:
+            return self._upsert(
+                conn,
+                article,
+                self._existing(conn, article),
+                province=province,
+                district=district,
+                warc=warc,
+                job_id=job_id,
+                etag=etag,
+                last_modified=last_modified,
+                now=seen_at or utcnow(),
+                words=words,
             )
-            # a new text without its segmentation must not keep the old text's
-            fields.update(_words_columns(words) if words else dict.fromkeys(WORD_COLUMNS))
-            if warc is not None:
-                fields.update(
+
+    def _upsert(
+        self,
+        conn: Connection,
+        article: Any,
+        existing: sa.Row[Any] | None,
+        *,
+        fresh: bool = False,
+        province: str | None,
+        district: str | None,
+        warc: WarcRef | None,
+        job_id: int | None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        now: datetime,
+        words: ArticleWords | Callable[[], ArticleWords] | None,
+    ) -> tuple[UpsertOutcome, str]:
+        """:meth:`upsert_article` in ``conn``, given the stored state ``existing``
+        (:meth:`_existing`).  ``fresh``: the caller knows that neither URL of the article
+        is linked to any article (the lookups that cannot hit are skipped).  ``words``
+        may be a function, called only when the words are stored."""
+        canonical = article.canonical_url or article.url
+        article_id = existing.id if existing is not None else article_id_for(canonical)
+        if existing is None and article.body_text:
+            twin = self._twin(conn, article)
+            if twin is not None:
+                self._link_url(conn, article.url, twin, "duplicate", fresh=fresh)
+                if canonical != article.url:
+                    self._link_url(conn, canonical, twin, "duplicate", fresh=fresh)
+                conn.execute(articles.update().where(articles.c.id == twin).values(last_seen=now))
+                return "duplicate", twin
+        fields = {
+            "portal": article.portal,
+            "url": article.url,
+            "province": province,
+            "district": district,
+            "title": article.title,
+            "published": article.published,
+            "published_source": article.published_source,
+            "category": article.category,
+            "author": article.author,
+            "credit": article.credit,
+            "summary": article.summary,
+            "body_text": article.body_text or "",
+            "images": json.dumps(list(article.images), ensure_ascii=False),
+            "media": json.dumps(list(article.media), ensure_ascii=False),
+            "content_hash": article.content_hash,
+            "status": "live",
+            "last_seen": now,
+            "job_id": job_id,
+            "etag": etag,
+            "last_modified": last_modified,
+        }
+        places = getattr(article, "places", None)
+        if places is not None:
+            fields["places"] = json.dumps(places, ensure_ascii=False)
+        key = story_key(article.title, article.body_text)
+        fields["story_key"] = key
+        fields["story_id"] = (
+            self._story_of(conn, key, article.portal, article.body_text) or article_id
+        )
+        changed = existing is None or existing.content_hash != article.content_hash
+        if callable(words):  # segment only what is stored with its words
+            words = words() if changed or not existing.segmented else None
+        # a new text without its segmentation must not keep the old text's
+        fields.update(_words_columns(words) if words else dict.fromkeys(WORD_COLUMNS))
+        if warc is not None:
+            fields.update(
+                warc_file=warc.file,
+                warc_offset=warc.offset,
+                warc_length=warc.length,
+                warc_record_id=warc.record_id,
+            )
+        if existing is None:
+            outcome: UpsertOutcome = "new"
+            row = dict.fromkeys(c.name for c in articles.columns)
+            row.update(
+                id=article_id,
+                canonical_url=canonical,
+                first_seen=now,
+                last_changed=now,
+                seq=self._next_seq(conn),
+                **fields,
+            )
+            conn.execute(_INS_ARTICLE, row)
+        elif existing.content_hash != article.content_hash:
+            outcome = "changed"
+            if not article.published:
+                # a capture without a date does not erase the date known for the
+                # article (one its listing showed); its version row says None
+                del fields["published"], fields["published_source"]
+            conn.execute(
+                articles.update()
+                .where(articles.c.id == article_id)
+                .values(last_changed=now, seq=self._next_seq(conn), **fields)
+            )
+        else:
+            outcome = "unchanged"
+            update = {"last_seen": now, "status": "live"}
+            if warc is not None and existing.warc_file is None:
+                # a capture lost earlier (see crawler.warc.repair.check_warc_ends), taken again
+                update.update(
                     warc_file=warc.file,
                     warc_offset=warc.offset,
                     warc_length=warc.length,
                     warc_record_id=warc.record_id,
                 )
-            if existing is None:
-                outcome: UpsertOutcome = "new"
-                row = dict.fromkeys(c.name for c in articles.columns)
-                row.update(
-                    id=article_id,
-                    canonical_url=canonical,
-                    first_seen=now,
-                    last_changed=now,
-                    seq=self._next_seq(conn),
-                    **fields,
-                )
-                conn.execute(_INS_ARTICLE, row)
-            elif existing.content_hash != article.content_hash:
-                outcome = "changed"
-                if not article.published:
-                    # a capture without a date does not erase the date known for the
-                    # article (one its listing showed); its version row says None
-                    del fields["published"], fields["published_source"]
-                conn.execute(
-                    articles.update()
-                    .where(articles.c.id == article_id)
-                    .values(last_changed=now, seq=self._next_seq(conn), **fields)
-                )
+            if words is not None and not existing.segmented:
+                update.update(_words_columns(words))
+            if etag or last_modified:
+                update.update(etag=etag, last_modified=last_modified)
+            if existing.status != "live":
+                update["seq"] = self._next_seq(conn)
+            conn.execute(articles.update().where(articles.c.id == article_id).values(update))
+        if outcome != "unchanged":
+            conn.execute(_INS_VERSION, _version_row(article_id, now, article, warc, job_id))
+        self._link_url(conn, canonical, article_id, "canonical", fresh=fresh)
+        if article.url != canonical:
+            self._link_url(conn, article.url, article_id, "alias", fresh=fresh)
+        # a fresh article has no attachment rows yet: only its own list repeats a URL
+        listed: set[str] = set()
+        for att in article.attachments:
+            if fresh:
+                exists = att.url if att.url in listed else None
+                listed.add(att.url)
             else:
-                outcome = "unchanged"
-                update = {"last_seen": now, "status": "live"}
-                if warc is not None and existing.warc_file is None:
-                    # a capture lost earlier (see crawler.warc.repair.check_warc_ends), taken again
-                    update.update(
-                        warc_file=warc.file,
-                        warc_offset=warc.offset,
-                        warc_length=warc.length,
-                        warc_record_id=warc.record_id,
-                    )
-                if words is not None and not existing.segmented:
-                    update.update(_words_columns(words))
-                if etag or last_modified:
-                    update.update(etag=etag, last_modified=last_modified)
-                if existing.status != "live":
-                    update["seq"] = self._next_seq(conn)
-                conn.execute(articles.update().where(articles.c.id == article_id).values(update))
-            if outcome != "unchanged":
-                conn.execute(_INS_VERSION, _version_row(article_id, now, article, warc, job_id))
-            self._link_url(conn, canonical, article_id, "canonical")
-            if article.url != canonical:
-                self._link_url(conn, article.url, article_id, "alias")
-            for att in article.attachments:
                 exists = conn.execute(_SEL_ATTACHMENT, {"aid": article_id, "u": att.url}).scalar()
-                if exists is None:
-                    conn.execute(
-                        _INS_ATTACHMENT,
-                        {
-                            "article_id": article_id,
-                            "url": att.url,
-                            "name": att.name,
-                            "status": "listed",
-                            "content_type": None,
-                            "size": None,
-                            "warc_file": None,
-                            "warc_offset": None,
-                            "warc_record_id": None,
-                            "warc_length": None,
-                        },
-                    )
+            if exists is None:
+                conn.execute(
+                    _INS_ATTACHMENT,
+                    {
+                        "article_id": article_id,
+                        "url": att.url,
+                        "name": att.name,
+                        "status": "listed",
+                        "content_type": None,
+                        "size": None,
+                        "warc_file": None,
+                        "warc_offset": None,
+                        "warc_record_id": None,
+                        "warc_length": None,
+                    },
+                )
         return outcome, article_id
 
     @staticmethod
@@ -229,7 +270,7 @@ class ArticleWrites:
         """Whether storing ``article`` would store a text not segmented yet (new or changed
         text, or a stored one without segmentation): the crawl segments only then.  The
         same text under another canonical URL of the portal stores nothing (``duplicate``)."""
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             existing = self._existing(conn, article)
             if existing is None and article.body_text:
                 return self._twin(conn, article) is None
@@ -243,7 +284,7 @@ class ArticleWrites:
         """Store the segmentation of articles that had none (one transaction; ``seq`` is
         not bumped: the text did not change, and the indexer that calls this indexes
         the rows it segments)."""
-        with self.writer.begin() as conn:
+        with self._writing() as conn:
             for article_id, words in words_by_id.items():
                 conn.execute(
                     articles.update()
@@ -252,14 +293,17 @@ class ArticleWrites:
                 )
 
     @staticmethod
-    def _link_url(conn: Connection, url: str, article_id: str, kind: str) -> None:
-        found = conn.execute(_SEL_URL, {"u": url}).scalar()
+    def _link_url(
+        conn: Connection, url: str, article_id: str, kind: str, *, fresh: bool = False
+    ) -> None:
+        """Link ``url`` to the article unless it is linked already (``fresh``: known not to be)."""
+        found = None if fresh else conn.execute(_SEL_URL, {"u": url}).scalar()
         if found is None:
             conn.execute(_INS_URL, {"url": url, "article_id": article_id, "kind": kind})
 
     def link_url(self, url: str, article_id: str, kind: str = "alias") -> None:
         """Record another URL an article is reachable under (kept if already linked)."""
-        with self.writer.begin() as conn:
+        with self._writing() as conn:
             self._link_url(conn, url, article_id, kind)
 
     def date_from_listing(self, article_id: str, published: str) -> bool:
@@ -271,7 +315,7 @@ class ArticleWrites:
         change, so no version is added (the versions keep what each capture showed),
         and ``seq`` moves so the indexer picks the date up.
         """
-        with self.writer.begin() as conn:
+        with self._writing() as conn:
             done = conn.execute(
                 articles.update()
                 .where(articles.c.id == article_id, articles.c.published.is_(None))
@@ -300,7 +344,7 @@ class ArticleWrites:
             values["etag"] = etag
         if last_modified:
             values["last_modified"] = last_modified
-        with self.writer.begin() as conn:
+        with self._writing() as conn:
             status = conn.execute(
                 sa.select(articles.c.status).where(articles.c.id == article_id)
             ).scalar()
@@ -312,7 +356,7 @@ class ArticleWrites:
 
     def mark_gone(self, article_id: str) -> bool:
         """Flag an article as gone from its portal (it stays in the store); True if it changed."""
-        with self.writer.begin() as conn:
+        with self._writing() as conn:
             result = conn.execute(
                 articles.update()
                 .where(articles.c.id == article_id, articles.c.status != "gone")
@@ -324,7 +368,7 @@ class ArticleWrites:
         """Store recomputed places of articles (one transaction); bumps ``seq`` of the rows
         whose places changed, so the indexer picks them up.  Returns how many changed."""
         changed = 0
-        with self.writer.begin() as conn:
+        with self._writing() as conn:
             for article_id, places in places_by_id.items():
                 value = json.dumps(places, ensure_ascii=False)
                 old = conn.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -34,7 +35,7 @@ class ImportWrites:
         district: str | None = None,
         warc: WarcRef | None = None,
         job_id: int | None = None,
-        words: ArticleWords | None = None,
+        words: ArticleWords | Callable[[], ArticleWords] | None = None,
     ) -> tuple[str, str]:
         """Store a capture made by another tool at ``captured_at``; return (outcome, id).
 
@@ -44,24 +45,30 @@ class ImportWrites:
         article itself unchanged) or ``duplicate`` (a text already held: nothing but an
         earlier ``first_seen``).  Re-importing the same capture changes nothing.
         ``words``: its segmentation (``indexer.text.words.segment_article``), stored with a
-        newer text as :meth:`upsert_article` stores it.
+        newer text as :meth:`upsert_article` stores it; or a function that gives it, called
+        only when the words are stored (an older capture, a duplicate or a text already
+        segmented is not segmented again).  Inside a :meth:`batch`, one savepoint.
         """
         canonical = article.canonical_url or article.url
-        with self.engine.connect() as conn:
+        with self._writing() as conn:
             found = conn.execute(_SEL_ALIAS, {"u1": canonical, "u2": article.url}).scalar()
             row = conn.execute(_SEL_HELD, {"aid": found or article_id_for(canonical)}).first()
-        if row is None or captured_at >= _aware(row.last_seen):
-            return self.upsert_article(
-                article,
-                province=province,
-                district=district,
-                warc=warc,
-                job_id=job_id,
-                seen_at=captured_at,
-                words=words,
-            )
-        article_id = row.id
-        with self.writer.begin() as conn:
+            if row is None or captured_at >= _aware(row.last_seen):
+                # no URL of the article linked and no row of its id: nothing to look up again
+                fresh = found is None and row is None
+                return self._upsert(
+                    conn,
+                    article,
+                    None if fresh else self._existing(conn, article),
+                    fresh=fresh,
+                    province=province,
+                    district=district,
+                    warc=warc,
+                    job_id=job_id,
+                    now=captured_at,
+                    words=words,
+                )
+            article_id = row.id
             held = {row.content_hash} | {
                 h
                 for (h,) in conn.execute(
@@ -82,7 +89,7 @@ class ImportWrites:
     def warc_offsets(self, warc_file: str) -> set[int]:
         """The offsets of the records in ``warc_file`` that an article or version points at
         (what an import of that file already stored)."""
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             return {
                 int(offset)
                 for table in (articles, versions)

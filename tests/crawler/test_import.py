@@ -2,15 +2,21 @@
 fetching a sample portal imports to the same articles (titles, dates, bodies) as our own
 crawl of it; a re-run adds nothing; Wayback-style URLs map back to the original with the
 capture's date (an older text becomes a version); a damaged record is skipped with its
-offset; a WACZ we exported imports to the same articles."""
+offset; a WACZ we exported imports to the same articles; an import killed between two
+of its transactions keeps what it committed and its re-run adds the rest, once."""
 
 from __future__ import annotations
 
 import gzip
 import io
+import os
+import re
 import shutil
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -212,3 +218,94 @@ def test_wayback_urls_older_texts_and_a_damaged_record(
         assert len(versions) == 2
         assert versions[0]["captured_at"].isoformat().startswith("2019-06-11")
         assert "Ban cu, nam 2019" in versions[0]["body_text"]
+
+
+_SENTENCE = re.compile(rb"([.!?]) (?=[^\s<])")
+_TITLED = re.compile(rb'<title>|<[a-z][a-z0-9]*\s[^>]*class="[^"]*title[^"]*"[^>]*>', re.I)
+
+
+def _copies_warc(source: Path, path: Path, copies: int) -> None:
+    """``copies`` copies of every response of ``source``, each under its own URL and, for
+    HTML, with its own title and sentences (every copy a new article)."""
+    with open(source, "rb") as fh:
+        responses = [
+            (r.rec_headers.get_header("WARC-Target-URI"), r.http_headers, r.content_stream().read())
+            for r in ArchiveIterator(fh)
+            if r.rec_type == "response" and r.http_headers is not None
+        ]
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for copy in range(copies):
+            for url, http, body in responses:
+                if "html" in (http.get_header("Content-Type") or ""):
+                    body = _TITLED.sub(rb"\g<0>%d " % copy, _SENTENCE.sub(rb"\1 %d " % copy, body))
+                headers = [(k, v) for k, v in http.headers if k.lower() != "content-length"]
+                record = writer.create_warc_record(
+                    f"{url}{'&' if '?' in url else '?'}copy={copy}",
+                    "response",
+                    payload=io.BytesIO(body),
+                    length=len(body),
+                    http_headers=StatusAndHeaders(http.statusline, headers, protocol="HTTP/1.1"),
+                )
+                writer.write_record(record)
+
+
+def _stored(data_dir: Path) -> tuple[int, int, int]:
+    """(articles, versions, URLs) committed in an archive, read while an import writes."""
+    path = data_dir / "archive.sqlite"
+    if not path.exists():
+        return (0, 0, 0)
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        return tuple(  # type: ignore[return-value]
+            db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("articles", "versions", "article_urls")
+        )
+    except sqlite3.OperationalError:  # not created yet
+        return (0, 0, 0)
+    finally:
+        db.close()
+
+
+def test_an_import_killed_between_batches_loses_nothing_committed_and_adds_nothing_twice(
+    wget_warc: Path, samples_url: str, tmp_path: Path
+) -> None:
+    big = tmp_path / "copies.warc.gz"
+    _copies_warc(wget_warc, big, copies=6)
+    whole = _import(tmp_path / "whole", samples_url, str(big), "--quiet")
+    assert whole.returncode == 0, whole.stderr
+    expected = _articles(tmp_path / "whole")
+    total = _stored(tmp_path / "whole")
+    assert total[0] == len(expected) > 100 and total[1] == total[0]
+
+    # the same import, 7 pages a transaction, killed (SIGKILL) after some batches committed
+    data_dir = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "vnarchive", "import", str(big), "--portal", PORTAL, "--quiet"]
+    env = crawl_env(data_dir, samples_url, VNARCHIVE_IMPORT_BATCH="7")
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while _stored(data_dir)[0] < 15 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert proc.poll() is None, "the import ended before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=60)
+        if proc.stdout:
+            proc.stdout.close()
+    committed = _stored(data_dir)
+    # a batch is all or nothing: whole articles with their version and URL, never a part
+    assert 15 <= committed[0] < total[0], committed
+    assert committed[1] == committed[0] and committed[2] >= committed[0]
+    partial = _articles(data_dir)
+    for url, row in partial.items():
+        assert row["body_text"] == expected[url]["body_text"] and row["title_words"]
+
+    again = _import(data_dir, samples_url, str(big), "--quiet")
+    assert again.returncode == 0, again.stderr
+    assert f"articles new {total[0] - committed[0]}," in again.stdout, again.stdout
+    assert _stored(data_dir) == total  # nothing twice: one version and one URL set each
+    after = _articles(data_dir)
+    _same(expected, after)
+    for url, row in partial.items():  # what was committed before the kill stayed as it was
+        assert after[url]["seq"] == row["seq"] and after[url]["warc_offset"] == row["warc_offset"]
