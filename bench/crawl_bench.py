@@ -93,6 +93,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -161,6 +162,32 @@ def _counts(data_dir: Path) -> tuple[int, int]:
 def _warc_bytes(data_dir: Path) -> int:
     """The size of every WARC file in a data directory."""
     return sum(p.stat().st_size for p in (data_dir / "warc").rglob("*.warc.gz"))
+
+
+def _requests(data_dir: Path) -> Counter[str]:
+    """Every response a crawl received (the WARC keeps each: redirects, 404s, retried 5xx,
+    robots.txt), by kind: at a politeness delay each one costs a delay."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    kinds: Counter[str] = Counter()
+    for path in (data_dir / "warc").rglob("*.warc.gz"):
+        with open(path, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type not in ("response", "revisit"):
+                    continue
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                status = int(record.http_headers.get_statuscode() or 0)
+                if url.endswith("/robots.txt"):
+                    kinds["robots.txt"] += 1
+                elif 300 <= status < 400 and status != 304:
+                    kinds["redirect"] += 1
+                elif status in (404, 410):
+                    kinds["404/410"] += 1
+                elif status >= 500:
+                    kinds["5xx (retried)"] += 1
+                else:
+                    kinds[str(status)] += 1
+    return kinds
 
 
 def _ok_urls(data_dir: Path, portal: str) -> list[str]:
@@ -238,6 +265,7 @@ def main() -> None:
             last_full = data_dir
             print(f"  full crawl run {run + 1}: {full_times[-1]:.1f} s", file=sys.stderr)
         assert last_full is not None
+        full_requests = _requests(last_full)
 
         # 1b. an unchanged re-crawl (--full: every article revalidated) of the last data
         # directory: the WARC bytes it writes (revisit records) against the first crawl's
@@ -287,6 +315,7 @@ def main() -> None:
             fetch_times.append(_run_portals(cmds, env, args.parallel))
             fetch_cpu_total.append(_children_cpu() - cpu_before)
             print(f"  fetch-only run {run + 1}: {fetch_times[-1]:.1f} s", file=sys.stderr)
+        fetch_requests = _requests(root / "fetch-0")
 
         # 3. extraction alone and 4. underthesea normalisation alone, in this process
         from crawler.pages import extract
@@ -381,6 +410,13 @@ def main() -> None:
         f"  (the figure printed before session 3, the job's page counter per second over "
         f"fetch-only URLs per second, counted no attachment in the full crawl: "
         f"{(pages / full) / (fetch_pages / fetch):.2f})\n"
+        f"requests (every response received, as the WARC keeps them): full crawl "
+        f"{sum(full_requests.values())} ({_kinds(full_requests)}), fetch-only "
+        f"{sum(fetch_requests.values())} ({_kinds(fetch_requests)})\n"
+        f"  at a politeness delay each request waits its turn, so the ratio tends to "
+        f"fetch-only requests / full crawl requests = "
+        f"{sum(fetch_requests.values()) / max(1, sum(full_requests.values())):.2f} "
+        f"(plus each portal's process start-up; measure it with --delay 1)\n"
         f"full crawl / NLP ceiling:        {(articles / full) / (len(texts) / nlp):.3f} "
         f"(articles/s; text_normalize runs at {chars / nlp / 1e6:.2f} M chars/s)\n"
         f"extraction share of a full crawl: {ext / full:.0%} of its wall time\n"
@@ -398,6 +434,10 @@ def main() -> None:
         f"an article: {polite_ms:,.0f} ms an article) it is {cold_ms / polite_ms:.1%} of a "
         f"crawl's time (uncached), {cached_ms / polite_ms:.1%} (cached)"
     )
+
+
+def _kinds(kinds: Counter[str]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
 
 
 if __name__ == "__main__":

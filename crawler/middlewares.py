@@ -47,7 +47,7 @@ class ScopeMiddleware:
     def from_crawler(cls, crawler: Crawler) -> ScopeMiddleware:
         return cls(crawler)
 
-    def process_request(self, request: Request) -> None:
+    def process_request(self, request: Request) -> Request | None:
         scope = getattr(self.crawler.spider, "scope", None)
         if scope is None or scope.is_robots(request.url):
             return None
@@ -82,6 +82,11 @@ class ScopeMiddleware:
         ):
             self.crawler.stats.inc_value("vnarchive/filtered/redirect_to_seen")
             raise IgnoreRequest(f"redirect_to_seen: {request.url}")
+        # a link the portal would redirect to its trailing-slash URL (learnt in this
+        # crawl): that URL is requested instead, or nothing when the crawl has it
+        slashed = spider.slash_request(request) if hasattr(spider, "slash_request") else None
+        if slashed is not None:
+            return slashed
         job = getattr(self.crawler.spider, "job", None)
         limit = job.options.max_pages if job is not None else None
         if limit and request.meta.get("kind") in _PAGE_KINDS:

@@ -101,6 +101,9 @@ class Outcomes:
         candidate)."""
         url = self.frontier.clean(target)
         sources = meta.get("redirect_urls") or []
+        if sources and meta.get("redirect_times"):
+            reasons = meta.get("redirect_reasons") or [None]
+            self.slash_rule.observe_redirect(sources[-1], target, reasons[-1])
         aliases = {self.frontier.clean(u) for u in sources} - {url}
         if url not in self.frontier.seen:
             self.frontier.mark_seen(url)

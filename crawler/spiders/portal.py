@@ -63,6 +63,7 @@ from crawler.spiders.outcomes import Outcomes
 from crawler.spiders.requests import _PRIORITY, RequestBuilding
 from crawler.spiders.requisites import Requisites
 from crawler.spiders.responses import _CHARSET, _HTML_TYPES, _charset_problem, _header
+from crawler.spiders.slash_rule import SlashRule
 from indexer import config
 
 __all__ = ["PortalSpider"]
@@ -116,6 +117,8 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
         # its own (some templates print it only on listings) takes it
         self.item_dates: dict[str, str] = {}
         self.site_pages: dict[str, dict[str, Any]] = {}  # non-article pages of earlier crawls
+        # the portal's trailing-slash redirect, once learnt, is not paid per link
+        self.slash_rule = SlashRule()
         self.max_depth = 10
         self.max_listing_pages = 1000
 
@@ -328,15 +331,26 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
             yield from self._not_modified(response, url, known)
             return
         if response.status in (404, 410):
-            redirected = meta.get("redirect_urls")
+            slash_of = meta.get("slash_of")
+            if slash_of and self.slash_rule.fallback_needed:
+                # the learnt trailing slash may not fit this URL: fetch it as linked
+                self.crawler.stats.inc_value("vnarchive/slash_rule/fell_back")
+                yield self._slash_fallback(response.request)
+                return
+            if meta.get("no_slash"):
+                self.slash_rule.observe_fallback_missing()
+            # a rewritten link is reported as linked (the portal answers both alike)
+            missing = slash_of or response.url
+            url = self.scope.clean(missing)
+            redirected = None if slash_of else meta.get("redirect_urls")
             if known and self.options.full:
-                self._gone_candidate(known, response.url, f"HTTP {response.status}")
+                self._gone_candidate(known, missing, f"HTTP {response.status}")
             elif meta.get("role") in _QUIET_404:
                 # a dead link in a menu or a page: the portal's own state, counted in
                 # the job's discovery (not an error of the crawl)
                 self.frontier.skip(url, "dead_link")
             elif not meta.get("guessed"):
-                self.job.count_error(f"http_{response.status}", response.url)
+                self.job.count_error(f"http_{response.status}", missing)
             if redirected is None:
                 self.frontier.record(url, "missing")
             if meta.get("nested"):
@@ -345,6 +359,8 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
             if alternative is not None:
                 yield alternative
             return
+        if response.status == 200 and not meta.get("redirect_urls"):
+            self.slash_rule.observe_answer(response.url)
         if url in self.processed:
             # a redirect to a page this crawl handled already
             self.crawler.stats.inc_value("vnarchive/pages/duplicate")

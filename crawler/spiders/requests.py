@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 
 # Request priorities by the role of the link that led to a URL (higher first): the
@@ -105,3 +106,38 @@ class RequestBuilding:
             return None
         target = self.frontier.sibling(page, request.url)
         return self._follow(target, meta.get("role", "link"), hops=int(meta.get("hops", 1)))
+
+    def slash_request(self, request: Request) -> Request | None:
+        """For a page request the portal would redirect to its URL with a trailing slash
+        (``crawler.spiders.slash_rule``, learnt in this crawl): the request for that URL,
+        the linked URL becoming its alias as after the redirect; None to fetch as is.
+        Raises IgnoreRequest when this crawl has requested the slashed URL already (the
+        linked URL is then linked to it, as ``redirected`` does)."""
+        meta = request.meta
+        if (
+            meta.get("kind") != "page"
+            or meta.get("redirect_times")
+            or meta.get("slash_of")
+            or meta.get("no_slash")
+        ):
+            return None
+        target = self.slash_rule.target(request.url)
+        if target is None:
+            return None
+        new_meta = {**meta, "redirect_urls": [request.url], "slash_of": request.url}
+        if self.redirected(target, new_meta):
+            self.crawler.stats.inc_value("vnarchive/slash_rule/to_seen")
+            raise IgnoreRequest(f"slash_to_seen: {request.url}")
+        self.crawler.stats.inc_value("vnarchive/slash_rule/rewritten")
+        return request.replace(url=target, meta=new_meta)
+
+    def _slash_fallback(self, request: Request) -> Request:
+        """The request as linked again, for a slashed URL that answered 404/410."""
+        meta = {
+            key: value
+            for key, value in request.meta.items()
+            if key not in ("slash_of", "redirect_urls", "warc_ref")
+            and not key.startswith(("_", "download_"))
+        }
+        meta["no_slash"] = True
+        return request.replace(url=request.meta["slash_of"], meta=meta)

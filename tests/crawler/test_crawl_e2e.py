@@ -175,6 +175,32 @@ def test_job_rows_and_files(crawled: dict[str, Any], portal: str) -> None:
     assert f"{portal}: job {job['id']} finished" in crawled["output"]
 
 
+def test_a_learnt_trailing_slash_redirect_is_not_paid_per_link(crawled: dict[str, Any]) -> None:
+    """sp2010 answers its slash-less article links (its related lists) with a 301 to
+    "<slug>/": after a few of them the crawl requests "<slug>/" directly or not at all
+    (fetched already), and each slash-less URL is still an alias of its article."""
+    portal = "sample-sp2010"
+    assert truth(portal)["special"]["slashless_redirects"]
+    store: ArchiveStore = crawled["store"]
+    responses = warc_responses(crawled["dir"], portal)
+    redirects = [u for u, status in responses if status == 301 and not u.endswith("/")]
+    articles = list(store.iter_articles(portal=portal))
+    aliased = [
+        row
+        for row in articles
+        if row["url"].endswith("/")
+        and (found := store.find_article_by_url(row["url"][:-1])) is not None
+        and found["id"] == row["id"]
+    ]
+    # every article the portal's pages link without the slash keeps that URL ...
+    assert len(aliased) >= len(articles) // 2, (len(aliased), len(articles))
+    # ... while only the redirects it took to learn the rule were fetched
+    assert len(redirects) <= 12 < len(aliased), redirects
+    # and no article was fetched twice
+    fetched = [u for u, status in responses if status == 200]
+    assert len(fetched) == len(set(fetched))
+
+
 def test_article_captures_read_back_from_the_warc(data_env: dict[str, Any]) -> None:
     store: ArchiveStore = data_env["store"]
     for portal in SAMPLE_PORTALS:
