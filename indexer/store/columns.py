@@ -102,11 +102,14 @@ class ColumnReads:
     """Articles as columns for exports, a part of ``ArchiveStore``."""
 
     def _keyset_batches(
-        self, selected: Sequence[Any], clauses: list[Any], batch_size: int
-    ) -> Iterator[Sequence[sa.Row[Any]]]:
+        self, selected: Sequence[Any], clauses: list[Any], batch_size: int, *, raw: bool = False
+    ) -> Iterator[Sequence[Any]]:
         """The rows of ``articles`` matching ``clauses`` in ``seq`` order, a short read per
-        batch (``selected`` must include ``seq``)."""
+        batch (``selected`` must include ``seq``).  With ``raw``, each row is the tuple the
+        database driver gives (no SQLAlchemy ``Row``: ~15 % of an export's read; only for
+        columns without a result type conversion, see :func:`_plain_column`)."""
         last = 0
+        at = [getattr(c, "name", None) for c in selected].index("seq")
         while True:
             query = (
                 sa.select(*selected)
@@ -115,11 +118,13 @@ class ColumnReads:
                 .limit(batch_size)
             )
             with self.engine.connect() as conn:
-                rows = conn.execute(query).all()
+                result = conn.execute(query)
+                rows = result.cursor.fetchall() if raw else result.all()
+                result.close()
             if not rows:
                 return
             yield rows
-            last = rows[-1].seq
+            last = rows[-1][at]
 
     def iter_article_columns(
         self,
@@ -144,7 +149,7 @@ class ColumnReads:
         """
         clauses = self._filter_clauses(portal, province, category, date_from, date_to)
         names, plain = self._plain_select(columns, as_bytes)
-        for rows in self._keyset_batches(plain, clauses, batch_size):
+        for rows in self._keyset_batches(plain, clauses, batch_size, raw=True):
             yield self._columns_of(names, rows, instants)
 
     def article_columns_by_ids(

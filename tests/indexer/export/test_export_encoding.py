@@ -177,6 +177,36 @@ def test_jsonl_falls_back_to_json_for_what_orjson_refuses() -> None:
     assert out.getvalue() == expected.encode("utf-8", "replace") + b"\n"
 
 
+def test_jsonl_columns_encoded_at_once_are_what_json_dumps_writes() -> None:
+    """Short texts are encoded a whole column at a time, cut apart at a separator
+    (U+FFFF), and long texts escaped only for the characters text holds, the batch then
+    checked for raw control bytes: every way out of those fast paths writes the same
+    bytes as json.dumps (a value holding the separator, a lone surrogate, nulls, control
+    characters, line separators)."""
+    columns: dict[str, list[Any]] = {
+        "id": ["a", "b\uffffc", "d", "e"],  # the separator inside a value
+        "author": ["x", None, "y\ud800", ""],  # a null and a lone surrogate
+        "category": [None, 'q"uote\\', "tab\tnl\n", "\u2028\x85"],
+        "title": [b"t\x01itle", b'q"\\', b"\xe1\xbb\x87\n", b"\xe2\x80\xa9"],
+        "summary": [None, b"s", b"\x1f", b""],
+        "warc_offset": [1, None, 3, 2**40],
+        "attachments": [[], [{"url": "u", "name": "n\u2028"}], [], []],
+    }
+    out = io.BytesIO()
+    JsonlRenderer(out, tuple(columns)).write_columns(columns)
+    plain = {
+        name: [v.decode() if type(v) is bytes else v for v in values]
+        for name, values in columns.items()
+    }
+    expected = "".join(
+        _json_dumps_line(dict(zip(plain, row, strict=True))) + "\n"
+        for row in zip(*plain.values(), strict=True)
+    )
+    assert out.getvalue() == expected.encode("utf-8", "replace")
+    lines = out.getvalue().split(b"\n")
+    assert json.loads(lines[1])["id"] == "b\uffffc" and json.loads(lines[3])["warc_offset"] == 2**40
+
+
 def test_iso_column_whole_and_per_value_agree() -> None:
     stored = ["2020-05-06 07:08:09.000000", "2021-01-02 03:04:05.123456"]
     want = ["2020-05-06T07:08:09Z", "2021-01-02T03:04:05.123456Z"]
