@@ -41,7 +41,7 @@ from whoosh.query import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from indexer.search.posting_arrays import PostingArrays, open_arrays
+from indexer.search.posting_arrays import ABSENT, PostingArrays, open_arrays, term_hash
 
 __all__ = [
     "POSTING_CACHE_MB",
@@ -335,8 +335,9 @@ class IndexCache:
     def posting(self, searcher: Searcher, fieldname: str, text: str) -> Posting:
         """The cached postings of a term (read with ``searcher`` on a miss).
 
-        A segment's long lists come from its raw arrays (:mod:`indexer.search.posting_arrays`);
-        other lists, and every list of a segment without arrays, are read the Whoosh way.
+        A segment's lists come from its raw arrays (:mod:`indexer.search.posting_arrays`), whose
+        directory also says which terms the segment lacks (no Whoosh lookup); a segment
+        without them (or with an older file) is read the Whoosh way.
         """
         key = (fieldname, text)
         with self._lock:
@@ -344,21 +345,47 @@ class IndexCache:
             if found is not None:
                 self._postings.move_to_end(key)
                 return found
+        ids, weights, complete = self._read(searcher, fieldname, text)
+        posting = Posting(ids, weights, _bits_of(ids, self.size) & self.live, complete)
+        with self._lock:
+            if key not in self._postings:
+                self._postings[key] = posting
+                self._posting_bytes += posting.nbytes
+                budget = POSTING_CACHE_MB * 2**20
+                while self._posting_bytes > budget and len(self._postings) > 1:
+                    _, old = self._postings.popitem(last=False)
+                    self._posting_bytes -= old.nbytes
+        return posting
+
+    def live_documents(self, searcher: Searcher, fieldname: str, text: str) -> list[int]:
+        """The live documents holding a term, ascending (read each time, not cached: for the
+        short lists of one-off lookups such as a story's copies)."""
+        ids, _weights, _complete = self._read(searcher, fieldname, text, scored=False)
+        live = self.live
+        return [d for d in ids.tolist() if live >> d & 1]
+
+    def _read(
+        self, searcher: Searcher, fieldname: str, text: str, scored: bool = True
+    ) -> tuple[np.ndarray, np.ndarray | None, bool]:
+        """(ids, weights or None, complete) of a term over every segment (see :meth:`posting`)."""
         try:
             field = searcher.schema[fieldname]
         except KeyError:
             field = None
-        scored = bool(field is not None and field.scorable)
+        scored = scored and bool(field is not None and field.scorable)
         id_parts: list[np.ndarray] = []
         weight_parts: list[np.ndarray] = []
         complete = True  # every posting read, deleted documents' too
         if field is not None:
             tbytes = field.to_bytes(text) if isinstance(text, str) else text
+            hashed = term_hash(fieldname, tbytes)
             leaves = searcher.reader().leaf_readers()
             for (leaf, offset), arrays in zip(leaves, self.arrays, strict=True):
-                found_arrays = arrays.get(fieldname, tbytes) if arrays is not None else None
-                if found_arrays is not None:
-                    local, weights = found_arrays
+                found = arrays.find(fieldname, tbytes, hashed) if arrays is not None else None
+                if found is ABSENT:  # the segment's directory lists every term: not there
+                    continue
+                if found is not None:
+                    local, weights = found
                     ids = local.astype(np.uint32)
                     ids += offset
                     id_parts.append(ids)
@@ -387,16 +414,7 @@ class IndexCache:
                 if weight_parts
                 else np.zeros(0, np.float32)
             )
-        posting = Posting(ids, weights, _bits_of(ids, self.size) & self.live, complete)
-        with self._lock:
-            if key not in self._postings:
-                self._postings[key] = posting
-                self._posting_bytes += posting.nbytes
-                budget = POSTING_CACHE_MB * 2**20
-                while self._posting_bytes > budget and len(self._postings) > 1:
-                    _, old = self._postings.popitem(last=False)
-                    self._posting_bytes -= old.nbytes
-        return posting
+        return ids, weights, complete
 
     def avg_length(self, searcher: Searcher, fieldname: str) -> float | None:
         """``searcher.avg_field_length(fieldname)``, once per generation (it sums every segment)."""

@@ -56,7 +56,7 @@ from indexer.search.params import QueryError, SearchParams
 from indexer.search.parse import ParsedQuery, parse_query
 from indexer.search.placeindex import matched_place
 from indexer.search.rank import _ranked
-from indexer.search.searcher import _columns, _facets, _searcher
+from indexer.search.searcher import _cache, _columns, _facets, _searcher
 from indexer.search.suggest import _did_you_mean
 from indexer.search.writer import open_index
 
@@ -137,7 +137,7 @@ def _other_copies(
     story = fields.get("story_id") or fields.get("id")
     others = []
     if fields.get("story_id") and not single_copy(searcher, story):
-        for other in searcher.document_numbers(story_id=story):
+        for other in _cache(searcher).live_documents(searcher, "story_id", story):
             if other == docnum:
                 continue
             copy = stored(other)

@@ -37,6 +37,7 @@ from whoosh import index as whoosh_index
 from whoosh.writing import CLEAR, SegmentWriter
 
 from indexer import config
+from indexer.search import whoosh_files  # noqa: F401  (Whoosh reads segment files in place)
 from indexer.search.schema import SCHEMA_VERSION, article_document, build_schema
 from indexer.search.segment_merge import add_posting_arrays, commit_segments, merge_segments
 from indexer.search.segments import SegmentBuilder, supported

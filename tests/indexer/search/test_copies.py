@@ -47,6 +47,7 @@ def test_single_copy_only_when_the_story_has_one_document(tmp_path: Path, rebuil
     searcher = _searcher(tmp_path / "index")
     assert searcher is not None
     assert not single_copy(searcher, first)  # its copy stands in the other segment too
+    assert single_copy(searcher, "no-such-story")  # no document to list: no lookup either
     by_lookup = {s: len(list(searcher.document_numbers(story_id=s))) for s in (alone, later)}
     assert by_lookup == {alone: 1, later: 1}
     # one segment holding a repeated story: no story of it is taken as single

@@ -1,5 +1,6 @@
-"""Long posting lists as raw arrays beside each segment (indexer.search.posting_arrays): equal to
-Whoosh's postings, written by every path that makes segments, and never needed to search."""
+"""Posting lists as raw arrays beside each segment (indexer.search.posting_arrays): equal to
+Whoosh's postings, written by every path that makes segments, a directory that knows which
+terms a segment lacks, and never needed to search."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from archive_helpers import build_archive, load_docs
 from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 
+from indexer.search import cache as cache_module
 from indexer.search import posting_arrays
 from indexer.search.params import SearchParams
 from indexer.search.posting_arrays import open_arrays
@@ -43,10 +45,12 @@ def _articles(n: int, seed: int = 11, start: int = 0) -> list[dict]:
     ]
 
 
-@pytest.fixture
-def short_lists(monkeypatch):
-    """Every list of more than 2 postings gets arrays (small archives have no 128-long ones)."""
-    monkeypatch.setattr(posting_arrays, "LONG_POSTINGS", 2)
+@pytest.fixture(params=[0, 2])
+def short_lists(monkeypatch, request):
+    """Every list gets arrays (0, the default: a complete directory), or every list of more
+    than 2 postings (a partial directory: the shorter lists are read the Whoosh way)."""
+    monkeypatch.setattr(posting_arrays, "LONG_POSTINGS", request.param)
+    return request.param
 
 
 def _whoosh_postings(reader: SegmentReader, fieldname: str, tbytes: bytes) -> tuple[list, list]:
@@ -68,6 +72,12 @@ def assert_arrays_equal_whoosh(index_dir: Path) -> int:
         assert arrays is not None, segment.segment_id()
         reader = SegmentReader(ix.storage, ix.schema, segment)
         try:
+            assert arrays.version == 2
+            assert arrays.complete == (posting_arrays.LONG_POSTINGS == 0)
+            assert arrays.count == sum(
+                reader.doc_frequency(f, t) > posting_arrays.LONG_POSTINGS
+                for f, t in reader.all_terms()
+            )
             for fieldname, tbytes in reader.all_terms():
                 entry = arrays.get(fieldname, tbytes)
                 long_list = reader.doc_frequency(fieldname, tbytes) > posting_arrays.LONG_POSTINGS
@@ -159,3 +169,58 @@ def test_incremental_updates_and_older_indexes_get_arrays(tmp_path, short_lists)
     assert assert_arrays_equal_whoosh(index_dir) > 100
     plain = _without_arrays(index_dir, tmp_path / "plain")
     assert _results(index_dir) == _results(plain)
+
+
+def test_a_complete_directory_knows_the_terms_a_segment_lacks(tmp_path) -> None:
+    store, index_dir, _ids = build_archive(tmp_path, _articles(60))
+    load_docs(
+        store,
+        _articles(10, seed=13, start=60)
+        + [
+            _articles(1, start=99)[0]
+            | {
+                "url": "https://p9.example.vn/tin/only",
+                "body_text": "Khánh thành cầu treo Nâm Nung",
+            }
+        ],
+    )
+    update_index(store, index_dir)  # a second segment, by Whoosh's writer
+    ix = whoosh_index.open_dir(str(index_dir))
+    first, second = (open_arrays(ix.storage, s) for s in ix._read_toc().segments)
+    assert first.complete and second.complete
+    for fieldname, term in (("body", b"treo"), ("portal", b"p9"), ("body", b"zzz")):
+        assert first.find(fieldname, term) is posting_arrays.ABSENT
+    ids, _weights = second.find("body", b"treo")
+    assert len(ids) == 1
+    assert second.find("body", b"zzz") is posting_arrays.ABSENT
+    result = search(SearchParams(q="cầu treo"), index_dir)
+    assert [h["url"] for h in result["results"]] == ["https://p9.example.vn/tin/only"]
+
+
+def test_terms_sharing_a_hash_are_read_the_whoosh_way(tmp_path, monkeypatch) -> None:
+    real = posting_arrays.term_hash
+
+    def few_hashes(fieldname: str, term: bytes) -> int:
+        return real(fieldname, term) % 5  # nearly every term shares its hash with others
+
+    monkeypatch.setattr(posting_arrays, "term_hash", few_hashes)
+    monkeypatch.setattr(cache_module, "term_hash", few_hashes)
+    _store, index_dir, _ids = build_archive(tmp_path, _articles(150))
+    ix = whoosh_index.open_dir(str(index_dir))
+    arrays = open_arrays(ix.storage, ix._read_toc().segments[0])
+    assert arrays.shared == {0, 1, 2, 3, 4}
+    assert arrays.get("body", "nông".encode()) is None  # not trusted: Whoosh reads it
+    plain = _without_arrays(index_dir, tmp_path / "plain")
+    assert _results(index_dir) == _results(plain)
+
+
+def test_older_arrays_files_are_written_again_on_update(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(posting_arrays, "LONG_POSTINGS", 2)  # as files of long lists only
+    store, index_dir, _ids = build_archive(tmp_path, _articles(100))
+    ix = whoosh_index.open_dir(str(index_dir))
+    (segment,) = ix._read_toc().segments
+    assert not open_arrays(ix.storage, segment).complete
+    monkeypatch.setattr(posting_arrays, "LONG_POSTINGS", 0)
+    update_index(store, index_dir)  # nothing new: only the arrays file is written again
+    assert open_arrays(ix.storage, segment).complete
+    assert assert_arrays_equal_whoosh(index_dir) > 100
