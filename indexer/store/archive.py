@@ -19,6 +19,7 @@ from indexer.store.articles import ArticleWrites
 from indexer.store.batches import WriteBatches
 from indexer.store.captures import WarcCaptures
 from indexer.store.columns import ColumnReads
+from indexer.store.driver import DriverStatement
 from indexer.store.errors import StoreError
 from indexer.store.imports import ImportWrites
 from indexer.store.jobs import CrawlJobs
@@ -29,6 +30,7 @@ from indexer.store.stories import StoryLinks
 from indexer.store.tables import SCHEMA_VERSION, articles, meta_table, metadata
 
 _SEL_MAX_SEQ = sa.select(sa.func.max(articles.c.seq))
+_D_SEL_MAX_SEQ = DriverStatement(_SEL_MAX_SEQ)
 SEQ_LOCK_KEY = 0x766E_6172_0001  # "vnar" 1: the PostgreSQL advisory lock of ``seq``
 _PG_SEQ_LOCK = sa.text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=SEQ_LOCK_KEY)
 
@@ -135,15 +137,23 @@ class ArchiveStore(
           ``FOR UPDATE`` to the same effect.
 
         Callers take the counter before any row lock of their transaction (so a
-        writer waiting here holds no lock another writer could wait on).
+        writer waiting here holds no lock another writer could wait on).  Inside a
+        :meth:`batch` the lock is held from the first counter to the commit, so the
+        next ones are counted without asking.
         """
+        batch = self._open_batch()
+        if batch is not None and batch.conn is conn and batch.seq is not None:
+            batch.seq += 1  # the lock is held since the batch's first counter
+            return batch.seq
         dialect = conn.dialect.name
         if dialect == "postgresql":
             conn.execute(_PG_SEQ_LOCK)
         elif dialect != "sqlite":
             conn.execute(_LOCK_META_ROW)
-        current = conn.execute(_SEL_MAX_SEQ).scalar()
-        return int(current or 0) + 1
+        current = int(_D_SEL_MAX_SEQ.scalar(conn, {}) or 0) + 1
+        if batch is not None and batch.conn is conn:
+            batch.seq = current
+        return current
 
     def max_seq(self) -> int:
         """The highest change counter in the store (0 when empty)."""

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from indexer.store.captures import _INS_ATTACHMENT, _SEL_ATTACHMENT
+from indexer.store.driver import DriverStatement
 from indexer.store.rows import (
     WORD_COLUMNS,
     WarcRef,
@@ -50,6 +51,14 @@ _SEL_URL = sa.select(article_urls.c.article_id).where(article_urls.c.url == sa.b
 _INS_URL = article_urls.insert()
 _INS_ARTICLE = articles.insert()
 _INS_VERSION = versions.insert()
+# the same, straight to the driver (indexer.store.driver): one article is about eight
+# statements, and SQLAlchemy's own work per statement cost more than SQLite's
+_D_SEL_ALIAS = DriverStatement(_SEL_ALIAS)
+_D_SEL_TWIN = DriverStatement(_SEL_TWIN)
+_D_SEL_URL = DriverStatement(_SEL_URL)
+_D_INS_URL = DriverStatement(_INS_URL, ["url", "article_id", "kind"])
+_D_INS_ARTICLE = DriverStatement(_INS_ARTICLE, [c.name for c in articles.columns])
+_D_INS_VERSION = DriverStatement(_INS_VERSION, [c.name for c in versions.columns if c.name != "id"])
 
 
 class ArticleWrites:
@@ -179,7 +188,7 @@ class ArticleWrites:
                 seq=self._next_seq(conn),
                 **fields,
             )
-            conn.execute(_INS_ARTICLE, row)
+            _D_INS_ARTICLE.execute(conn, row)
         elif existing.content_hash != article.content_hash:
             outcome = "changed"
             if not article.published:
@@ -210,7 +219,7 @@ class ArticleWrites:
                 update["seq"] = self._next_seq(conn)
             conn.execute(articles.update().where(articles.c.id == article_id).values(update))
         if outcome != "unchanged":
-            conn.execute(_INS_VERSION, _version_row(article_id, now, article, warc, job_id))
+            _D_INS_VERSION.execute(conn, _version_row(article_id, now, article, warc, job_id))
         self._link_url(conn, canonical, article_id, "canonical", fresh=fresh)
         if article.url != canonical:
             self._link_url(conn, article.url, article_id, "alias", fresh=fresh)
@@ -247,7 +256,7 @@ class ArticleWrites:
         canonical = article.canonical_url or article.url
         existing = conn.execute(_SEL_ARTICLE_STATE, {"aid": article_id_for(canonical)}).first()
         if existing is None:
-            alias = conn.execute(_SEL_ALIAS, {"u1": canonical, "u2": article.url}).scalar()
+            alias = _D_SEL_ALIAS.scalar(conn, {"u1": canonical, "u2": article.url})
             if alias is not None:
                 existing = conn.execute(_SEL_ARTICLE_STATE, {"aid": alias}).first()
         return existing
@@ -257,13 +266,15 @@ class ArticleWrites:
         """The article of the portal that already holds this title and text (with no
         date or a date of the same day), or None."""
         day = (article.published or "")[:10]
-        for row in conn.execute(_SEL_TWIN, {"hash": article.content_hash}):
+        for twin, portal, title, published in _D_SEL_TWIN.rows(
+            conn, {"hash": article.content_hash}
+        ):
             if (
-                row.portal == article.portal
-                and row.title == article.title
-                and (not day or row.published is None or row.published[:10] == day)
+                portal == article.portal
+                and title == article.title
+                and (not day or published is None or published[:10] == day)
             ):
-                return row.id
+                return twin
         return None
 
     def needs_words(self, article: Any) -> bool:
@@ -297,9 +308,9 @@ class ArticleWrites:
         conn: Connection, url: str, article_id: str, kind: str, *, fresh: bool = False
     ) -> None:
         """Link ``url`` to the article unless it is linked already (``fresh``: known not to be)."""
-        found = None if fresh else conn.execute(_SEL_URL, {"u": url}).scalar()
+        found = None if fresh else _D_SEL_URL.scalar(conn, {"u": url})
         if found is None:
-            conn.execute(_INS_URL, {"url": url, "article_id": article_id, "kind": kind})
+            _D_INS_URL.execute(conn, {"url": url, "article_id": article_id, "kind": kind})
 
     def link_url(self, url: str, article_id: str, kind: str = "alias") -> None:
         """Record another URL an article is reachable under (kept if already linked)."""

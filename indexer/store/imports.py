@@ -8,7 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from indexer.store.articles import _INS_VERSION, _SEL_ALIAS
+from indexer.store.articles import _D_INS_VERSION, _D_SEL_ALIAS
+from indexer.store.driver import DriverStatement
 from indexer.store.rows import WarcRef, _aware, _version_row, article_id_for
 from indexer.store.tables import articles, versions
 from indexer.text.words import ArticleWords
@@ -21,6 +22,9 @@ _SEL_HELD = sa.select(
     articles.c.last_changed,
     articles.c.content_hash,
 ).where(articles.c.id == sa.bindparam("aid"))
+
+
+_D_HELD = DriverStatement(sa.select(articles.c.id).where(articles.c.id == sa.bindparam("aid")))
 
 
 class ImportWrites:
@@ -51,8 +55,14 @@ class ImportWrites:
         """
         canonical = article.canonical_url or article.url
         with self._writing() as conn:
-            found = conn.execute(_SEL_ALIAS, {"u1": canonical, "u2": article.url}).scalar()
-            row = conn.execute(_SEL_HELD, {"aid": found or article_id_for(canonical)}).first()
+            found = _D_SEL_ALIAS.scalar(conn, {"u1": canonical, "u2": article.url})
+            aid = found or article_id_for(canonical)
+            # a capture of an article not held yet (most of an import) costs no typed read
+            row = (
+                conn.execute(_SEL_HELD, {"aid": aid}).first()
+                if found or _D_HELD.rows(conn, {"aid": aid})
+                else None
+            )
             if row is None or captured_at >= _aware(row.last_seen):
                 # no URL of the article linked and no row of its id: nothing to look up again
                 fresh = found is None and row is None
@@ -83,7 +93,9 @@ class ImportWrites:
                 )
             if article.content_hash in held or captured_at >= _aware(row.last_changed):
                 return "duplicate", article_id
-            conn.execute(_INS_VERSION, _version_row(article_id, captured_at, article, warc, job_id))
+            _D_INS_VERSION.execute(
+                conn, _version_row(article_id, captured_at, article, warc, job_id)
+            )
         return "version", article_id
 
     def warc_offsets(self, warc_file: str) -> set[int]:

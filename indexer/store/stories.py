@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from indexer.store.driver import DriverStatement
 from indexer.store.tables import articles
 from indexer.text.stories import same_story, story_key
 
@@ -20,6 +21,7 @@ _SEL_COPIES = (
     .order_by(articles.c.first_seen, articles.c.id)
     .limit(20)
 )
+_D_SEL_COPIES = DriverStatement(_SEL_COPIES)
 
 
 class StoryLinks:
@@ -34,10 +36,10 @@ class StoryLinks:
         """The story id of an archived copy of this story on another portal, or None."""
         if not key:
             return None
-        rows = conn.execute(_SEL_COPIES, {"key": key, "portal": portal or ""}).all()
-        for row in rows:
-            if same_story(body, row.body_text):
-                return row.story_id or row.id
+        rows = _D_SEL_COPIES.rows(conn, {"key": key, "portal": portal or ""})
+        for copy, story, text in rows:
+            if same_story(body, text):
+                return story or copy
         return None
 
     def _link_stories(self, conn: Connection) -> None:
