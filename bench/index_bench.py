@@ -97,6 +97,7 @@ import functools
 import json
 import math
 import multiprocessing
+import os
 import random
 import re
 import resource
@@ -609,23 +610,40 @@ def query_only(size: int, runs: int, nqueries: int, work: Path) -> dict[str, Any
         qs = queries(corpus(size), nqueries)
         saved.write_text(json.dumps(qs, ensure_ascii=False), "utf-8")
     fts_db = work / f"fts-{size}.sqlite"
-    w50, w95, f50, f95, c95 = [], [], [], [], []
+    w50, w95, f50, f95, c50, c95 = [], [], [], [], [], []
     for run in range(runs):
         times = whoosh_queries(index_dir, qs)
         w50.append(pct(times, 50))
         w95.append(pct(times, 95))
+        c50.append(pct(CPU_MS, 50))
         c95.append(pct(CPU_MS, 95))
+        print(
+            f"   run {run + 1}/{runs}: p50 {w50[-1]:.1f} ms, p95 {w95[-1]:.1f} ms "
+            f"(CPU p50 {c50[-1]:.1f}, p95 {c95[-1]:.1f}); {_load()}",
+            flush=True,
+        )
         if fts_db.is_file() and run == 0:  # FTS5 does not change: once is enough
             times = fts_queries(fts_db, qs)
             f50.append(pct(times, 50))
             f95.append(pct(times, 95))
     med = statistics.median
     line = f"{size:,} articles, {len(qs)} queries, median of {runs} run(s): "
-    line += f"vnarchive p50 {med(w50):.1f} ms, p95 {med(w95):.1f} ms (CPU p95 {med(c95):.1f} ms)"
+    line += (
+        f"vnarchive p50 {med(w50):.1f} ms, p95 {med(w95):.1f} ms "
+        f"(CPU p50 {med(c50):.1f} ms, p95 {med(c95):.1f} ms)"
+    )
     if f50:
         line += f"; FTS5 p50 {med(f50):.1f} ms, p95 {med(f95):.1f} ms"
     print(line, flush=True)
     return {"size": size, "w_p50": med(w50), "w_p95": med(w95), "c_p95": med(c95)}
+
+
+def _load() -> str:
+    """The machine's load average now (the runs share it with other work)."""
+    try:
+        return f"load {os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "load unknown"
 
 
 def estimate(rows: list[dict[str, Any]], target: int = 1_000_000) -> None:

@@ -11,9 +11,11 @@ the generation and every segment's id and deletion count, so any commit, merge o
 rebuild gets a fresh one).  It holds, loaded once:
 
 - the per-document columns (id, portal, category, year, newest, oldest);
-- bitsets per facet value (portal, category, year, and month of ``newest``), used
-  for exact facet counts (``popcount(matches & value)``), newest/oldest ordering
-  (walk the months in order) and date-range filters;
+- each facet column's values as codes (portal, category, topic, year, and month of
+  ``newest``): exact facet counts are one ``bincount`` over the matches' codes (popcounts
+  of a bitset per value cost ~170 passes over 125 KB a query at 1,000,000 articles);
+- bitsets per month, for newest/oldest ordering (walk the months in order) and date-range
+  filters;
 - the field lengths of every document (BM25F's ``fl``);
 - an LRU of posting lists (sorted doc numbers, term frequencies, bitset), shared
   by every thread and bounded by :data:`POSTING_CACHE_MB` (``$VNARCHIVE_SEARCH_CACHE_MB``,
@@ -49,6 +51,7 @@ __all__ = [
     "Posting",
     "bits_from_ids",
     "clear",
+    "docnum_array",
     "docnums",
     "index_cache",
 ]
@@ -58,9 +61,6 @@ __all__ = [
 POSTING_CACHE_MB = int(os.environ.get("VNARCHIVE_SEARCH_CACHE_MB") or 256)
 COLUMNS = ("id", "portal", "category", "topic", "year", "newest", "oldest")
 FACET_COLUMNS = ("portal", "category", "topic", "year", "month")
-# A facet value gets its own bitset when at least this share of the documents hold it;
-# rarer values are counted from the (few) matching documents that hold a rare value.
-_OWN_BITSET_SHARE = 1 / 1000
 # Facets of at most this many matches are counted document by document, not by popcounts.
 FEW_MATCHES = 2_000
 _BIT_NUMBERS = np.arange(8)
@@ -90,16 +90,21 @@ def _bits_of(ids: np.ndarray, size: int) -> int:
     return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
 
 
-def docnums(bits: int) -> list[int]:
-    """The document numbers of a bitset, ascending."""
+def docnum_array(bits: int) -> np.ndarray:
+    """The document numbers of a bitset, ascending, as an array."""
     if not bits:
-        return []
+        return np.zeros(0, np.int64)
     data = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) >> 3, "little"), np.uint8)
     held = np.flatnonzero(data)  # the bytes holding documents
     if len(held) * 4 > len(data):  # dense: unpack every byte
-        return np.flatnonzero(np.unpackbits(data, bitorder="little")).tolist()
+        return np.flatnonzero(np.unpackbits(data, bitorder="little"))
     flags = np.unpackbits(data[held], bitorder="little").reshape(-1, 8).view(np.bool_)
-    return ((held[:, None] << 3) + _BIT_NUMBERS)[flags].tolist()
+    return ((held[:, None] << 3) + _BIT_NUMBERS)[flags]
+
+
+def docnums(bits: int) -> list[int]:
+    """The document numbers of a bitset, ascending."""
+    return docnum_array(bits).tolist()
 
 
 @dataclass(slots=True)
@@ -207,10 +212,10 @@ class IndexCache:
             f"{m // 100:04d}-{m % 100:02d}" if (m := (v or 0) // 1_000_000) else None
             for v in newest
         ]
-        self.value_bits: dict[str, dict[Any, int]] = {}
-        self.rare_bits: dict[str, int] = {}
-        for name in FACET_COLUMNS:
-            self._facet_bitsets(name)
+        # each facet column's values as codes (-1: none), for counting with one bincount
+        self.facet_codes: dict[str, tuple[np.ndarray, list[Any]]] = {
+            name: _codes(self.columns[name]) for name in FACET_COLUMNS
+        }
         # months in order (None: undated, last either way), for ordering and date ranges
         by_month: dict[int, list[int]] = {}
         for d, v in enumerate(newest):
@@ -233,44 +238,28 @@ class IndexCache:
             out[name] = values
         return out
 
-    def _facet_bitsets(self, name: str) -> None:
-        groups: dict[Any, list[int]] = {}
-        for d, value in enumerate(self.columns[name]):
-            if value not in (None, ""):
-                groups.setdefault(value, []).append(d)
-        floor = max(64, int(self.size * _OWN_BITSET_SHARE))
-        own: dict[Any, int] = {}
-        rare: list[int] = []
-        for value, ds in groups.items():
-            if len(ds) >= floor:
-                own[value] = bits_from_ids(ds, self.size) & self.live
-            else:
-                rare.extend(ds)
-        self.value_bits[name] = own
-        self.rare_bits[name] = bits_from_ids(rare, self.size) & self.live
-
     def counts(
-        self, name: str, bits: int, total: int, listed: list[int] | None = None
+        self, name: str, bits: int, total: int, listed: list[int] | np.ndarray | None = None
     ) -> Counter[Any]:
         """Exact counts of column ``name``'s values over the documents of ``bits``.
 
-        ``listed``: ``docnums(bits)`` if the caller has it (several columns, one match set).
+        ``listed``: ``docnums(bits)`` (or :func:`docnum_array`) if the caller has it (several
+        columns, one match set).  Few matches are counted one by one, more with a bincount
+        of the column's value codes (one pass over the matches, whatever the number of values).
         """
-        column = self.columns[name]
+        if listed is None:
+            listed = docnum_array(bits)
         if total <= FEW_MATCHES:
-            counts = Counter(column[d] for d in (docnums(bits) if listed is None else listed))
+            column = self.columns[name]
+            ids = listed.tolist() if isinstance(listed, np.ndarray) else listed
+            counts = Counter(column[d] for d in ids)
             counts.pop(None, None)
             counts.pop("", None)
             return counts
-        counts = Counter()
-        for value, value_bits in self.value_bits[name].items():
-            n = (bits & value_bits).bit_count()
-            if n:
-                counts[value] = n
-        rare = bits & self.rare_bits[name]
-        if rare:
-            counts.update(column[d] for d in docnums(rare))
-        return counts
+        codes, values = self.facet_codes[name]
+        ids = np.asarray(listed, np.int64)
+        found = np.bincount(codes[ids] + 1, minlength=len(values) + 1)[1:]
+        return Counter({values[i]: int(found[i]) for i in np.flatnonzero(found).tolist()})
 
     # -- order and date ranges ----------------------------------------------------------
 
@@ -453,6 +442,16 @@ class IndexCache:
         with self._lock:
             self._lengths[fieldname] = out
         return out
+
+
+def _codes(column: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """(a code per document, the values coded): ``values[code]``, -1 for none or empty."""
+    index: dict[Any, int] = {}
+    for value in column:
+        if value not in (None, "") and value not in index:
+            index[value] = len(index)
+    codes = np.fromiter((index.get(v, -1) for v in column), np.int32, count=len(column))
+    return codes, list(index)
 
 
 def _column_bytes(column: Any) -> bytes | None:

@@ -9,7 +9,7 @@ from typing import Any
 from whoosh.searching import Searcher
 
 from indexer import config
-from indexer.search.cache import FEW_MATCHES, IndexCache, docnums, index_cache
+from indexer.search.cache import FEW_MATCHES, IndexCache, docnum_array, docnums, index_cache
 from indexer.search.placeindex import place_facet
 from indexer.search.writer import open_index
 
@@ -70,7 +70,8 @@ def _facets(searcher: Searcher, docs: int) -> dict[str, dict[str, int]]:
     """Exact portal/category/year/month counts over every match (bitset popcounts)."""
     cache = _cache(searcher)
     total = docs.bit_count()
-    listed = docnums(docs) if total <= FEW_MATCHES else None  # listed once for every column
+    # listed once for every column
+    listed = docnums(docs) if total <= FEW_MATCHES else docnum_array(docs)
     facets: dict[str, dict[str, int]] = {}
     for name in ("portal", "category", "topic", "year"):
         counts = cache.counts(name, docs, total, listed)
