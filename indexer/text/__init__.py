@@ -127,12 +127,28 @@ def _trie_pattern(words: list[str]) -> str:
     return build(trie)
 
 
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
 @lru_cache(maxsize=1)
-def _word_rules() -> tuple[re.Pattern[str] | None, dict[str, str]]:
+def _word_rules() -> tuple[re.Pattern[str] | None, dict[str, str], bool]:
+    """(the rules' pattern, their words, whether every word is letters only)."""
     words = underthesea_rules()[1]
     if not words:
-        return None, words
-    return re.compile(rf"(?<![^\W\d_])(?:{_trie_pattern(list(words))})(?![^\W\d_])"), words
+        return None, words, False
+    pattern = re.compile(rf"(?<![^\W\d_])(?:{_trie_pattern(list(words))})(?![^\W\d_])")
+    return pattern, words, all(_LETTERS.fullmatch(w) for w in words)
+
+
+def _has_rule_word(text: str, words: dict[str, str], letters_only: bool) -> bool:
+    """Whether the word rules' pattern can match in ``text`` (False: it cannot).
+
+    The pattern matches a rule's word with no letter before or after it: when every
+    word is letters only, that is a whole run of letters of the text, so a text none of
+    whose letter runs is a rule's word has nothing to rewrite (most texts: the pattern
+    itself, tried at every position, cost half of normalising).
+    """
+    return not letters_only or not words.keys().isdisjoint(_LETTERS.findall(text))
 
 
 #: Short texts are normalised once per process: a portal's menus, labels and footers
@@ -168,8 +184,8 @@ def _normalize(text: str, multiline: bool) -> str:
         for bad, good in characters.items():
             if bad in text:
                 text = text.replace(bad, good)
-        pattern, words = _word_rules()
-        if pattern is not None:
+        pattern, words, letters_only = _word_rules()
+        if pattern is not None and _has_rule_word(text, words, letters_only):
             text = pattern.sub(lambda m: words[m.group(0)], text)
         text = _OLD_RE.sub(_move_tone, text)
         if text != composed:  # a stray combining mark after a rewritten letter composes now
