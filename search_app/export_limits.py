@@ -46,6 +46,15 @@ class ExportSlots:
     Every worker process (and every server on the same data directory) takes the
     same files, so the limits hold across them; a worker that dies frees its slots
     (the kernel drops its locks).
+
+    A client's file is removed when its slot is freed, so the directory holds the
+    ``total`` files and one file per export streaming, not one per client address
+    ever seen; files left by a worker that died are removed by the next
+    :class:`ExportSlots` made on the directory (:meth:`sweep`).  A file is only ever
+    removed by the holder of its lock, and a slot is only taken once its lock is held
+    on the file its name still points to (:func:`_lock_named`): another worker that
+    opened the file just before it was removed finds its lock on a removed file and
+    opens the name again.
     """
 
     def __init__(
@@ -56,6 +65,7 @@ class ExportSlots:
         self.total = total or _setting("VNARCHIVE_EXPORTS_MAX", 4)
         self._held = 0
         self._lock = threading.Lock()
+        self.sweep()
 
     @property
     def running(self) -> int:
@@ -63,21 +73,31 @@ class ExportSlots:
         with self._lock:
             return self._held
 
-    def _take(self, prefix: str, count: int) -> int | None:
-        """Lock the first free ``<prefix>-<k>`` file, k < count; its descriptor or None."""
+    def _take(self, prefix: str, count: int) -> tuple[int, Path] | None:
+        """Lock the first free ``<prefix>-<k>`` file, k < count; its descriptor and path,
+        or None."""
         self.directory.mkdir(parents=True, exist_ok=True)
         for k in range(count):
-            fd = os.open(self.directory / f"{prefix}-{k}", os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            except BaseException:
-                os.close(fd)
-                raise
-            return fd
+            path = self.directory / f"{prefix}-{k}"
+            fd = _lock_named(path)
+            if fd is not None:
+                return fd, path
         return None
+
+    def sweep(self) -> int:
+        """Remove the client files no worker holds (left by a worker that died, or by a
+        version that kept them); how many were removed."""
+        removed = 0
+        try:
+            names = [p for p in self.directory.iterdir() if p.name.startswith("client-")]
+        except FileNotFoundError:
+            return 0
+        for path in names:
+            fd = _lock_named(path, create=False)
+            if fd is not None:
+                _remove_and_close(fd, path)
+                removed += 1
+        return removed
 
     def acquire(self, client: str) -> Callable[[], None]:
         """Take a slot for ``client``; return the function that frees it (safe to call twice).
@@ -94,7 +114,7 @@ class ExportSlots:
             )
         everyone = self._take("total", self.total)
         if everyone is None:
-            os.close(mine)
+            _remove_and_close(*mine)
             raise _busy(
                 f"the server is streaming {self.total} exports (its limit); try again shortly"
             )
@@ -106,13 +126,57 @@ class ExportSlots:
             with self._lock:
                 if not held:
                     return
-                fds = list(held)
+                (client_fd, client_path), (total_fd, _) = held
                 held.clear()
                 self._held -= 1
-            for fd in fds:
-                os.close(fd)  # closing the last descriptor drops the lock
+            # the client's file goes (else one file stays per address ever seen)
+            _remove_and_close(client_fd, client_path)
+            os.close(total_fd)  # closing the last descriptor drops the lock
 
         return release
+
+
+def _lock_named(path: Path, *, create: bool = True) -> int | None:
+    """A descriptor holding the ``flock`` of the file named ``path``, or None if another
+    holds it (or, without ``create``, there is no such file).
+
+    The lock is only kept if ``path`` still names the locked file afterwards: a holder
+    removes its file before it lets go of the lock (:func:`_remove_and_close`), so a lock
+    won on a file opened just before its removal is a lock on a file nobody else will
+    ever open; the name is then opened again.
+    """
+    flags = os.O_RDWR | (os.O_CREAT if create else 0)
+    while True:
+        try:
+            fd = os.open(path, flags, 0o600)
+        except FileNotFoundError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        except BaseException:
+            os.close(fd)
+            raise
+        try:
+            named = os.stat(path)
+        except FileNotFoundError:
+            named = None
+        mine = os.fstat(fd)
+        if named is not None and (named.st_dev, named.st_ino) == (mine.st_dev, mine.st_ino):
+            return fd
+        os.close(fd)  # removed by its last holder meanwhile
+        if not create:
+            return None
+
+
+def _remove_and_close(fd: int, path: Path) -> None:
+    """Remove the file ``path`` whose lock ``fd`` holds, then let go of the lock."""
+    try:
+        path.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
 
 
 def _busy(message: str) -> ApiError:

@@ -9,6 +9,8 @@ flight for as long as the test holds them.
 from __future__ import annotations
 
 import importlib.util
+import threading
+import time
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -133,3 +135,77 @@ def test_a_client_at_its_limit_is_refused_by_every_worker(tmp_path) -> None:  # 
             again.read()
             assert again.json()["error"]["code"] == "too_many_exports"
         assert _open_export(http, held, "203.0.113.2").status_code == 200
+
+
+def _client_files(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.startswith("client-"))
+
+
+def test_a_client_file_is_removed_when_its_slot_is_freed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    directory = tmp_path / "run" / "export-slots"
+    slots = ExportSlots(directory, 2, 4)
+    for n in range(50):  # fifty client addresses, one after the other
+        slots.acquire(f"198.51.100.{n}")()
+    assert _client_files(directory) == []
+    assert sorted(p.name for p in directory.iterdir()) == ["total-0"]
+    first = slots.acquire("198.51.100.1")
+    second = slots.acquire("198.51.100.1")
+    assert len(_client_files(directory)) == 2  # one file per export streaming
+    with pytest.raises(ApiError):
+        slots.acquire("198.51.100.1")  # refused: its file is not taken from it
+    assert len(_client_files(directory)) == 2
+    second()
+    assert len(_client_files(directory)) == 1
+    with pytest.raises(ApiError):  # total-0 is the first export's: no total slot free
+        ExportSlots(directory, 1, 1).acquire("198.51.100.2")
+    assert len(_client_files(directory)) == 1  # the refused client's file went too
+    first()
+    assert _client_files(directory) == [] and slots.running == 0
+
+
+def test_files_of_a_worker_that_died_are_swept_not_those_held(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    directory = tmp_path / "run" / "export-slots"
+    held = ExportSlots(directory, 1, 2).acquire("198.51.100.7")
+    (directory / "client-0123456789abcdef-0").touch()  # its worker died streaming
+    (directory / "client-fedcba9876543210-1").touch()
+    worker = ExportSlots(directory, 1, 2)  # a worker starting sweeps the directory
+    assert len(_client_files(directory)) == 1  # only the file of the export streaming
+    with pytest.raises(ApiError):
+        worker.acquire("198.51.100.7")  # still held: the sweep did not take it
+    held()
+    assert worker.sweep() == 0 and _client_files(directory) == []
+
+
+def test_removing_client_files_never_lets_two_exports_share_a_slot(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Workers (here: threads, each with its own ExportSlots and descriptors, which flock
+    tells apart as it tells processes apart) take and free the one slot of a client as
+    fast as they can, while files come and go: never two holders at once."""
+    directory = tmp_path / "run" / "export-slots"
+    workers = [ExportSlots(directory, 1, 8) for _ in range(6)]
+    holders, most, taken = [0], [0], [0]
+    guard = threading.Lock()
+    start = threading.Barrier(len(workers))
+
+    def work(slots: ExportSlots) -> None:
+        start.wait()
+        for _ in range(1000):
+            try:
+                release = slots.acquire("198.51.100.9")
+            except ApiError:
+                continue
+            with guard:
+                holders[0] += 1
+                most[0] = max(most[0], holders[0])
+                taken[0] += 1
+            time.sleep(0)
+            with guard:
+                holders[0] -= 1
+            release()
+
+    threads = [threading.Thread(target=work, args=(slots,)) for slots in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1 and taken[0] > 0
+    assert _client_files(directory) == []
