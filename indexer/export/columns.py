@@ -102,22 +102,18 @@ def iter_export_columns(
     """
     read = {"as_bytes": BYTES_FIELDS if text_as_bytes else (), "instants": "text"}
 
-    def shaped(raw: Columns, seqs: tuple[int, int] | None = None) -> Columns:
+    def shaped(raw: Columns) -> Columns:
         found: dict[str, list[dict[str, Any]]] = {}
         if "attachments" in request.fields:
-            found = store.attachment_links(raw["id"], seq_range=seqs)
+            found = store.attachment_links(raw["id"])
         return _export_columns(raw, found, request.fields, request.archive_base)
 
     if not request.query:
         filters = _store_filters(store, request)
-        last = 0
         for raw in store.iter_article_columns(
             STORE_COLUMNS, **filters, batch_size=batch_size, **read
         ):
-            # every attachment of the batch's seq span: the filtered-out articles' extra
-            # ones are never looked up (found by id)
-            yield shaped(raw, (last, raw["seq"][-1]))
-            last = raw["seq"][-1]
+            yield shaped(raw)
         return
     pending: list[str] = []
     for article_id in _matching_ids(request, index_dir):

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 
 from indexer.export.columns import BYTES_FIELDS
 from indexer.export.fields import FIELDS, Columns
-from indexer.export.renderer import _TIME_FIELDS, Renderer, _published_ts
+from indexer.export.renderer import _TIME_FIELDS, Renderer, _published_ms
 
 ROW_GROUP_BYTES = 8 * 1024 * 1024  # Parquet: flush a row group at about this much data
 
@@ -69,12 +69,13 @@ class ParquetRenderer(Renderer):
 
     def _column(self, name: str, values: list[Any]) -> pa.Array:
         pool = self._pool
-        if name == "published":
-            values = [_published_ts(v) for v in values]
-        elif name in _TIME_FIELDS:  # ISO 8601 UTC text -> timestamp[us, UTC]
+        if name == "published":  # epoch milliseconds, viewed as the timestamp type
+            millis = pa.array([_published_ms(v) for v in values], pa.int64(), memory_pool=pool)
+            return millis.view(FIELDS[name].arrow)
+        if name in _TIME_FIELDS:  # ISO 8601 UTC text -> timestamp[us, UTC]
             text = pa.array(values, type=pa.string(), memory_pool=pool)
             return text.cast(FIELDS[name].arrow, memory_pool=pool)
-        elif name in BYTES_FIELDS and bytes in set(map(type, values)):
+        if name in BYTES_FIELDS and bytes in set(map(type, values)):
             # UTF-8 bytes: copied as binary, checked as UTF-8 once (cheaper than per value)
             array = pa.array(values, type=pa.binary(), memory_pool=pool).view(pa.string())
             array.validate(full=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import IO, Any, ClassVar
 
@@ -46,6 +46,17 @@ def _published_text(value: str | None) -> str | None:
     """``published`` as an ISO 8601 timestamp with its zone (a day: midnight Vietnam time)."""
     stamp = _published_ts(value)
     return stamp.isoformat() if stamp is not None else None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+
+
+@lru_cache(maxsize=65_536)
+def _published_ms(value: str | None) -> int | None:
+    """``published`` as milliseconds since the epoch (Parquet's timestamp[ms] value)."""
+    stamp = _published_ts(value)
+    return None if stamp is None else (stamp - _EPOCH) // _MILLISECOND
 
 
 @lru_cache(maxsize=65_536)
