@@ -258,7 +258,7 @@ class IndexCache:
             return counts
         codes, values = self.facet_codes[name]
         ids = np.asarray(listed, np.int64)
-        found = np.bincount(codes[ids] + 1, minlength=len(values) + 1)[1:]
+        found = np.bincount(codes[ids], minlength=len(values) + 1)[1:]
         return Counter({values[i]: int(found[i]) for i in np.flatnonzero(found).tolist()})
 
     # -- order and date ranges ----------------------------------------------------------
@@ -445,12 +445,14 @@ class IndexCache:
 
 
 def _codes(column: list[Any]) -> tuple[np.ndarray, list[Any]]:
-    """(a code per document, the values coded): ``values[code]``, -1 for none or empty."""
+    """(a code per document, the values coded): ``values[code - 1]``, 0 for none or empty;
+    the smallest integer type that holds them (less memory to gather per query)."""
     index: dict[Any, int] = {}
     for value in column:
         if value not in (None, "") and value not in index:
-            index[value] = len(index)
-    codes = np.fromiter((index.get(v, -1) for v in column), np.int32, count=len(column))
+            index[value] = len(index) + 1
+    dtype = np.uint8 if len(index) < 1 << 8 else np.uint16 if len(index) < 1 << 16 else np.int64
+    codes = np.fromiter((index.get(v, 0) for v in column), dtype, count=len(column))
     return codes, list(index)
 
 

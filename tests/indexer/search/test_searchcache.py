@@ -186,3 +186,23 @@ def test_threads_share_the_cache_and_agree(tmp_path) -> None:
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_facet_counts_by_value_codes_equal_counting_each_match(tmp_path, monkeypatch) -> None:
+    # a large match set is counted with one bincount of value codes, a small one document by
+    # document: forced either way on the same queries, the facets are the same
+    from indexer.search import cache as cache_module
+    from indexer.search import searcher as searcher_module
+
+    _store, index_dir, _ids = build_archive(tmp_path, _docs(120))
+    queries = ("ủy ban", "nông", "hội OR xã", "năm -thôn", "")
+
+    def facets(few: int) -> list[dict]:
+        monkeypatch.setattr(cache_module, "FEW_MATCHES", few)
+        monkeypatch.setattr(searcher_module, "FEW_MATCHES", few)
+        return [search(SearchParams(q=q), index_dir)["facets"] for q in queries]
+
+    by_codes, one_by_one = facets(-1), facets(10**9)
+    assert by_codes == one_by_one
+    assert sum(sum(f["portal"].values()) for f in by_codes) > 100
+    assert all(f["year"] and f["month"] for f in by_codes[:2])
