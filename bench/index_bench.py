@@ -72,21 +72,56 @@ ms (CPU 36.0); before, 10k CPU p95 17.9 and 100k CPU p95 127.8 (wall 372.5).
 
 300k and 1M: building them takes hours here, so ``bench/replicate_index.py`` makes them from
 the 100k index (segments copied byte for byte with new document ids): 3 and 10 copies, 30
-and 100 segments.  The power law through 100k and 300k gives at 1M p95 192 ms wall, CPU p95
-87 ms (n^0.63 / n^0.73), but the replicated 1M index itself measured p95 3,241 ms wall, CPU
-p95 848 ms (p50 566 ms; 3 runs, 22 min, max RSS 14 GB: its 16 GB of files do not stay in
-the page cache of this shared 23 GB machine).  So the 1M goal (p95 <= 300 ms) is not shown
-met.  What grows beyond the postings' length is per-segment work: every query term is looked
-up in each of the 100 segments (Whoosh's on-disk hash, ~40 us a lookup), and so is each
-hit's story (``docs_for_query(story_id=)``): at 300k (30 segments, cProfile of the 300
-queries) the per-segment loop and Whoosh's lookups of short lists took ~14 % of the CPU and the
-story lookups ~21 % (since made per generation, eaf1f4e, not in these figures).  A real full
-build merges down to 2 segments, so the copies overstate this, but by how much is not measured.  Next steps: keep the full
-build's segments few (or merge incremental ones), an in-memory term directory per segment,
-the story's other copies from a column; if Whoosh's per-segment reads still dominate, the
-engine to put behind ``indexer.search.query`` is Tantivy (``tantivy`` on PyPI: term lookups and
-postings in native code; our analysis would feed it pre-tokenised text, and the set algebra
-stays the same).
+and 100 segments.  A real full build of 1M would have 2 segments (``update_index`` merges more
+than ``MAX_SEGMENTS`` = 16 built segments down to one per worker process), plus the segments
+later incremental updates add (Whoosh's writer, its ``MERGE_SMALL`` policy): 100 segments is
+the adverse layout.  Merging the copies the writer's way was not done (``merge_segments`` is
+Python over every posting: hours at 1M here); the query path was made to cost little per
+segment instead, since incremental crawls add segments over time.
+
+How the 1M figures were obtained, and where the time went (issue 14).  Session 4 measured the
+replicated 1M at p95 3,241 ms wall, CPU p95 848 ms, against a power-law estimate from 100k and
+300k of 192 ms: what grew was per-segment work.  On main at 9b32539 (the same replica, first
+100 queries, 1 run, load ~4.5): p50 366 ms, p95 2,051 ms wall, CPU p95 634 ms, max RSS 17 GB.
+cProfile of those queries: (1) every term of a query was looked up in each of the 100 segments
+(Whoosh's on-disk hash, ~40 us found or not) whenever its list there was not in the posting
+arrays: short lists, and terms a segment lacks (the compound words a query tries, mostly
+absent); (2) each hit's story was looked up in the 100 segments (in the replica the copies'
+story terms are the originals', so no hit passed the no-copies check); (3) Whoosh's
+``BufferFile`` copied every file it opened from a compound segment into a ``BytesIO``: each
+searcher copied each segment's term index and postings, each first stored-field read of a
+segment its whole stored-fields file (~4 ms a segment; the process held 17 GB, so the 16 GB
+of index no longer stayed in the page cache and the wall clock was 3x the CPU).  Now: every
+posting list is in the segment's ``.vnpost`` file with a directory of the segment's terms
+(sorted 64-bit hashes, every 256th kept in memory: a lookup reads one page, and a term the
+segment lacks is known absent without Whoosh), a story's copies are read there too and the
+no-copies check is one sorted array per generation (``indexer.search.copies``), Whoosh's files
+are read in place (``indexer.search.whoosh_files``), and facets are counted with one
+``bincount`` of value codes over the matches instead of a popcount per value (~170 passes over
+a 125 KB bitset).  The same 100 queries: p95 299 ms wall at load 6 (330 at load 7), CPU p95
+123 ms, max RSS 4.6 GB.  All 300 queries, 3 runs (``--query-only --sizes 1000000 --runs 3``):
+p50 74.6 / p95 162.6 ms wall, CPU p50 47.5 / p95 93.7 ms at load 5.5-6.7 (the first run,
+page cache colder: p95 225.5 ms); at load 7: p95 201.7 ms wall, CPU p95 92.4 ms.  So the 1M
+goal (p95 <= 300 ms) is met on the replica, on a loaded machine; the quiet figure is for the
+lead's run.  The power law through 100k and 300k now gives p95 131 ms at 1M (n^0.45), in
+line with the replica's 163-202.
+
+Where a query's time goes now at 1M (cProfile of the 300 queries, wall shares on the loaded
+machine, CPU ~73 ms a query): reading posting lists ~53 % (copying a segment's ids out of the
+map and adding its offset ~17 %, mostly page faults; each long list's bitset ~15 %; the
+directory lookups, 100 segments x ~13 terms a query, ~13 %), facet counts ~14 %, stored
+fields ~9 %, snippets ~4 %, scoring ~5 %.  Once per index generation the cache costs ~9 s of
+CPU at 1M (columns as Python lists, month bitsets, story hashes).
+
+Before / after on the same machine minutes (``--query-only``, 300 queries, 3 runs, load
+~6; same 600 result pages, byte-identical to main's at 10k, 100k and 300k): 10k p95 20.5 ->
+24.2 ms wall, CPU p95 8.7 -> 11.2 (alternated twice more: CPU p95 9.1 / 8.6 before, 8.3 /
+8.9 after: unchanged); 100k p95 53.6 -> 45.9 ms, CPU p95 24.7 -> 21.9; 300k p95 96.5 -> 75.6
+ms, CPU p95 40.3 -> 35.8; 1M (100 queries) p95 2,051 -> 299 ms, CPU p95 634 -> 123.  If a
+real archive's vocabulary or the page cache made Whoosh's side (stored fields, the
+per-segment copies) dominate again, the engine to put behind ``indexer.search.query`` is
+Tantivy (``tantivy`` on PyPI: term lookups, postings and stored fields in native code; our
+analysis would feed it pre-tokenised text, and the set algebra stays the same).
 """
 
 from __future__ import annotations

@@ -10,10 +10,15 @@ that results, story grouping and facets see distinct articles.
 
 What the copies do not reproduce, so the figures are an estimate, not a measurement of a
 real archive that size: every term has exactly ``copies`` times the postings (a real
-archive grows its vocabulary too: rare terms stay rare, as here), and the index has
-``copies`` times the segments (100 segments of 10,000 articles at 1M, where a full build
-merges down to 2: per-term lookups in 100 segments are the slower case).
-
+archive grows its vocabulary too: rare terms stay rare, as here); the copies' ``id`` and
+``story_id`` terms are the originals' (only stored fields and the ``id`` column are
+rewritten), so a hit's story is found in no segment under its new id (no copies, as in a
+real archive of distinct stories) and the originals' in ``copies`` segments; and the index
+has ``copies`` times the segments (100 segments of 10,000 articles at 1M, where a full build
+merges down to 2 and incremental updates add a few: 100 is the adverse case, kept on purpose
+since the query path must not depend on the segment count).  The ``.vnpost`` posting arrays
+are copied with their segment: make the source index with today's code (or run
+``update_index`` on it first) so they are the current format.
 Run: ``.venv/bin/python bench/replicate_index.py WORKDIR --from 100000 --copies 3``
 writes ``WORKDIR/index-300000`` and ``WORKDIR/queries-300000.json`` (the same queries:
 their words are all in the copies); then ``bench/index_bench.py --query-only --sizes
