@@ -188,5 +188,10 @@ class PageObject(ArticleFields, ArticleBody, ListingFields):
 
 
 def _canonical_href(doc: Document) -> str | None:
-    found = doc.root.xpath("//link[@rel='canonical']/@href")
-    return found[0] if found else None
+    """The ``href`` of the page's first ``<link rel="canonical" href=…>`` (rel exactly that)."""
+    for link in doc.root.iter("link"):
+        if link.get("rel") == "canonical":
+            href = link.get("href")
+            if href is not None:
+                return href
+    return None

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import Comment, NavigableString, PageElement, Tag
 
 from crawler.items import Attachment
 from crawler.pages.closing import split_closing
@@ -171,11 +171,27 @@ def _is_chrome(tag: Tag) -> bool:
     return False
 
 
-def _media(soup: BeautifulSoup, doc: Document) -> list[str]:
+_MEDIA_TAGS = frozenset(["video", "audio", "source", "iframe", "embed", "object", "param", "a"])
+_DROPPED = frozenset([*_DROP_TAGS, "iframe", "video", "audio", "object", "embed"])
+
+
+def _gone(node: PageElement) -> bool:
+    """Whether a node was decomposed (``PageElement.decomposed`` searches a live tag's whole
+    subtree for a ``<_decomposed>`` child: BeautifulSoup reads unknown attributes as finds)."""
+    return node.__dict__.get("_decomposed", False)
+
+
+def _tags(root: Tag, names: frozenset[str] | None = None) -> list[Tag]:
+    """The tags under ``root`` (named one of ``names``), in document order: ``find_all`` without
+    its general matching machinery (which cost more than the walk itself)."""
+    if names is None:
+        return [node for node in root.descendants if isinstance(node, Tag)]
+    return [node for node in root.descendants if isinstance(node, Tag) and node.name in names]
+
+
+def _media(tags: list[Tag], doc: Document) -> list[str]:
     found: list[str] = []
-    for tag in soup.find_all(
-        ["video", "audio", "source", "iframe", "embed", "object", "param", "a"]
-    ):
+    for tag in tags:
         candidates = []
         if tag.name == "param":
             if (tag.get("name") or "").lower() in ("src", "movie", "url", "filename"):
@@ -209,17 +225,26 @@ def attachment_name(label: str, url: str) -> str:
     return label
 
 
-def _attachments(soup: Tag, doc: Document) -> list[Attachment]:
+def _file_links(tags: list[Tag]) -> list[Tag]:
+    """The ``<a href>`` among ``tags`` whose link has a document's file extension."""
+    return [
+        tag
+        for tag in tags
+        if tag.name == "a" and (href := tag.get("href")) is not None and ATTACHMENT_EXT.search(href)
+    ]
+
+
+def _attachments(soup: Tag, doc: Document, tags: list[Tag]) -> list[Attachment]:
     found: dict[str, Attachment] = {}
     links = []
-    for a in soup.find_all("a", href=ATTACHMENT_EXT):
+    for a in _file_links(tags):
         url = doc.resolve(a["href"])
         if url:
             links.append(a)
             if url not in found:
                 found[url] = Attachment(url=url, name=attachment_name(a.get_text(" "), url))
     for a in links:
-        if not a.decomposed:
+        if not _gone(a):
             _drop_file_block(a, soup)
     return list(found.values())
 
@@ -232,15 +257,17 @@ def _drop_file_block(a: Tag, root: Tag) -> None:
     if block is None or block is root:
         return
     rest = normalize(block.get_text(" "))
-    for link in block.find_all("a", href=ATTACHMENT_EXT):
+    for link in _file_links(_tags(block, _A)):
         rest = rest.replace(normalize(link.get_text(" ")), " ", 1)
     if len(rest) <= 200 and not re.sub(r"[\W_]+", "", _FILE_WORDS.sub(" ", rest)):
         block.decompose()
 
 
-def _images(soup: BeautifulSoup, doc: Document) -> list[str]:
+def _images(tags: list[Tag], doc: Document) -> list[str]:
     found: list[str] = []
-    for img in soup.find_all("img"):
+    for img in tags:
+        if img.name != "img" or _gone(img):
+            continue
         raw = img.get("data-src") or img.get("data-original") or img.get("src")
         if not raw or _IMG_SKIP.search(raw.rsplit("/", 1)[-1]):
             continue
@@ -257,6 +284,7 @@ def _images(soup: BeautifulSoup, doc: Document) -> list[str]:
     return found
 
 
+_A = frozenset(["a"])
 _OFFICE_DEBRIS = re.compile(r"</?o:p>", re.I)  # Word markup pasted as text: "<o:p></o:p>"
 _BREAK = "\x00"
 _STOP = "\x01"  # stands for a related-news heading removed with the chrome around it
@@ -264,11 +292,12 @@ _STOP = "\x01"  # stands for a related-news heading removed with the chrome arou
 
 def _mark_stops(root: Tag) -> None:
     """Replace the block of every "Các tin khác"-like heading with a stop mark (chrome or not)."""
-    for string in root.find_all(string=_could_stop):
+    strings = [node for node in root.descendants if type(node) is NavigableString]
+    for string in [text for text in strings if _could_stop(text)]:
         block = string.parent
         while block is not None and block.name not in _BLOCK and block is not root:
             block = block.parent
-        if block is None or block is root or block.decomposed:
+        if block is None or block is root or _gone(block):
             continue
         if len(normalize(block.get_text(" "))) <= 90:
             block.replace_with(NavigableString(_BREAK + _STOP + _BREAK))
@@ -354,24 +383,33 @@ def build_body(
     """Clean one content region (an HTML fragment) into a :class:`Body`."""
     soup = parse_html(html, soup=True)
     root = soup.body or soup
-    for comment in root.find_all(string=lambda s: isinstance(s, Comment)):
+    comments, tags = [], []
+    for node in root.descendants:
+        if isinstance(node, Tag):
+            tags.append(node)
+        elif isinstance(node, Comment):
+            comments.append(node)
+    for comment in comments:
         comment.extract()
-    media = _media(root, doc)
-    for tag in root.find_all(_DROP_TAGS + ["iframe", "video", "audio", "object", "embed"]):
-        tag.decompose()
+    media = _media([tag for tag in tags if tag.name in _MEDIA_TAGS], doc)
+    for tag in tags:
+        if tag.name in _DROPPED and not _gone(tag):
+            tag.decompose()
     for selector in remove:
         for tag in root.select(selector):
             tag.decompose()
     _mark_stops(root)
     # the region's own wrapper is never chrome, whatever its class says
     top = [child for child in root.children if isinstance(child, Tag)]
-    for tag in root.find_all(True):
-        if tag.decomposed or tag in top:
+    tags = _tags(root)
+    for tag in tags:
+        if _gone(tag) or tag in top:
             continue
         if _is_chrome(tag):
             tag.decompose()
-    attachments = _attachments(root, doc)
-    images = _images(root, doc)
+    tags = [tag for tag in tags if not _gone(tag)]
+    attachments = _attachments(root, doc, tags)
+    images = _images(tags, doc)
     paragraphs = clean_paragraphs(_paragraphs(root), title=title)
     paragraphs, author, credit = split_closing(paragraphs)
     return Body(paragraphs, author, credit, attachments, images, media)

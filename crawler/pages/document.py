@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Literal, overload
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
+import cssselect
 import lxml.html
 from bs4 import BeautifulSoup
 from lxml import etree
@@ -196,6 +197,58 @@ def compiled(selector: str) -> CSSSelector:
     return CSSSelector(selector, translator="html")
 
 
+# The tokens of a class attribute as the XPath of a ``.name`` selector splits them
+# (``normalize-space``: space, tab, CR and LF only).
+_XPATH_SPACE = re.compile(r"[ \t\r\n]+")
+_ALL_CLASSES = etree.XPath("//@class", smart_strings=False)
+_ALL_IDS = etree.XPath("//@id", smart_strings=False)
+
+
+def _needs(node: object) -> tuple[set[str], set[str]]:
+    """The class names and ids an element must carry somewhere in the page for ``node`` to match.
+
+    Only what every match needs for sure: the ``.class`` and ``#id`` parts of each compound
+    of the selector, outside ``:not()``/``:has()``/``:is()`` and the like (those need nothing).
+    """
+    classes: set[str] = set()
+    ids: set[str] = set()
+    while node is not None:
+        kind = type(node).__name__
+        if kind == "CombinedSelector":
+            more_classes, more_ids = _needs(node.subselector)
+            classes |= more_classes
+            ids |= more_ids
+            node = node.selector
+        elif kind == "Class":
+            if not _XPATH_SPACE.search(node.class_name) and node.class_name:
+                classes.add(node.class_name)
+            node = node.selector
+        elif kind == "Hash":
+            ids.add(node.id)
+            node = node.selector
+        elif kind in ("Attrib", "Pseudo", "Function", "Negation", "Relation", "Matching"):
+            node = node.selector
+        else:  # Element (nothing needed), or a kind this code does not know
+            break
+    return classes, ids
+
+
+@lru_cache(maxsize=512)
+def _requirements(selector: str) -> tuple[tuple[frozenset[str], frozenset[str]], ...] | None:
+    """For each alternative of a selector group, the classes and ids it needs (None: unknown)."""
+    try:
+        parsed = cssselect.parse(selector)
+    except cssselect.SelectorError:
+        return None
+    out = []
+    for alternative in parsed:
+        classes, ids = _needs(alternative.parsed_tree)
+        if not classes and not ids:
+            return None  # this alternative may match any page: always run the selector
+        out.append((frozenset(classes), frozenset(ids)))
+    return tuple(out)
+
+
 _META_ATTRS = ("property", "name", "itemprop")
 
 
@@ -216,6 +269,7 @@ class Document:
         self._found: dict[str, list[etree._Element]] = {}
         self.generation = 0  # how many times the tree was changed
         self._metas: tuple[int, dict[tuple[str, str], str]] | None = None
+        self._present: tuple[set[str], set[str]] | None = None  # class names and ids in the page
         base = root.find(".//head/base[@href]")
         href = base.get("href").strip() if base is not None else ""
         self.base_url = urljoin(url, unwrap_wayback(href)) if href else url
@@ -226,14 +280,33 @@ class Document:
 
         A selector on the whole page is run once while the tree stays as it is (a page
         object asks for its title, body and lead regions several times; each run walks
-        the whole page).
+        the whole page).  A selector that needs a class name or an id no element of the
+        page carries finds nothing without walking the tree (most of a family's selectors
+        on most pages: a walk that tests every element's class costs about as much as
+        listing every class of the page once).
         """
         if root is not None:
-            return compiled(selector)(root)
+            return compiled(selector)(root) if self._may_match(selector) else []
         found = self._found.get(selector)
         if found is None:
-            found = self._found[selector] = compiled(selector)(self.root)
+            found = compiled(selector)(self.root) if self._may_match(selector) else []
+            self._found[selector] = found
         return list(found)
+
+    def _may_match(self, selector: str) -> bool:
+        """False when the selector needs a class or an id that no element of the page has.
+
+        The class names and ids are read from the tree as first parsed: elements removed
+        since only make the sets larger than needed, never wrong.
+        """
+        needs = _requirements(selector)
+        if needs is None:
+            return True
+        if self._present is None:
+            classes = set(_XPATH_SPACE.split(" ".join(_ALL_CLASSES(self.root))))
+            self._present = (classes, set(_ALL_IDS(self.root)))
+        classes, ids = self._present
+        return any(c <= classes and i <= ids for c, i in needs)
 
     def changed(self) -> None:
         """Say that the tree was changed (elements removed): whole-page results are redone."""
@@ -281,16 +354,25 @@ class Document:
         """An absolute, properly encoded http(s) URL for a link, or None for non-links."""
         if not href:
             return None
-        href = href.strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
-            return None
-        absolute = unwrap_wayback(urljoin(self.base_url, unwrap_wayback(href)))
-        scheme = urlsplit(absolute).scheme
-        if scheme not in ("http", "https") and not (
-            scheme == "file" and self.url.startswith("file:")
-        ):
-            return None
-        return encode_url(absolute)
+        if len(href) > _CACHED_HREF:
+            return _resolve.__wrapped__(self.base_url, href, self.url.startswith("file:"))
+        return _resolve(self.base_url, href, self.url.startswith("file:"))
+
+
+_CACHED_HREF = 1000  # longer links (``data:`` images, hostile pages) are not kept in the cache
+
+
+@lru_cache(maxsize=4096)
+def _resolve(base_url: str, href: str, file_page: bool) -> str | None:
+    """:meth:`Document.resolve`, once per link and base (a portal's menus repeat on every page)."""
+    href = href.strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+        return None
+    absolute = unwrap_wayback(urljoin(base_url, unwrap_wayback(href)))
+    scheme = urlsplit(absolute).scheme
+    if scheme not in ("http", "https") and not (scheme == "file" and file_page):
+        return None
+    return encode_url(absolute)
 
 
 _SPACED_TAGS = frozenset(
