@@ -201,6 +201,10 @@ def compiled(selector: str) -> CSSSelector:
 # (``normalize-space``: space, tab, CR and LF only).
 _XPATH_SPACE = re.compile(r"[ \t\r\n]+")
 _ALL_CLASSES = etree.XPath("//@class", smart_strings=False)
+# What can spell a selector's class name or id (ASCII letters, digits, "-", "_") in an
+# attribute without writing it out: a numeric character reference, or one of the named ones
+# that stand for such characters (``&lowbar;`` and ``&UnderBar;`` for "_", ``&fjlig;`` for "fj")
+_NAME_REFERENCE = re.compile(r"&#|&lowbar|&underbar|&fjlig", re.IGNORECASE)
 _ALL_IDS = etree.XPath("//@id", smart_strings=False)
 
 
@@ -270,6 +274,8 @@ class Document:
         self.generation = 0  # how many times the tree was changed
         self._metas: tuple[int, dict[tuple[str, str], str]] | None = None
         self._present: tuple[set[str], set[str]] | None = None  # class names and ids in the page
+        self._raw_names: bool | None = None  # True: the markup spells them all as they are
+        self._written: dict[str, bool] = {}  # class name or id -> written in the markup
         base = root.find(".//head/base[@href]")
         href = base.get("href").strip() if base is not None else ""
         self.base_url = urljoin(url, unwrap_wayback(href)) if href else url
@@ -302,6 +308,22 @@ class Document:
         needs = _requirements(selector)
         if needs is None:
             return True
+        if self._raw_names is None:
+            # the markup holds every class name and id of the tree as written, unless a
+            # character reference spells one (``asset&#45;title``): then read the tree
+            self._raw_names = not _NAME_REFERENCE.search(self.text)
+        if self._raw_names:
+            written = self._written
+            for classes, ids in needs:
+                for name in (*classes, *ids):
+                    found = written.get(name)
+                    if found is None:
+                        found = written[name] = name in self.text
+                    if not found:
+                        break
+                else:
+                    return True
+            return False
         if self._present is None:
             classes = set(_XPATH_SPACE.split(" ".join(_ALL_CLASSES(self.root))))
             self._present = (classes, set(_ALL_IDS(self.root)))

@@ -179,13 +179,14 @@ class ListingFields:
         """Listing items found without selectors: the largest group of alike title links."""
         groups: dict[tuple, list[etree._Element]] = defaultdict(list)
         page = _strip_fragment(self.doc.url)
+        chrome: dict[etree._Element, bool] = {}  # what is known of each ancestor
         for a in (root if root is not None else self.doc.root).iter("a"):
             href = a.get("href")
             url = self.doc.resolve(href)
             if not url or _strip_fragment(url) == page:
                 continue
             text = _title_text(a)
-            if len(text) < 15 or len(text.split()) < 4 or _in_chrome(a):
+            if len(text) < 15 or len(text.split()) < 4 or _in_chrome(a, chrome):
                 continue
             groups[_signature(a)].append(a)
         best = max(

@@ -27,23 +27,56 @@ _CHROME_ANCESTOR = re.compile(
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
-def in_chrome(el: etree._Element) -> bool:
-    """True for an element inside page chrome (nav, header, footer, menus, sidebars)."""
-    for anc in el.iterancestors():
-        if anc.tag in ("nav", "header", "footer", "aside") or _CHROME_ANCESTOR.search(
-            f"{anc.get('class') or ''} {anc.get('id') or ''}"
-        ):
-            return True
-    return False
+def _chrome_itself(el: etree._Element) -> bool:
+    return el.tag in ("nav", "header", "footer", "aside") or bool(
+        _CHROME_ANCESTOR.search(f"{el.get('class') or ''} {el.get('id') or ''}")
+    )
 
 
-def hidden(el: etree._Element) -> bool:
+def _hidden_itself(el: etree._Element) -> bool:
+    style = el.get("style")
+    return bool(style and _HIDDEN.search(style)) or el.get("hidden") is not None
+
+
+def in_chrome(el: etree._Element, memo: dict | None = None) -> bool:
+    """True for an element inside page chrome (nav, header, footer, menus, sidebars).
+
+    ``memo`` (element -> answer, for one unchanged tree) keeps what was learnt about each
+    ancestor for the next element: siblings share their ancestors.
+    """
+    return _up(el.getparent(), _chrome_itself, memo)
+
+
+def hidden(el: etree._Element, memo: dict | None = None) -> bool:
     """True when the element or an ancestor is hidden (``display:none``, ``hidden``)."""
-    for node in (el, *el.iterancestors()):
-        style = node.get("style")
-        if (style and _HIDDEN.search(style)) or node.get("hidden") is not None:
-            return True
-    return False
+    return _up(el, _hidden_itself, memo)
+
+
+def _up(node: etree._Element | None, test, memo: dict | None) -> bool:
+    """Whether ``test`` holds for ``node`` or one of its ancestors (answers kept in ``memo``)."""
+    if memo is None:
+        while node is not None:
+            if test(node):
+                return True
+            node = node.getparent()
+        return False
+    path = []
+    answer = False
+    while node is not None:
+        known = memo.get(node)
+        if known is not None:
+            answer = known
+            break
+        if test(node):
+            answer = True
+            break
+        path.append(node)
+        node = node.getparent()
+    if node is not None:
+        memo[node] = answer
+    for seen in path:
+        memo[seen] = answer
+    return answer
 
 
 def main_text_block(
@@ -51,6 +84,8 @@ def main_text_block(
 ) -> etree._Element | None:
     """The element under ``root`` holding most paragraph text (None when there is none)."""
     scores: dict[etree._Element, float] = {}
+    chrome: dict[etree._Element, bool] = {}
+    hid: dict[etree._Element, bool] = {}
     for el in root.iter("p", "td", "pre", "blockquote", "div", "h1", "h2", "h3"):
         if el.tag in ("div", "td", "h1", "h2", "h3") and (
             len(el) and any(c.tag in ("p", "div", "table") for c in el)
@@ -60,7 +95,7 @@ def main_text_block(
         if len(text) < MIN_PARAGRAPH or (el.tag in ("h1", "h2", "h3") and len(text) < 200):
             continue  # a heading counts only when it really holds a paragraph of text
         link_text = sum(len(text_of(a)) for a in el.iter("a"))
-        if link_text > len(text) * 0.5 or in_chrome(el) or hidden(el):
+        if link_text > len(text) * 0.5 or in_chrome(el, chrome) or hidden(el, hid):
             continue
         score = 1 + text.count(",") + min(len(text) / 100, 3)
         parent = el.getparent()
