@@ -54,6 +54,37 @@ releases the GIL): the same CPU and a slower wall clock on the loaded machine (2
 2.3 s), also with the thread's writes buffered in Arrow; JSON escaping checked for
 control characters once per batch instead of per value (no measurable change).
 
+Session 5 (03:05-04:30 UTC, load average 5-10, 20,000 rows, median of 5 runs, the code
+before and after alternated in the same minutes, CPU ratios): CSV 0.51 -> 0.63-0.65, JSONL
+0.43-0.49 -> 0.56-0.59, Parquet 0.40-0.42 -> 0.47-0.50 (the SELECT 0.49-0.51 s of CPU).
+What changed: JSONL is written a column at a time -- a column of short texts is encoded by
+one orjson call (its values joined by U+FFFF, cut apart after), the long texts are escaped
+value by value only for backslash, quote, newline, CR and tab and the whole batch is then
+checked once with numpy for a raw control byte (if one is left, the batch is written again
+the slow way), U+2028/2029/0085 are looked for with numpy, and every line of a batch is one
+join (rendering 0.41 -> 0.25 s per 20,000 rows); CSV quotes inline and joins a batch once;
+the read takes the driver's tuples (no SQLAlchemy ``Row``: -0.035 s), only the columns the
+fields need, and a batch's attachments by its ids in driver SQL (the seq-range subquery read
+every article row again for its id: 0.054 -> 0.037 s); Parquet's ``published`` is cached
+epoch milliseconds.  Tried and not kept: escaping a batch's bodies joined into one buffer
+(2x slower: each pass over a 2.4 MB buffer leaves the CPU caches and faults in new pages,
+where passes over one ~5 KB body stay in L1/L2); Arrow memory pools (jemalloc with or
+without decay, mimalloc, system) and ``gc.disable()``: no change beyond the noise;
+another Parquet codec: snappy and lz4 save ~0.04 s of the ~0.33 s of writing and make the
+file 2.2x larger (49 / 46 MB against 22 MB), so zstd at pyarrow's default level stays
+(pandas and DuckDB write snappy by default, Polars zstd; all three read zstd); checking
+UTF-8 with numpy (as many vector passes as Arrow's check costs) or orjson (26 us a body
+against Arrow's 7.9).
+
+Where the time goes now (20,000 rows, CPU of one cold run, load ~8): the read ~0.22 s
+(SQLite's own fetch ~0.15), attachments 0.04, the export row shape 0.02; then CSV: cells
+~0.16 and the join 0.05; JSONL: 0.25 to render; both: SHA-256 of the output 0.065 and the
+file write 0.04-0.1 (system time).  Parquet: the Arrow arrays ~0.3 (the UTF-8 check of the
+bodies 0.15-0.18 -- kept: ``test_parquet_refuses_text_that_is_not_utf8``; the plain SELECT
+pays the same check decoding its texts), writing ~0.33 (zstd ~0.28, the encoding itself
+~0.035), hash and file ~0.03.  Parquet's floor is thus about twice the SELECT, at a ratio
+near 0.5; what is left would take a cheaper UTF-8 check or less to compress.
+
     python bench/export_bench.py                 # 100k articles, 3 runs
     python bench/export_bench.py --rows 10000    # smaller
     python bench/export_bench.py --data /tmp/x   # keep (and reuse) the built archive
