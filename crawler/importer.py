@@ -159,6 +159,7 @@ class _Importer:
         self.batch_started = time.monotonic()
         self.scope = PortalScope(profile.base_url)
         self.canonicals = CanonicalRule(self.scope)  # which rel=canonical to believe
+        self.canonicals.claims = _Bounded(MAX_REMEMBERED)  # one per article: bounded
         self.normalize = NormalizePipeline(None)  # type: ignore[arg-type]
         self.summary = ImportSummary()
         self.folder = config.warc_dir() / profile.id / "imported"

@@ -77,8 +77,9 @@ class CRFFeatures:
     and word pairs recur from sentence to sentence), so a sentence mostly reuses strings.
     """
 
-    #: Spans whose strings are kept, per width, before the store starts again.
-    CACHE_SPANS = 100_000
+    #: Spans whose strings are kept, per width, before the store starts again (~500 bytes
+    #: a span: at 100,000 a width the store grew through most of a 1 GB import, to ~150 MB).
+    CACHE_SPANS = 20_000
 
     def __init__(
         self, templates: Sequence[str], dictionary: set[str], known: set[str] | None = None
