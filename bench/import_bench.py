@@ -27,49 +27,67 @@ process (one thread: one core), ``--runs`` times.  Printed per size (medians):
 ``--profile`` also imports the smallest WARC in this process under cProfile and prints
 where the CPU goes per HTML page: WARC reading and CDXJ lines, the page objects
 (``crawler.pages.extract``), normalisation, places, word segmentation (underthesea), the
-store, and the rest.  ``--work DIR`` builds the WARCs there (a 1 GB run needs ~1 GB free
-for the WARC and as much again for the import's own copy); the default is a temporary
-folder, removed at the end.
+store (its batch commits apart), and the rest; a phase called inside another (the
+segmentation, called by the store only when the words are stored) counts for itself only.
+``--work DIR`` builds the WARCs there (a 1 GB run needs ~1 GB free for the WARC and as much
+again for the import's own copy); the default is a temporary folder, removed at the end.
 
 Figures are for the sample portal's pages (~36 KB of HTML, ~1 k characters of body
 text each); real portal pages are larger (``bench/realsite_import_eval.py`` imports real
 sites and prints its time too).
 
 Where the time goes (``--profile``'s phases, in-process, process start left out; CPU ms per
-HTML page; a loaded 2-core machine, session 4: "before" is main before the per-page CPU work,
-"after" with it, alternated in separate processes, the same WARC; archives byte-for-byte the
-same, words, places and story ids included):
+HTML page; session 5, a 2-core machine at load 5-6 shared with other runs: "before" is main
+at 9b32539, "after" this bench's session-5 changes, alternated in separate processes on the
+same WARCs, median of 3 on the sample's 6 MB WARC (603 HTML pages), mean of 2 on the wget
+WARCs of the real krongno (133 pages) and stc (125 pages) snapshots; the archives each side
+builds are the same row for row: articles with words, places, story ids and seq, versions,
+URLs, attachments; the real sites' "after" predates the ``normalize`` change below):
 
 =============================  =============  =============  =============
-phase                          sample 10 MB   krongno (wget) stc (wget)
+phase                          sample 6 MB    krongno (wget) stc (wget)
                                before  after  before  after  before  after
 =============================  =============  =============  =============
-page objects (extract)          4.81   3.93    6.39   5.87   12.47  10.32
-word segmentation (underthesea) 3.72   2.31    4.26   3.23    5.86   4.40
-store (needs_words + import)    2.59   1.88    1.68   1.37    1.83   1.38
-places                          0.66   0.66    2.28   2.48    2.55   2.71
-normalise, CDXJ, WARC reading   0.98   0.96    1.59   1.66    2.19   2.26
-all                            12.77   9.74   16.20  14.61   24.91  21.07
+page objects (extract)          4.40   4.21    6.64   6.70   11.23  11.75
+word segmentation (underthesea) 2.95   2.79    3.73   3.62    5.34   5.55
+store (lookups, writes, commit) 2.23   0.78    1.64   0.64    1.64   0.61
+places                          0.96   0.92    2.68   2.78    3.16   2.89
+normalise                       0.28   0.26    0.19   0.19    0.24   0.22
+CDXJ lines, WARC reading, rest  0.95   0.85    1.79   1.87    2.59   2.70
+all                            11.77   9.82   16.66  15.79   24.19  23.69
 =============================  =============  =============  =============
 
-That is 103 HTML pages (172 response records) per CPU second on the sample portal (was 78 and
-131), 68 (490) on krongno's real pages and 47 (378) on stc's 170 KB pages.  What changed:
-segmentation computes underthesea's CRF features in Python and hands its tagger only the
-attributes its model knows (``indexer.text.word_model``: same words); page objects run each
-whole-page selector and the structural fallback's main-text search once per page; the store
-builds its per-article statements once and folds a body only as far as the story key needs.
+Only the store's row moved beyond the noise (the machine was loaded: the same extraction code
+measured 3.9 to 5.3 ms a page from run to run).  ``--megabytes 20``, same load, one process
+each: **99 HTML pages (165 response records) per CPU second, was 84 (140)**.  What changed:
+
+* the store: pages are written 200 to a transaction (``ArchiveStore.batch``, a savepoint a
+  page; ``VNARCHIVE_IMPORT_BATCH``), not one each; ``needs_words`` is folded into
+  ``import_capture`` (one lookup pass, the segmentation called only when the words are
+  stored), the lookups a fresh page cannot hit are skipped, the counter is taken once per
+  batch, and the hot statements run on the driver's cursor (``indexer.store.driver``: through
+  SQLAlchemy each cost ~20 us before SQLite saw it).  A new article is 7 statements and a
+  savepoint, was 14 and a commit; 0.5 ms of store per article in a micro-run, was 1.3-1.7;
+* ``normalize`` runs underthesea's word rules only when a letter run of the text is one of
+  their words (143 -> 127 us per 1,000 characters of real text; the page objects normalise
+  5-7 k characters a page, so most of that gain shows in their row).
+
+Why places cost ~2.7 ms on the real sites and 0.9 on the sample: building the gazetteer
+(0.3 s once per process) over ~130 pages is 2.3 ms each; warm, places take 0.2 ms an article
+on krongno's and stc's texts and 0.3 on the sample's.  On a large WARC that cost vanishes.
 
 **200 captured (HTML) pages per second on one core is not reached: 5 ms a page; the sample
-needs 9.7.**  What stands in the way, per page of the sample: extraction 3.9 ms (libxml2 parse
-~0.5 ms, about twenty CSS selectors each walking the whole tree once, the region re-parsed by
-BeautifulSoup4 and walked by eight ``find_all`` passes, ~4 k characters normalised);
-segmentation 2.3 ms (every sentence of the bench is new; of a sentence's cost the Rust CRF
-tagger is about a third, the Python features half, underthesea's tokenizer a sixth); the store 1.9 ms (~17 SQL
-statements through SQLAlchemy Core per new article, one transaction each: batching them per N
-pages would change what an interrupted import leaves); places 0.7 ms.  Extraction, places and
-the rest alone already take more than 5 ms, and real pages are 1.5-2x the sample's.  Counted
-as response records (every capture in the WARC: pages, styles, images, 404s), real wget WARCs
-import at 380-490 per CPU second.
+needs 9.8.**  Outside the page objects the sample still needs ~5.6 ms: segmentation 2.8 (every
+sentence of the bench is new; the Rust CRF tagger is ~40 % of it, the Python features and
+their columns the rest), store 0.8, places 0.3 warm (+0.6 of gazetteer build spread over this
+small WARC), WARC reading, CDXJ and the importer's own work 0.85, normalisation 0.26.  Even
+with extraction at zero, the rest alone is over the 5 ms budget; real pages are 1.5-2x the
+sample's.  Counted as response records (every capture in the WARC: pages, styles, images,
+404s), real wget WARCs import at 340-450 per CPU second (stc, krongno).
+
+1 GB run (``--megabytes 1000 --work /tmp/...``, nice 10, same loaded machine): see the line
+below, taken with the store batching in (before the driver statements and the ``normalize``
+change): RSS_LINE_PLACEHOLDER
 """
 
 from __future__ import annotations
