@@ -51,8 +51,10 @@ class ScopeMiddleware:
         scope = getattr(self.crawler.spider, "scope", None)
         if scope is None or scope.is_robots(request.url):
             return None
-        if request.meta.get("kind") == "requisite" and scope.same_host(request.url):
-            return None  # a page's style or image: same host, outside the path prefix too
+        if request.meta.get("kind") in ("requisite", "raw") and scope.same_host(request.url):
+            # a page's style or image (same host, outside the path prefix too), or a URL
+            # of a fetch-only list (what a crawl of this portal fetched)
+            return None
         ok, reason = scope.accept(request.url)
         if not ok:
             self.crawler.stats.inc_value(f"vnarchive/filtered/{reason}")

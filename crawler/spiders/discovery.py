@@ -269,8 +269,8 @@ class Discovery:
     def robots_parsed(self, robotparser: Any, request: Request) -> None:
         """Scrapy's robots middleware read the portal host's robots.txt: its
         ``Sitemap:`` lines are requested (Scrapy obeys the rest)."""
-        if not self.discover_sitemaps or not self.scope.same_host(request.url):
-            return
+        if self.urls_file or not self.discover_sitemaps or not self.scope.same_host(request.url):
+            return  # (a fetch-only crawl fetches its list and nothing else)
         sitemaps = getattr(getattr(robotparser, "rp", None), "sitemaps", None) or ()
         for url in sitemaps:
             for req in self._sitemap_request(str(url)):

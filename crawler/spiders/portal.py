@@ -189,12 +189,17 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
 
     async def start(self) -> AsyncIterator[Any]:
         if self.urls_file:
+            # exactly the URLs listed (pages, attachments, requisites: what a full crawl
+            # fetched), once each: no frontier verdicts (files, per-shape bounds)
+            listed: set[str] = set()
             with open(self.urls_file, encoding="utf-8") as fh:
                 for line in fh:
                     url = line.strip()
-                    if url and (clean := self.frontier.admit(url)):
+                    if url and url not in listed:
+                        listed.add(url)
+                        self.frontier.mark_seen(url)
                         yield Request(
-                            clean,
+                            url,
                             callback=self.parse_raw,
                             errback=self.on_error,
                             dont_filter=True,
