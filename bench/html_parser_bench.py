@@ -127,13 +127,126 @@ def pages(realpages: Path | None, n_articles: int) -> list[tuple[str, str]]:
     return found + hostile
 
 
+def extraction_sets(
+    realpages: Path | None, realsites: Path | None, sites: list[str]
+) -> dict[str, list[tuple[str, bytes, dict]]]:
+    """(url, bytes, extract() arguments) of each page set the extraction line measures.
+
+    The sample portals' every page (articles, listings, home page) with their profiles;
+    the ``*.html`` of ``realpages``; each HTML page of the real-site snapshots named in
+    ``sites`` (``HOST@DAY`` under ``realsites``, read from the tarball as they are), with
+    the profile of the same name in ``data/portals``.
+    """
+    import re
+    import tarfile
+
+    from crawler.profiles import load_profile
+    from crawler.samples import model, render, specs
+
+    out: dict[str, list[tuple[str, bytes, dict]]] = {"sample portals": []}
+    base = "http://127.0.0.1:8765"
+    for pid in specs.PORTAL_IDS:
+        profile = load_profile(ROOT / "data" / "portals" / f"{pid}.toml")
+        portal = model.get_portal(pid)
+        for rel in ["", *sorted(portal.by_url), *sorted(portal.listing_by_url)]:
+            resp = render.render(pid, rel, base_url=base)
+            ctype = resp.headers.get("Content-Type", "")
+            if resp.status != 200 or "html" not in ctype:
+                continue
+            charset = re.search(r"charset=([\w-]+)", ctype)
+            kwargs = {"profile": profile, "encoding": charset.group(1) if charset else None}
+            out["sample portals"].append((f"{base}/{pid}/{rel}", resp.body, kwargs))
+    if realpages is not None and realpages.is_dir():
+        out["realpages"] = [
+            (f"http://realpages.invalid/{path.name}", path.read_bytes(), {})
+            for path in sorted(realpages.glob("*.html"))
+        ]
+    for site in sites if realsites is not None else []:
+        tarball = realsites / f"{site}.tar.gz"
+        if not tarball.is_file():
+            print(f"no snapshot {tarball}: skipped")
+            continue
+        host = site.split("@")[0]
+        profile_path = ROOT / "data" / "portals" / f"{host.split('.')[0]}.toml"
+        kwargs = {"profile": load_profile(profile_path)} if profile_path.is_file() else {}
+        pages = []
+        with tarfile.open(tarball) as tf:
+            for member in sorted(tf.getmembers(), key=lambda m: m.name):
+                if member.isfile() and re.search(r"\.html?$", member.name, re.I):
+                    path = member.name.removesuffix("index.html")
+                    body = tf.extractfile(member).read()
+                    pages.append((f"http://{host}/{path}", body, kwargs))
+        out[site] = pages
+    return out
+
+
+def extraction_line(sets: dict[str, list[tuple[str, bytes, dict]]], passes: int) -> None:
+    """CPU ms per page of ``crawler.pages.extract`` and of the lxml parse alone, per set.
+
+    The parse (``lxml.html.document_fromstring`` on the decoded page) is the baseline, run
+    in the same process on the same pages: ``x parse`` is what the page objects cost on top
+    of the one parse they cannot avoid.  Every pass starts with the per-process caches
+    (short strings' normalisation, resolved links) empty, as a new import's first page would.
+    """
+    import crawler.pages.document as document
+    import indexer.text
+    from crawler.pages import extract
+
+    def cold() -> None:
+        indexer.text._normalize_short.cache_clear()
+        document._resolve.cache_clear()
+
+    print()
+    print(
+        f"{'extraction (CPU, median)':36} {'pages':>6} {'extract ms':>11} {'parse ms':>9} {'x parse':>8}"
+    )
+    for name, pages in sets.items():
+        if not pages:
+            continue
+        texts = []
+        for _u, body, kw in pages:
+            try:
+                texts.append(document.decode_html(body, kw.get("encoding"))[0])
+            except document.PageError:  # a binary "page": extract() refuses it too
+                continue
+        for url, body, kw in pages:
+            extract(body, url, **kw)  # imports, compiled selectors
+        ext, parse = [], []
+        for _ in range(passes):
+            cold()
+            start = time.process_time()
+            for url, body, kw in pages:
+                extract(body, url, **kw)
+            ext.append((time.process_time() - start) * 1000 / len(pages))
+            start = time.process_time()
+            for text in texts:
+                if text.strip():
+                    lxml.html.document_fromstring(text)
+            parse.append((time.process_time() - start) * 1000 / len(pages))
+        ms, base = statistics.median(ext), statistics.median(parse)
+        print(f"{name:36} {len(pages):6d} {ms:11.2f} {base:9.2f} {ms / base:8.1f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("realpages", nargs="?", type=Path)
     ap.add_argument("--passes", type=int, default=5)
     ap.add_argument("--articles", type=int, default=40)
+    ap.add_argument(
+        "--realsites", type=Path, help="folder of real-site snapshots (../shared/realsites)"
+    )
+    ap.add_argument(
+        "--sites",
+        nargs="*",
+        default=["krongno.daknong.gov.vn@2019-07-30", "stc.daknong.gov.vn@2019-08-05"],
+        help="snapshots (HOST@DAY) of --realsites the extraction line reads",
+    )
+    ap.add_argument("--extraction-only", action="store_true", help="print only the extraction line")
     args = ap.parse_args(argv)
+    if args.extraction_only:
+        extraction_line(extraction_sets(args.realpages, args.realsites, args.sites), args.passes)
+        return 0
     docs = pages(args.realpages, args.articles)
     opts = options()
     ref_parse, ref_words = opts["html5lib -> lxml"]
@@ -159,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
             total += page_total
             lossy += page_kept < page_total
         print(f"{name:36} {ms:8.2f} {ms / base_ms:7.1f} {kept / total:10.2%} {lossy:14d}")
+    extraction_line(extraction_sets(args.realpages, args.realsites, args.sites), args.passes)
     return 0
 
 

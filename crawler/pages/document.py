@@ -197,9 +197,6 @@ def compiled(selector: str) -> CSSSelector:
     return CSSSelector(selector, translator="html")
 
 
-# The tokens of a class attribute as the XPath of a ``.name`` selector splits them
-# (``normalize-space``: space, tab, CR and LF only).
-_XPATH_SPACE = re.compile(r"[ \t\r\n]+")
 _ALL_CLASSES = etree.XPath("//@class", smart_strings=False)
 # What can spell a selector's class name or id (ASCII letters, digits, "-", "_") in an
 # attribute without writing it out: a numeric character reference, or one of the named ones
@@ -224,8 +221,9 @@ def _needs(node: object) -> tuple[set[str], set[str]]:
             ids |= more_ids
             node = node.selector
         elif kind == "Class":
-            if not _XPATH_SPACE.search(node.class_name) and node.class_name:
-                classes.add(node.class_name)
+            name = node.class_name
+            if name and not any(char.isspace() for char in name):
+                classes.add(name)
             node = node.selector
         elif kind == "Hash":
             ids.add(node.id)
@@ -325,7 +323,9 @@ class Document:
                     return True
             return False
         if self._present is None:
-            classes = set(_XPATH_SPACE.split(" ".join(_ALL_CLASSES(self.root))))
+            # split on any whitespace: more than ``normalize-space`` splits on, so some
+            # pieces are not whole class names, but every whole one without spaces is there
+            classes = set(" ".join(_ALL_CLASSES(self.root)).split())
             self._present = (classes, set(_ALL_IDS(self.root)))
         classes, ids = self._present
         return any(c <= classes and i <= ids for c, i in needs)
@@ -424,7 +424,13 @@ _SPACED_TAGS = frozenset(
 
 
 def text_of(el: etree._Element | None) -> str:
-    """Normalised visible text of an element (scripts and styles skipped)."""
+    """Normalised visible text of an element (scripts and styles skipped).
+
+    Line breaks are spaces and the element's own edges add none: a paragraph's text is
+    then the very string its body paragraph is normalised from (``crawler.pages.body``),
+    and a short one is normalised once (``normalize`` caches short texts).  Neither changes
+    the result: ``normalize`` treats every such space alike (tests/crawler/test_pages_document.py).
+    """
     if el is None:
         return ""
     parts: list[str] = []
@@ -434,7 +440,7 @@ def text_of(el: etree._Element | None) -> str:
             if node is not el and node.tail:
                 parts.append(node.tail)
             continue
-        if tag in _SPACED_TAGS:
+        if tag in _SPACED_TAGS and node is not el:
             parts.append(" ")
         if node.text:
             parts.append(node.text)
@@ -442,7 +448,7 @@ def text_of(el: etree._Element | None) -> str:
             if tag in _SPACED_TAGS:
                 parts.append(" ")
             parts.append(node.tail)
-    return normalize("".join(parts))
+    return normalize("".join(parts).replace("\n", " ").replace("\r", " "))
 
 
 def file_name(url: str) -> str:

@@ -8,12 +8,17 @@ shortcut must give exactly what the plain computation gives.
 
 from __future__ import annotations
 
+import lxml.html
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crawler.pages import PAGE_OBJECTS
-from crawler.pages.document import Document, _requirements, compiled
+from crawler.pages.body import build_body
+from crawler.pages.document import Document, _requirements, compiled, text_of
 from crawler.pages.structure import hidden, in_chrome
 from crawler.samples import model, render, specs
+from indexer.text import normalize
 
 BASE = "http://127.0.0.1:8765"
 
@@ -140,3 +145,39 @@ def test_chrome_and_hidden_with_a_memo_answer_as_without() -> None:
             assert in_chrome(el, chrome) == in_chrome(el), (url, el.tag)
             assert hidden(el, hid) == hidden(el), (url, el.tag)
         assert any(chrome.values()) and not all(chrome.values())
+
+
+_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from(
+            list("aăâeêioôơuưyAĐđqQhn0123456789 .,;-&#")
+            + list(" \t\n\r\u00a0\u2028\u2029\u0300\u0301\u0303\u0309\u0323\u200b")
+            + ["hoà", "thuỷ", "khoẻ", "Quý", "qùa", "cuả", "&amp;", "&#7921;", "&atilde;"]
+        ),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=60,
+).map("".join)
+
+
+@given(_TEXT, _TEXT)
+def test_normalize_treats_line_breaks_and_edge_spaces_as_any_space(left: str, right: str) -> None:
+    """What text_of relies on to normalise a paragraph once (it gives normalize the string
+    the body's paragraph is normalised from): a line break or a space at the edge changes
+    nothing in the normalised text."""
+    text = f"{left}\n{right}\r\n{left}\r{right}"
+    assert normalize(text) == normalize(text.replace("\n", " ").replace("\r", " "))
+    assert normalize(" " + text) == normalize(text)
+
+
+def test_text_of_a_paragraph_is_its_body_paragraph() -> None:
+    html = (
+        "<html><body><div id='c'><p>\n  Sáng nay,\r\nỦy ban <b>nhân dân</b> huyện\n</p>"
+        "<p>Đoạn <i>thứ</i>\nhai.</p></div></body></html>"
+    )
+    doc = Document(html, "http://x.gov.vn/a")
+    paragraphs = [text_of(p) for p in doc.root.iter("p")]
+    assert paragraphs == ["Sáng nay, Ủy ban nhân dân huyện", "Đoạn thứ hai."]
+    assert text_of(doc.root.find(".//div")) == "Sáng nay, Ủy ban nhân dân huyện Đoạn thứ hai."
+    body = build_body(lxml.html.tostring(doc.root.find(".//div"), encoding="unicode"), doc)
+    assert body.paragraphs == paragraphs
