@@ -12,6 +12,59 @@ median parse time per page and, against html5lib (the WHATWG tree-construction
 algorithm, what a browser builds), the share of the reference's visible words
 that the option's tree keeps *outside* void elements (text inside a void
 element is what a page object drops with the element, so it counts as lost).
+
+Then the extraction line: CPU milliseconds per page of ``crawler.pages.extract`` (the page
+objects, decoding and parse included) on the sample portals' every page, on ``REALPAGES_DIR``
+and on the real-site snapshots named by ``--sites`` under ``--realsites DIR``, beside the lxml
+parse of the same pages in the same process (``x parse``).  ``--extraction-only`` prints just
+that line.
+
+Where extraction's time goes (session 5, issue 12/14; py-spy at 400-500 Hz over every sample
+page, shares of ``extract``): normalising text 25-30 % (``indexer.text.normalize``, ~0.13 ms
+per 1,000 characters: each candidate paragraph of the main-text search, each body paragraph,
+the whole body again for ``content_hash``), the main-text search (``main_text_block``, the
+structural check every family article gets) ~22 % with its normalising, whole-page CSS
+selectors ~18 %, BeautifulSoup4 building the region's tree ~14 %, libxml2's parse of the page
+~9 % (a quarter of the time on real 100-200 KB SharePoint pages), decoding ~4 %.
+
+What session 5 changed (same fields out, compared as JSON over every page of realpages, of
+the five realsites snapshots and of the sample portals, each under its profile's family, the
+detected one and ``generic``: 5,073 extractions, 0 differences):
+
+* a whole-page selector that needs a class name or an id the page does not have is not run
+  (most of a family's selectors on most pages; each run tests every element's class): the
+  names are looked up in the markup, or, when a character reference could spell one, in the
+  tree's list of class names and ids (``Document._may_match``);
+* ``Document.resolve`` is cached per (base URL, link) (a portal's menus repeat on every page;
+  ``guess_items`` resolved every link of a listing);
+* ``body.build_body`` walks the region's BeautifulSoup tree itself instead of eight
+  ``find_all`` calls (bs4 4.13+'s matching machinery cost more than the walk), and no longer
+  asks ``Tag.decomposed`` of live tags (bs4 reads an unknown attribute as ``find("_decomposed")``:
+  a search of the whole subtree per check);
+* chrome and hidden tests remember each ancestor's answer during the main-text search and the
+  guessed listing; ``text_of`` hands ``normalize`` the string the body paragraph is normalised
+  from, so a short paragraph is normalised once per page.
+
+CPU ms per page, median of 3 passes, every pass with cold per-process caches, "before" (main
+at 9f49808) and "after" alternated in separate processes on a loaded 2-core machine (load
+average 8-10; CPU time, which the load blurs less than wall time)::
+
+    set                                 pages   before   after
+    sample portals (every page)           782     4.62    3.78
+    realpages                              15     9.60    7.66
+    krongno.daknong.gov.vn@2019-07-30     222     5.79    4.49
+    stc.daknong.gov.vn@2019-08-05         382     5.82    4.60
+    ldld.daknong.gov.vn@2019-08-06         63     9.18    6.98
+
+About a fifth less, not the half issue 12 asked of this step.  What stands in the way: the
+normalising (another helper's module; page objects call it on ~4-7 k characters a page, the
+main-text search doing most of it), BeautifulSoup4's tree of the region (its Python handlers
+per tag; building it from the lxml subtree instead of re-parsing the serialised region was
+measured to give the same tree in 42,000 subtrees once libxml2's URI escaping of ``href``/``src``
+and its boolean attributes are copied, but would save only the C re-parse, a few per cent),
+the selectors that do match (each walks the whole tree), and libxml2's own parse.  Tried and
+not kept: a tree walk feeding BeautifulSoup's builder (above); dropping ``_DROP_TAGS`` subtrees
+before BeautifulSoup (3 % of a region's elements on the samples, under 1 % on real sites).
 """
 
 from __future__ import annotations
