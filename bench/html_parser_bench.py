@@ -45,18 +45,20 @@ detected one and ``generic``: 5,073 extractions, 0 differences):
   guessed listing; ``text_of`` hands ``normalize`` the string the body paragraph is normalised
   from, so a short paragraph is normalised once per page.
 
-CPU ms per page, median of 3 passes, every pass with cold per-process caches, "before" (main
-at 9f49808) and "after" alternated in separate processes on a loaded 2-core machine (load
-average 8-10; CPU time, which the load blurs less than wall time)::
+CPU ms per page: each figure the median of 3 passes, every pass with cold per-process caches;
+"before" (main at 9f49808) and "after" alternated in separate processes, three rounds, on a
+2-core machine shared with seven other sessions (load average 8-10; CPU time, which the load
+blurs less than wall time, but still ±15 % between rounds).  Median of the rounds, and the
+after/before ratio of each round::
 
-    set                                 pages   before   after
-    sample portals (every page)           782     4.62    3.78
-    realpages                              15     9.60    7.66
-    krongno.daknong.gov.vn@2019-07-30     222     5.79    4.49
-    stc.daknong.gov.vn@2019-08-05         382     5.82    4.60
-    ldld.daknong.gov.vn@2019-08-06         63     9.18    6.98
+    set                                 pages   before   after   ratio per round
+    sample portals (every page)           782     5.01    3.78   0.82 0.84 0.71
+    realpages                              15    10.26    7.99   0.80 0.78 0.76
+    krongno.daknong.gov.vn@2019-07-30     222     5.79    4.49   0.78 0.96 0.72
+    stc.daknong.gov.vn@2019-08-05         382     6.32    5.57   0.79 0.83 0.88
+    ldld.daknong.gov.vn@2019-08-06         63     9.50    8.82   0.76 0.90 0.93
 
-About a fifth less, not the half issue 12 asked of this step.  What stands in the way: the
+A tenth to a quarter less, not the half issue 12 asked of this step.  What stands in the way: the
 normalising (another helper's module; page objects call it on ~4-7 k characters a page, the
 main-text search doing most of it), BeautifulSoup4's tree of the region (its Python handlers
 per tag; building it from the lxml subtree instead of re-parsing the serialised region was
