@@ -188,6 +188,7 @@ class _Importer:
                     self._record(record, offset, iterator, stored, path.name, entries, held)
                 except Exception as exc:  # noqa: BLE001 - a damaged payload: skip the record
                     bad(offset, f"{type(exc).__name__}: {str(exc)[:120]}")
+                self.commit_due()
                 advance(offset - done)
                 done = offset
         advance(path.stat().st_size - done)
@@ -341,6 +342,10 @@ class _Importer:
             warc=ref,
         )
         self.summary.outcomes[outcome] += 1
+
+    def commit_due(self) -> None:
+        """Commit the batch when it holds ``batch_pages`` pages or has been open long enough
+        (outside a record's ``try``: a failed commit stops the import, it is no bad record)."""
         if (
             self.batch.writes >= self.batch_pages
             or time.monotonic() - self.batch_started >= BATCH_SECONDS
