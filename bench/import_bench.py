@@ -85,11 +85,22 @@ with extraction at zero, the rest alone is over the 5 ms budget; real pages are 
 sample's.  Counted as response records (every capture in the WARC: pages, styles, images,
 404s), real wget WARCs import at 340-450 per CPU second (stc, krongno).
 
-1 GB run (``--megabytes 1000 --work /tmp/...``, nice 10, same loaded machine, with the store
-batching in but before the driver statements, the ``normalize`` change and the smaller CRF
-span store): resident memory 268 MB at 4 % of the file, 307 at 23 %, 348 at 47 %: bounded
-stores still filling (tracemalloc: the CRF feature spans first, ~500 bytes a span, up to
-100,000 a width; now 20,000).
+1 GB run (``--megabytes 1000 --work /tmp/...``, nice 10, the machine at load 5-8: 4113 s
+wall for 933 s of CPU; with the store batching in but before the driver statements, the
+``normalize`` change, the smaller CRF span store and the bounded canonical claims):
+
+========  =======  ======  ========  =====  =========  ==========  =======  ====  ====  ====
+WARC      records  html    articles  CPU s  rec/CPU-s  html/CPU-s  RSS 10%   50%  100%  peak
+========  =======  ======  ========  =====  =========  ==========  =======  ====  ====  ====
+1000 MB   169770   100222  85684     932.7  182.0      107.5       280      348   377   409
+========  =======  ======  ========  =====  =========  ==========  =======  ====  ====  ====
+
+Memory was not flat: +97 MB from 10 % to 100 % of the run (by position in the file: 262 MB at
+3 %, 306 at 22 %, 348 at 47-62 %, 372 at 91 %).  Every store the import keeps is bounded, but
+some bounds were large: tracemalloc on the sample put the CRF feature spans first (~500
+bytes a span, up to 100,000 per width, three widths: ~150 MB at the bound; the bench's copy
+numbers keep adding new spans); they are now kept 20,000 a width.  That 1 GB run was not
+repeated after the change (no machine time left in session 5): run it again to check.
 """
 
 from __future__ import annotations
