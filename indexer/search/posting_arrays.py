@@ -292,14 +292,19 @@ class PostingArrays:
         return ids, np.frombuffer(self._map, _WEIGHT_DTYPES[code], count, at)
 
 
+def _arrays_path(storage: Any, segment: Any) -> str | None:
+    """Where a segment's arrays file sits, or None when its storage has no folder for one."""
+    folder = getattr(storage, "folder", None)
+    name = file_name(segment.indexname, segment.segment_id())
+    return os.path.join(folder, name) if folder and name else None
+
+
 def has_arrays(storage: Any, segment: Any) -> bool:
     """Whether a segment needs no arrays file written: it has a current one, or its storage
     cannot hold one (an older or damaged file is written again)."""
-    folder = getattr(storage, "folder", None)
-    name = file_name(segment.indexname, segment.segment_id())
-    if not folder or not name:
+    path = _arrays_path(storage, segment)
+    if path is None:
         return True
-    path = os.path.join(folder, name)
     if not os.path.exists(path):
         return False
     try:
@@ -310,12 +315,8 @@ def has_arrays(storage: Any, segment: Any) -> bool:
 
 def open_arrays(storage: Any, segment: Any) -> PostingArrays | None:
     """The arrays file of a segment, or None when it has none (or it cannot be read)."""
-    folder = getattr(storage, "folder", None)
-    name = file_name(segment.indexname, segment.segment_id()) if segment is not None else ""
-    if not folder or not name:
-        return None
-    path = os.path.join(folder, name)
-    if not os.path.exists(path):
+    path = _arrays_path(storage, segment) if segment is not None else None
+    if path is None or not os.path.exists(path):
         return None
     try:
         return PostingArrays(path)

@@ -171,12 +171,7 @@ class ArticleWrites:
         # a new text without its segmentation must not keep the old text's
         fields.update(_words_columns(words) if words else dict.fromkeys(WORD_COLUMNS))
         if warc is not None:
-            fields.update(
-                warc_file=warc.file,
-                warc_offset=warc.offset,
-                warc_length=warc.length,
-                warc_record_id=warc.record_id,
-            )
+            fields.update(warc.columns())
         if existing is None:
             outcome: UpsertOutcome = "new"
             row = dict.fromkeys(c.name for c in articles.columns)
@@ -205,12 +200,7 @@ class ArticleWrites:
             update = {"last_seen": now, "status": "live"}
             if warc is not None and existing.warc_file is None:
                 # a capture lost earlier (see crawler.warc.repair.check_warc_ends), taken again
-                update.update(
-                    warc_file=warc.file,
-                    warc_offset=warc.offset,
-                    warc_length=warc.length,
-                    warc_record_id=warc.record_id,
-                )
+                update.update(warc.columns())
             if words is not None and not existing.segmented:
                 update.update(_words_columns(words))
             if etag or last_modified:

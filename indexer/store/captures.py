@@ -102,12 +102,7 @@ class WarcCaptures:
         """Record the download of an attachment (its WARC record, size, or why it failed)."""
         values: dict[str, Any] = {"status": status, "content_type": content_type, "size": size}
         if warc is not None:
-            values.update(
-                warc_file=warc.file,
-                warc_offset=warc.offset,
-                warc_length=warc.length,
-                warc_record_id=warc.record_id,
-            )
+            values.update(warc.columns())
         with self.writer.begin() as conn:
             updated = conn.execute(
                 attachments.update()

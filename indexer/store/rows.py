@@ -37,6 +37,15 @@ class WarcRef:
     length: int | None = None
     record_id: str | None = None
 
+    def columns(self) -> dict[str, Any]:
+        """The row's WARC pointer columns (articles and attachments name them alike)."""
+        return {
+            "warc_file": self.file,
+            "warc_offset": self.offset,
+            "warc_length": self.length,
+            "warc_record_id": self.record_id,
+        }
+
 
 def _version_row(
     article_id: str, captured_at: datetime, article: Any, warc: WarcRef | None, job_id: int | None
