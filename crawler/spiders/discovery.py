@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
 from scrapy.http import Request, Response
@@ -16,6 +16,16 @@ from crawler.links import page_links
 from crawler.spiders.responses import _header
 
 logger = logging.getLogger(__name__)
+
+
+class PendingChain(NamedTuple):
+    """A listing chain whose next page waits for a page-number shape it has not tried."""
+
+    url: str  # the page whose next page is wanted
+    hops: int
+    page_no: int  # the number of the page wanted
+    chain: str  # the chain's first page
+    shapes: int  # how many shapes the portal had shown when it was last tried
 
 
 class Discovery:
@@ -135,27 +145,38 @@ class Discovery:
         if not guesses:
             # no page-number shape known yet (this listing came before any pagination
             # link of the portal): guessed again once the portal's links show one
-            self.pending_chains.append(
-                (response.url, {"hops": meta.get("hops", 0)}, page_no + 1, chain)
-            )
+            self._wait_for_shape(response.url, meta, page_no + 1, chain)
         return self._guess_request(guesses, meta, page_no + 1, chain)
+
+    def _wait_for_shape(self, url: str, meta: dict[str, Any], page_no: int, chain: str) -> None:
+        """Keep a chain whose next page no known page-number shape reaches, to be
+        guessed again when the portal's links show a shape it has not tried."""
+        self.pending_chains.append(
+            PendingChain(url, int(meta.get("hops", 0)), page_no, chain, self._shapes_known())
+        )
+
+    def _shapes_known(self) -> int:
+        return len(self.frontier.paging_shapes)
 
     def _pending_chain_requests(self) -> Iterator[Request]:
         """Next pages of the listing chains that waited for a page-number shape, once
-        the portal's links have shown a new one."""
-        shapes = len(self.frontier.paging_shapes)
-        if not self.pending_chains or shapes == self._shapes_tried:
+        the portal's links have shown one the chain has not tried.
+
+        Each chain remembers how many shapes it was tried with: whichever order pages
+        arrive in, a waiting chain tries every shape learnt after its last try."""
+        shapes = self._shapes_known()
+        if not any(p.shapes < shapes for p in self.pending_chains):
             return
-        self._shapes_tried = shapes
         pending, self.pending_chains = self.pending_chains, []
-        for url, meta, page_no, chain in pending:
-            guesses = self.frontier.next_page_guesses(url, chain, page_no)
-            if not guesses:
-                self.pending_chains.append((url, meta, page_no, chain))
+        for waiting in pending:
+            if waiting.shapes >= shapes:
+                self.pending_chains.append(waiting)
                 continue
-            req = self._guess_request(guesses, meta, page_no, chain)
-            if req is None:  # every guess was tried before: wait for another shape
-                self.pending_chains.append((url, meta, page_no, chain))
+            meta = {"hops": waiting.hops}
+            guesses = self.frontier.next_page_guesses(waiting.url, waiting.chain, waiting.page_no)
+            req = self._guess_request(guesses, meta, waiting.page_no, waiting.chain)
+            if req is None:  # no shape fits, or every guess was tried: wait for another
+                self.pending_chains.append(waiting._replace(shapes=shapes))
                 continue
             yield req
 
@@ -182,17 +203,25 @@ class Discovery:
     def _alternative(self, meta: dict[str, Any]) -> Request | None:
         """The next guess of a guessed listing page that was missing or a repeat.
 
-        When every page-number shape known so far failed the second page of a chain
-        whose first page has no number, the chain waits for a shape the portal's links
-        show later, as a chain read before any pagination link does (which shape is
-        learnt first depends on the order pages arrive in)."""
+        When the guesses made for the second page of a chain whose first page has no
+        number all failed, the shapes learnt since then are tried at once, and the
+        chain waits for any the portal's links show later (which shape is learnt
+        first depends on the order pages arrive in)."""
         if not meta.get("guessed"):
             return None
         page_no, chain = int(meta.get("page_no", 2)), meta.get("chain", "")
         if meta.get("alternatives"):
-            return self._guess_request(list(meta["alternatives"]), meta, page_no, chain)
+            req = self._guess_request(list(meta["alternatives"]), meta, page_no, chain)
+            if req is not None:
+                return req
         if page_no == 2 and chain and paging_of(chain) is None:
-            self.pending_chains.append((chain, {"hops": meta.get("hops", 0)}, page_no, chain))
+            # the shapes learnt since its first guess are tried now (a guess fetched
+            # before is not admitted again), the rest when the links show them
+            guesses = self.frontier.next_page_guesses(chain, chain, page_no)
+            req = self._guess_request(guesses, meta, page_no, chain)
+            if req is None:
+                self._wait_for_shape(chain, meta, page_no, chain)
+            return req
         return None
 
     def parse_robots(self, response: Response) -> Iterator[Any]:

@@ -57,7 +57,7 @@ from crawler.items import Article, Listing, OtherPage
 from crawler.job import record_failed_start
 from crawler.profiles import PortalProfile, ProfileError, get_profile
 from crawler.scope import PortalScope
-from crawler.spiders.discovery import Discovery
+from crawler.spiders.discovery import Discovery, PendingChain
 from crawler.spiders.options import parse_options
 from crawler.spiders.outcomes import Outcomes
 from crawler.spiders.requests import _PRIORITY, RequestBuilding
@@ -110,9 +110,8 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
         # which rel=canonical to believe (claims are per crawl): crawler.canonical
         self.canonicals = CanonicalRule(self.scope, page_kind=self.page_kinds.get)
         self.chain_items: dict[str, set[str]] = {}  # listing chain -> item URLs read in it
-        # listing pages whose next page could not be guessed yet: (url, meta, n, chain)
-        self.pending_chains: list[tuple[str, dict[str, Any], int, str]] = []
-        self._shapes_tried = 0
+        # listing chains whose next page waits for a page-number shape
+        self.pending_chains: list[PendingChain] = []
         # the date a listing printed beside an item: an article page without a date of
         # its own (some templates print it only on listings) takes it
         self.item_dates: dict[str, str] = {}
