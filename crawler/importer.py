@@ -42,18 +42,26 @@ import logging
 import os
 import re
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from crawler.canonical import CanonicalRule
-from crawler.captures import ArticleCapture
 from crawler.import_sources import capture_date, copies, original_url, records, source_files
+from crawler.import_work import (
+    PageWork,
+    WorkerPool,
+    normalize_article,
+    page_work,
+    place_article,
+    result,
+    validated,
+)
 from crawler.items import Article, Listing
-from crawler.pipelines import _ISO_DATE, MAX_BODY_CHARS, MAX_TITLE_CHARS, NormalizePipeline
 from crawler.profiles import PortalProfile
 from crawler.scope import PortalScope
 from crawler.warc import cdxj
@@ -62,9 +70,7 @@ from indexer import config
 from indexer.store.archive import ArchiveStore
 from indexer.store.batches import WriteBatch
 from indexer.store.rows import WarcRef
-from indexer.text import content_hash
-from indexer.text.places import find_article_places
-from indexer.text.words import segment_article
+from indexer.text.words import ArticleWords, segment_article
 
 __all__ = ["ImportSummary", "import_paths"]
 
@@ -118,19 +124,7 @@ class ImportSummary:
 _OUTCOMES = ("new", "changed", "version", "unchanged", "duplicate")
 
 
-def _validated(article: Article) -> str | None:
-    """Why an extracted article is not stored (the crawl's rules), or None."""
-    if not article.title:
-        return "no_title"
-    if article.published and not _ISO_DATE.match(article.published):
-        article.published = None
-    if article.is_chrome():
-        return "not_an_article"
-    article.title = article.title[:MAX_TITLE_CHARS]
-    if len(article.body_text) > MAX_BODY_CHARS:
-        article.body_text = article.body_text[:MAX_BODY_CHARS]
-        article.content_hash = content_hash(article.body_text)
-    return None
+_Key = tuple[str, str | None, str]  # (URL, charset, payload digest): one page's payload
 
 
 class _Bounded(dict):  # type: ignore[type-arg]
@@ -150,7 +144,12 @@ class _Importer:
     """One import run into one portal."""
 
     def __init__(
-        self, profile: PortalProfile, store: ArchiveStore, batch: WriteBatch, batch_pages: int
+        self,
+        profile: PortalProfile,
+        store: ArchiveStore,
+        batch: WriteBatch,
+        batch_pages: int,
+        pool: WorkerPool | None = None,
     ) -> None:
         self.profile = profile
         self.store = store
@@ -160,14 +159,19 @@ class _Importer:
         self.scope = PortalScope(profile.base_url)
         self.canonicals = CanonicalRule(self.scope)  # which rel=canonical to believe
         self.canonicals.claims = _Bounded(MAX_REMEMBERED)  # one per article: bounded
-        self.normalize = NormalizePipeline(None)  # type: ignore[arg-type]
         self.summary = ImportSummary()
         self.folder = config.warc_dir() / profile.id / "imported"
         self.item_dates: dict[str, str] = _Bounded(MAX_REMEMBERED)  # listed URL -> date
         self.redirected: dict[str, str] = _Bounded(MAX_REMEMBERED)  # target -> source
         # (URL, charset, payload digest) -> the page stored for it, or why it was not
         self.repeats: dict[tuple[str, str | None, str], Article | str] = _Bounded(MAX_REPEATS)
-        self.waiting: list[tuple[Article, tuple[str, str | None, str], datetime, WarcRef]] = []
+        self.waiting: list[tuple[Article, _Key, datetime, WarcRef, PageWork]] = []
+        # with worker processes: the pages in flight and the steps after them, in capture
+        # order (each step runs once everything before it has)
+        self.pool = pool
+        self.pending: deque[tuple[Callable[..., None], tuple[Any, ...]]] = deque()
+        self.in_flight: set[_Key] = set()
+        self._bad: Callable[[int, str], None] = lambda offset, why: None
 
     def run_file(self, shown: str, path: Path, advance: Callable[[int], None]) -> None:
         self.summary.files += 1
@@ -181,6 +185,7 @@ class _Importer:
             self.summary.bad_records.append((shown, offset, why))
             self.summary.skipped["bad_record"] += 1
 
+        self._bad = bad
         with open(lines, "w", encoding="utf-8") as entries:
             for record, offset, iterator in records(path, bad):
                 self.summary.records += 1
@@ -191,6 +196,7 @@ class _Importer:
                 self.commit_due()
                 advance(offset - done)
                 done = offset
+            self._drain(0)  # every page of the file stored before its batch is committed
         advance(path.stat().st_size - done)
         cdxj.sort_lines(lines, index)
         lines.unlink()
@@ -224,7 +230,11 @@ class _Importer:
         if status in _REDIRECTS and on_host:
             location = http.get_header("Location")
             if location:
-                self.redirected[self.scope.clean(location, url)] = self.scope.clean(url)
+                self._in_order(
+                    self.redirected.__setitem__,
+                    self.scope.clean(location, url),
+                    self.scope.clean(url),
+                )
         if not page:
             return
         if not on_host:
@@ -245,7 +255,26 @@ class _Importer:
             digest,
             capture_date(record, stamp),
             WarcRef(stored, offset, length, record.rec_headers.get_header("WARC-Record-ID")),
+            offset,
         )
+
+    def _in_order(self, step: Callable[..., None], *args: Any) -> None:
+        """Run ``step`` now, or after the pages still in flight when there are any."""
+        if self.pending:
+            self.pending.append((step, args))
+        else:
+            step(*args)
+
+    def _drain(self, keep: int) -> None:
+        """Handle the steps waiting in capture order: the finished ones at the head, and
+        then (waiting for their workers) until no more than ``keep`` are left."""
+        while self.pending:
+            step, args = self.pending[0]
+            future = args[0] if step == self._pooled else None
+            if len(self.pending) <= keep and future is not None and not future.done():
+                return
+            self.pending.popleft()
+            step(*args)
 
     def _page(
         self,
@@ -255,25 +284,67 @@ class _Importer:
         digest: str,
         when: datetime,
         ref: WarcRef,
+        offset: int,
     ) -> None:
-        from crawler.pages import extract
-
         key = (url, encoding, digest)
+        if self.pool is None:
+            if not self._repeat(key, when, ref):
+                work = page_work(body, url, encoding, self.profile, eager=False)
+                self._handle(work, key, when, ref)
+            return
+        future = None
+        if key not in self.in_flight and key not in self.repeats:
+            future = self.pool.submit(body, url, encoding)
+            self.in_flight.add(key)
+        self.pending.append((self._pooled, (future, body, key, when, ref, offset)))
+        self._drain(self.pool.window)
+
+    def _pooled(
+        self,
+        future: Future[PageWork] | None,
+        body: bytes,
+        key: _Key,
+        when: datetime,
+        ref: WarcRef,
+        offset: int,
+    ) -> None:
+        """A page a worker did (or one whose payload another page in flight has), in
+        capture order: as :meth:`_page` handles it in one process."""
+        url, encoding, _digest = key
+        if future is not None:
+            self.in_flight.discard(key)
+        try:
+            if self._repeat(key, when, ref):
+                return
+
+            def here() -> PageWork:
+                return page_work(body, url, encoding, self.profile, eager=False)
+
+            self._handle(result(future, here) if future is not None else here(), key, when, ref)
+        except Exception as exc:  # noqa: BLE001 - as run_file does for the record itself
+            self._bad(offset, f"{type(exc).__name__}: {str(exc)[:120]}")
+
+    def _repeat(self, key: _Key, when: datetime, ref: WarcRef) -> bool:
+        """Handle a payload read before under the same URL without reading it again;
+        False when it was not."""
         seen = self.repeats.get(key)
         if isinstance(seen, str):  # the same payload under this URL was not an article
             self.summary.skipped[seen] += 1
-            return
+            return True
         if seen is not None:  # nor was it parsed again: the same page, captured again
             self._store(seen, when, ref)
-            return
-        try:
-            page = extract(
-                body, url, family=self.profile.family, profile=self.profile, encoding=encoding
-            )
-        except Exception as exc:  # noqa: BLE001 - hostile input must not stop the import
+            return True
+        return False
+
+    def _handle(self, work: PageWork, key: _Key, when: datetime, ref: WarcRef) -> None:
+        """Route one page's work: a listing's dates remembered, an article stored (or
+        kept waiting for a listing's date)."""
+        url = key[0]
+        if work.error is not None:
             self.summary.skipped["extract_error"] += 1
-            logger.info("cannot extract %s: %s", url, exc)
+            logger.info("cannot extract %s: %s", url, work.error)
             return
+        page = work.page
         if isinstance(page, Listing):
             self._remember_dates(page, url)
         if not isinstance(page, Article):
@@ -282,14 +353,16 @@ class _Importer:
             return
         page.portal = self.profile.id
         page.url = url
-        page.canonical_url = self.canonicals.trusted(page.canonical_url, url, page.title) or url
+        page.canonical_url = (
+            self.canonicals.trusted(page.canonical_url, url, work.title_as_read or "") or url
+        )
         if not page.published and not self._listed(page):
             # a listing later in the capture may date it: wait (bounded) for the end
-            self.waiting.append((page, key, when, ref))
+            self.waiting.append((page, key, when, ref, work))
             if len(self.waiting) > MAX_WAITING:
                 self._finish(*self.waiting.pop(0))
             return
-        self._finish(page, key, when, ref)
+        self._finish(page, key, when, ref, work)
 
     def _remember_dates(self, listing: Listing, url: str) -> None:
         """Keep the date a listing prints beside each item (the first listing's wins)."""
@@ -312,30 +385,30 @@ class _Importer:
         return False
 
     def _finish(
-        self, page: Article, key: tuple[str, str | None, str], when: datetime, ref: WarcRef
+        self, page: Article, key: _Key, when: datetime, ref: WarcRef, work: PageWork
     ) -> None:
-        """Normalise, validate and store one extracted article page (the crawl's stages)."""
-        self.normalize.process_item(ArticleCapture(article=page))
-        reason = _validated(page)
+        """Normalise, validate, place and store one extracted article page (the crawl's
+        stages; a worker may have done the first ones already)."""
+        if not work.prepared:
+            normalize_article(page)
+        reason = validated(page)
         if reason:
             self.repeats[key] = reason
             self.summary.skipped[reason] += 1
             return
-        page.places = find_article_places(
-            page.title,
-            page.body_text,
-            province=self.profile.province or None,
-            district=self.profile.district or None,
-            published=page.published,
-        )
+        if not (work.placed and work.places_for == page.published):
+            place_article(page, self.profile)  # (read again when a listing dated it)
         self.repeats[key] = page
-        self._store(page, when, ref)
+        self._store(page, when, ref, work.words)
 
-    def _store(self, page: Article, when: datetime, ref: WarcRef) -> None:
+    def _store(
+        self, page: Article, when: datetime, ref: WarcRef, words: ArticleWords | None = None
+    ) -> None:
         # the segmentation step of the ingest, as the crawl's SegmentPipeline runs it
         outcome, _ = self.store.import_capture(
             page,
-            words=lambda: segment_article(page),  # only if the text is stored
+            # only if the text is stored, unless a worker segmented it already
+            words=words if words is not None else lambda: segment_article(page),
             captured_at=when,
             province=self.profile.province or None,
             district=self.profile.district or None,
@@ -359,10 +432,11 @@ class _Importer:
 
     def finish(self) -> None:
         """Store the dateless pages no listing dated while they waited."""
+        self._drain(0)
         while self.waiting:
-            page, key, when, ref = self.waiting.pop(0)
+            page, key, when, ref, work = self.waiting.pop(0)
             self._listed(page)
-            self._finish(page, key, when, ref)
+            self._finish(page, key, when, ref, work)
 
 
 def import_paths(
@@ -372,27 +446,37 @@ def import_paths(
     *,
     progress: Callable[[int, ImportSummary], None] | None = None,
     batch_pages: int | None = None,
+    workers: int = 1,
 ) -> ImportSummary:
     """Import every WARC/WACZ in ``paths`` into ``profile``'s portal; the summary.
 
     ``progress(bytes_read, summary)`` is called as the files are read (for a progress bar
     whose length is the total size of the sources).  ``batch_pages``: articles stored per
-    transaction (default ``VNARCHIVE_IMPORT_BATCH`` or ``BATCH_PAGES``).
+    transaction (default ``VNARCHIVE_IMPORT_BATCH`` or ``BATCH_PAGES``).  ``workers``:
+    processes doing the pages' own work (``crawler.import_work``); 1 does everything in
+    this process.  The archive comes out the same either way.
     """
     if batch_pages is None:
         batch_pages = int(os.environ.get("VNARCHIVE_IMPORT_BATCH") or BATCH_PAGES)
     files = source_files(paths)
-    with store.batch() as batch:
-        importer = _Importer(profile, store, batch, max(batch_pages, 1))
-        for source in files:
+    pool = WorkerPool(workers, profile) if workers > 1 else None
+    finished = False
+    try:
+        with store.batch() as batch:
+            importer = _Importer(profile, store, batch, max(batch_pages, 1), pool)
+            for source in files:
 
-            def advance(n: int) -> None:
-                if progress is not None and n > 0:
-                    progress(n, importer.summary)
+                def advance(n: int) -> None:
+                    if progress is not None and n > 0:
+                        progress(n, importer.summary)
 
-            # each copy is on disk (fsync) before a row points into it
-            for shown, copy in copies(source, importer.folder):
-                importer.run_file(shown, copy, advance)
-                importer.commit()
-        importer.finish()
+                # each copy is on disk (fsync) before a row points into it
+                for shown, copy in copies(source, importer.folder):
+                    importer.run_file(shown, copy, advance)
+                    importer.commit()
+            importer.finish()
+        finished = True
+    finally:
+        if pool is not None:
+            pool.close(cancel=not finished)
     return importer.summary

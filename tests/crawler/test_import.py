@@ -153,6 +153,41 @@ def test_a_wget_warc_imports_as_our_crawl_archives(
     _same(ours, _articles(tmp_path / "from-wacz"))
 
 
+def _tables(data_dir: Path) -> dict[str, list[tuple]]:
+    """Every row an import writes (articles, versions, URLs, attachments), in order."""
+    conn = sqlite3.connect(data_dir / "archive.sqlite")
+    try:
+        return {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()  # noqa: S608
+            for table, order in (
+                ("articles", "seq, id"),
+                ("versions", "id"),
+                ("article_urls", "url"),
+                ("attachments", "id"),
+            )
+        }
+    finally:
+        conn.close()
+
+
+def test_worker_processes_import_the_archive_one_process_imports(
+    wget_warc: Path, samples_url: str, tmp_path: Path
+) -> None:
+    """``--workers 2``: the pages are read in two worker processes and stored here in
+    capture order; every row comes out as ``--workers 1`` writes it (words, places, order)."""
+    one = _import(tmp_path / "one", samples_url, str(wget_warc), "--quiet")
+    assert one.returncode == 0, one.stderr
+    two = _import(tmp_path / "two", samples_url, str(wget_warc), "--quiet", "--workers", "2")
+    assert two.returncode == 0, two.stderr
+    assert two.stdout == one.stdout  # the same summary
+    assert "articles new 0," not in two.stdout
+    assert _tables(tmp_path / "two") == _tables(tmp_path / "one")
+    # and a re-run with workers adds nothing
+    again = _import(tmp_path / "two", samples_url, str(wget_warc), "--quiet", "--workers", "2")
+    assert "articles new 0, changed 0, versions 0" in again.stdout, again.stdout
+    assert _tables(tmp_path / "two") == _tables(tmp_path / "one")
+
+
 def _wayback_warc(path: Path, pages: list[tuple[str, bytes]], *, damaged_at: int) -> None:
     """A WARC as the Wayback Machine serves it: replay URLs, one record damaged."""
     with open(path, "wb") as fh:

@@ -37,9 +37,12 @@ def _record(writer: WARCWriter, url: str, status: str, headers: list, body: byte
     )
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_a_dateless_article_takes_its_listing_date_through_a_redirect(
-    samples_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    workers: int, samples_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """With worker processes too: a worker reads the article's places before any listing
+    dated it (the importing process reads them again with the listing's date)."""
     (tmp_path / "data").mkdir()
     monkeypatch.setenv("VNARCHIVE_DATA", str(tmp_path / "data"))
     section = next(a.section for a in discovery.ARTICLES if a.section)
@@ -61,13 +64,24 @@ def test_a_dateless_article_takes_its_listing_date_through_a_redirect(
         _record(writer, listing_url, "200 OK", html, listing)
 
     store = ArchiveStore(f"sqlite:///{tmp_path / 'data' / 'archive.sqlite'}")
-    summary = import_paths([warc], get_profile(PORTAL), store)
+    summary = import_paths([warc], get_profile(PORTAL), store, workers=workers)
     assert summary.outcomes["new"] == 1, summary.lines()
     row = store.find_article_by_url(article_url)
     assert row is not None
     assert row["published"][:10] == art.published.strftime("%Y-%m-%d")
     assert row["published_source"] == "listing"
     assert row["places"] is not None  # found as the crawl's PlacesPipeline finds them
+    from indexer.text.places import find_article_places
+
+    profile = get_profile(PORTAL)
+    dated = find_article_places(
+        row["title"],
+        row["body_text"],
+        province=profile.province or None,
+        district=profile.district or None,
+        published=row["published"],
+    )
+    assert row["places"] == dated  # read on the listing's date
     assert row["title_words"]  # segmented as the crawl segments
 
     copies = list((tmp_path / "data" / "warc" / PORTAL / "imported").glob("*.warc.gz"))
