@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -126,10 +128,19 @@ _PROFILE: PortalProfile | None = None
 
 
 def _start_worker(profile: PortalProfile) -> None:
-    """A worker's start: its profile; Ctrl-C is the importing process's to handle."""
+    """A worker's start: its profile; Ctrl-C is the importing process's to handle, and a
+    worker whose importing process was killed ends too (nothing is left to do with it)."""
     global _PROFILE
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _PROFILE = profile
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _work_in_worker(body: bytes, url: str, encoding: str | None) -> PageWork:

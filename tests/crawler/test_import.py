@@ -302,9 +302,27 @@ def _stored(data_dir: Path) -> tuple[int, int, int]:
         db.close()
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _running(pid: int) -> bool:
+    """Whether a process is alive (a zombie no parent reaped is not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
 def test_an_import_killed_between_batches_loses_nothing_committed_and_adds_nothing_twice(
-    wget_warc: Path, samples_url: str, tmp_path: Path
+    workers: str, wget_warc: Path, samples_url: str, tmp_path: Path
 ) -> None:
+    """With worker processes too: they end with the killed import, and the re-run (with
+    workers) adds what was not committed."""
     big = tmp_path / "copies.warc.gz"
     _copies_warc(wget_warc, big, copies=6)
     whole = _import(tmp_path / "whole", samples_url, str(big), "--quiet")
@@ -316,18 +334,27 @@ def test_an_import_killed_between_batches_loses_nothing_committed_and_adds_nothi
     # the same import, 7 pages a transaction, killed (SIGKILL) after some batches committed
     data_dir = tmp_path / "killed"
     cmd = [sys.executable, "-m", "vnarchive", "import", str(big), "--portal", PORTAL, "--quiet"]
+    cmd += ["--workers", workers]
     env = crawl_env(data_dir, samples_url, VNARCHIVE_IMPORT_BATCH="7")
+    children: list[int] = []
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
         while _stored(data_dir)[0] < 15 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
         assert proc.poll() is None, "the import ended before it could be killed"
+        children = _children(proc.pid)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.wait(timeout=60)
         if proc.stdout:
             proc.stdout.close()
+    if workers != "1":
+        assert len(children) >= 2  # the workers (and multiprocessing's resource tracker)
+    deadline = time.monotonic() + 30
+    while any(map(_running, children)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [c for c in children if _running(c)], "workers outlived the killed import"
     committed = _stored(data_dir)
     # a batch is all or nothing: whole articles with their version and URL, never a part
     assert 15 <= committed[0] < total[0], committed
@@ -336,7 +363,7 @@ def test_an_import_killed_between_batches_loses_nothing_committed_and_adds_nothi
     for url, row in partial.items():
         assert row["body_text"] == expected[url]["body_text"] and row["title_words"]
 
-    again = _import(data_dir, samples_url, str(big), "--quiet")
+    again = _import(data_dir, samples_url, str(big), "--quiet", "--workers", workers)
     assert again.returncode == 0, again.stderr
     assert f"articles new {total[0] - committed[0]}," in again.stdout, again.stdout
     assert _stored(data_dir) == total  # nothing twice: one version and one URL set each
