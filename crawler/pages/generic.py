@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree
@@ -31,6 +32,8 @@ _HEADINGS = (
     " or contains(@class, 'tieude') or contains(@class, 'tieu-de')]"
 )
 _TOKEN = re.compile(r"[a-z0-9]+")
+_INLINE = frozenset({"b", "strong", "span", "font", "em", "i", "u", "small", "big"})
+_NOT_TITLES = frozenset({"a", "title", "option", "script", "style", "textarea", "head", "html"})
 
 
 class GenericPage(PageObject):
@@ -80,6 +83,8 @@ class GenericPage(PageObject):
         """The element holding most paragraph text (None when the page has none)."""
         if not hasattr(self, "_region"):
             self._region = main_text_block(self.doc.root)
+            if self._region is None:  # a template that names its content area "header…"
+                self._region = main_text_block(self.doc.root, chrome_share=0.5)
         return self._region
 
     def _find_title(self) -> str:
@@ -88,17 +93,24 @@ class GenericPage(PageObject):
                 text = text_of(el)
                 if text:
                     self._title_el = el
-                    return text
+                    return self._split_title_date(text)
         el = self.slug_heading()
+        if el is None:
+            el = self.slug_block()
         if el is None:
             el = self.heading_before_region()
         if el is not None:
             self._title_el = el
             self._consumed.append(el)
-            return text_of(el)
+            return self._split_title_date(text_of(el))
         return self.fallback_title()
 
     def _headings(self) -> list[tuple[etree._Element, str]]:
+        """Heading-like elements of the page's content, innermost first: a container
+        whose class says "title" (``show-asset-title``) and holds a heading is not one."""
+        cached = getattr(self, "_heading_list", None)
+        if cached is not None and cached[0] == self.doc.generation:
+            return cached[1]
         found = []
         for el in self.doc.root.xpath(_HEADINGS):
             if any(a.tag == "a" for a in el.iterancestors()) or el.find(".//a") is not None:
@@ -111,21 +123,72 @@ class GenericPage(PageObject):
                 and not hidden(el)
             ):
                 found.append((el, text))
-        return found
+        ids = {id(el) for el, _ in found}
+        outer = {id(a) for el, _ in found for a in el.iterancestors() if id(a) in ids}
+        headings = [(el, text) for el, text in found if id(el) not in outer]
+        self._heading_list = (self.doc.generation, headings)
+        return headings
+
+    def _slug_words(self) -> list[str]:
+        """The words of the URL's last path segment (none when fewer than three)."""
+        segments = [s for s in urlsplit(self.doc.url).path.split("/") if s]
+        if not segments:
+            return []
+        slug = re.sub(r"\.[a-z]{2,5}$", "", unquote(segments[-1]).lower())
+        words = [w for w in _TOKEN.findall(fold_lower(slug)) if not w.isdigit()]
+        return words if len(words) >= 3 else []
 
     def slug_heading(self) -> etree._Element | None:
         """The heading whose words best cover the URL's slug (at least 60 % of them)."""
-        segments = [s for s in urlsplit(self.doc.url).path.split("/") if s]
-        if not segments:
+        wanted = set(self._slug_words())
+        if not wanted:
             return None
-        slug = re.sub(r"\.[a-z]{2,5}$", "", unquote(segments[-1]).lower())
-        words = [w for w in _TOKEN.findall(fold_lower(slug)) if not w.isdigit()]
-        if len(words) < 3:
-            return None
-        wanted = set(words)
         best, best_score = None, 0.6
         for el, text in self._headings():
             score = len(wanted & set(_TOKEN.findall(fold_lower(text)))) / len(wanted)
+            if score > best_score:
+                best, best_score = el, score
+        return best
+
+    def slug_block(self) -> etree._Element | None:
+        """The short block of text whose words best cover the URL's slug (at least 80 % of
+        them, and five words at least): a title set in a styled ``<p>`` or ``<div>`` with
+        no heading tag or class.
+
+        Only texts about as long as the slug are looked at; inline wrappers (``<b>``,
+        ``<span>``…) give way to their block; links (other articles), menus and hidden
+        elements are not titles."""
+        cached = getattr(self, "_slug_block", None)
+        if cached is not None and cached[0] == self.doc.generation:
+            return cached[1]
+        found = self._find_slug_block()
+        self._slug_block = (self.doc.generation, found)
+        return found
+
+    def _find_slug_block(self) -> etree._Element | None:
+        words = self._slug_words()
+        if len(words) < 5:  # a short slug may name the page's section, not its article
+            return None
+        wanted, size = set(words), len(" ".join(words))
+        best, best_score = None, 0.8
+        seen: set[int] = set()
+        for text in self.doc.root.xpath("//text()"):
+            if not 0.5 * size <= len(text.strip()) <= 3 * size + 20:
+                continue
+            el = text.getparent()
+            if text.is_tail:
+                el = el.getparent()
+            while el is not None and el.tag in _INLINE and el.getparent() is not None:
+                el = el.getparent()
+            if el is None or id(el) in seen or el.tag in _NOT_TITLES:
+                continue
+            seen.add(id(el))
+            if any(a.tag == "a" for a in el.iterancestors()) or el.find(".//a") is not None:
+                continue
+            full = text_of(el)
+            if not 10 <= len(full) <= 300 or _around(el) or hidden(el):
+                continue
+            score = len(wanted & set(_TOKEN.findall(fold_lower(full)))) / len(wanted)
             if score > best_score:
                 best, best_score = el, score
         return best
@@ -143,6 +206,37 @@ class GenericPage(PageObject):
             last = el
         inside = [el for el, _ in self._headings() if _ancestor(region, el)]
         return last if last is not None else (inside[0] if inside else None)
+
+    def summary_element(self) -> etree._Element | None:
+        """The lead: the family-less selectors' (``.sapo``, ``.summary``…), else a lead
+        block standing between the title and the main text block (see :meth:`lead_block`)."""
+        lead = super().summary_element()
+        return lead if lead is not None else self.lead_block()
+
+    def lead_block(self) -> etree._Element | None:
+        """A lead (sapo) written between the title and the main text block, outside it: the
+        nearest block before the block that is set in bold throughout, or whose class says
+        so (``sapo``, ``lead``, ``description``, ``summary``, ``tom-tat``, ``mo-ta``)."""
+        region = self.dense_region()
+        self.title()
+        title_el = getattr(self, "_title_el", None)
+        if region is None or title_el is None or _ancestor(title_el, region):
+            return None
+        steps = 0
+        for el in _preceding(region):
+            steps += 1
+            if steps > 60 or el is title_el or _ancestor(el, title_el):
+                return None
+            if not isinstance(el.tag, str) or el.tag in _INLINE or _ancestor(el, region):
+                continue
+            text = text_of(el)
+            if not 40 <= len(text) <= 1200 or el.find(".//a") is not None or hidden(el):
+                continue
+            bold = [b for b in el.iter("b", "strong") if len(text_of(b)) >= 0.9 * len(text)]
+            if bold or _LEAD_CLASS.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
+                return el
+            return None  # the nearest text block before the body is not a lead
+        return None
 
     def attachment_links(self, regions: list[etree._Element]) -> list[Attachment]:
         """Files in the content region, else in the title's nearest container that links any."""
@@ -165,8 +259,8 @@ class GenericPage(PageObject):
         el = getattr(self, "_title_el", None)
         if el is None:
             return super().date_near_title()
-        after = " ".join(el.xpath("following::text()[normalize-space()][position() <= 12]"))
-        before = " ".join(el.xpath("preceding::text()[normalize-space()][position() <= 8]"))
+        after = " ".join(_FOLLOWING_TEXT(el))
+        before = " ".join(_PRECEDING_TEXT(el))
         after, before = after[:400], before[-300:]
         candidates = [(d.start, d) for d in find_dates(after, month_first=self.month_first)[:1]]
         candidates += [
@@ -178,7 +272,8 @@ class GenericPage(PageObject):
         if super().is_article():
             return True
         self.title()
-        if getattr(self, "_title_el", None) is not None and self._title_el is self.slug_heading():
+        title_el = getattr(self, "_title_el", None)
+        if title_el is not None and title_el in (self.slug_heading(), self.slug_block()):
             return True  # the page's URL is this heading's slug: the article itself
         region = self.dense_region()
         if region is None or not self.title():
@@ -213,6 +308,21 @@ def _around(el: etree._Element) -> bool:
         if _AROUND.search(f"{anc.get('class') or ''} {anc.get('id') or ''}"):
             return True
     return False
+
+
+# the text around the title, scripts and styles left out
+_SHOWN = "[normalize-space()][not(ancestor::script) and not(ancestor::style)]"
+_FOLLOWING_TEXT = etree.XPath(f"following::text(){_SHOWN}[position() <= 12]")
+_PRECEDING_TEXT = etree.XPath(f"preceding::text(){_SHOWN}[position() <= 8]")
+_LEAD_CLASS = re.compile(r"sapo|lead|desc|summary|tom-?tat|mo-?ta|trich-?yeu", re.I)
+
+
+def _preceding(el: etree._Element) -> Iterator[etree._Element]:
+    """The elements before ``el`` in document order, nearest first (its ancestors left out)."""
+    node = el
+    while node is not None:
+        yield from node.itersiblings(preceding=True)
+        node = node.getparent()
 
 
 def _ancestor(outer: etree._Element, inner: etree._Element) -> bool:

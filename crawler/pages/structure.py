@@ -80,12 +80,27 @@ def _up(node: etree._Element | None, test, memo: dict | None) -> bool:
 
 
 def main_text_block(
-    root: etree._Element, *, min_text: int = MIN_REGION_TEXT
+    root: etree._Element, *, min_text: int = MIN_REGION_TEXT, chrome_share: float | None = None
 ) -> etree._Element | None:
-    """The element under ``root`` holding most paragraph text (None when there is none)."""
+    """The element under ``root`` holding most paragraph text (None when there is none).
+
+    With ``chrome_share``, a container named as chrome (``header``, ``menu``…) that holds
+    more than that share of the page's text is not taken for chrome: some templates wrap
+    their whole content in containers named ``header_left``/``header_middle``."""
     scores: dict[etree._Element, float] = {}
     chrome: dict[etree._Element, bool] = {}
     hid: dict[etree._Element, bool] = {}
+    if chrome_share is not None:
+        # the big containers named as chrome are known not to be before the walk starts
+        whole = len(text_of(root))
+        for el in root.iter():
+            if (
+                isinstance(el.tag, str)
+                and el.tag not in ("nav", "header", "footer", "aside")
+                and _chrome_itself(el)
+                and len(text_of(el)) > chrome_share * whole
+            ):
+                chrome[el] = in_chrome(el, chrome)  # what its own ancestors say
     for el in root.iter("p", "td", "pre", "blockquote", "div", "h1", "h2", "h3"):
         if el.tag in ("div", "td", "h1", "h2", "h3") and (
             len(el) and any(c.tag in ("p", "div", "table") for c in el)

@@ -80,3 +80,92 @@ def test_hidden_sharepoint_menus_are_not_content() -> None:
     assert got["body_text"].endswith(
         "cung ứng tốt hơn cho thị trường trong nước cũng như xuất khẩu."
     )
+
+
+# -- layouts of real portals, written small (the real pages are other people's text) ----------
+
+_PARA = (
+    "Sáng nay, Ủy ban nhân dân huyện tổ chức hội nghị tổng kết công tác năm, với sự tham dự "
+    "của lãnh đạo các phòng, ban, ngành và các xã, thị trấn trên địa bàn huyện. "
+)
+
+
+def _page(body: str, head: str = "") -> str:
+    menu = "".join(f'<li><a href="/muc-{n}/">Chuyên mục số {n}</a></li>' for n in range(8))
+    return (
+        f"<html><head><title>Cổng thông tin</title>{head}</head><body>"
+        f'<div class="menu"><ul>{menu}</ul></div>{body}'
+        '<div class="footer"><p>Bản quyền thuộc về Ủy ban nhân dân huyện, giấy phép số 12.</p>'
+        "</div></body></html>"
+    )
+
+
+def test_a_title_with_a_date_slot_and_a_title_container_around_it() -> None:
+    """A Liferay theme: ``div.show-asset-title`` holds ``<h2>Tiêu đề <span>(dd/mm/yyyy)</span>``
+    and the text: the heading is the title, its slot the date."""
+    html = _page(
+        '<div class="asset-full-content show-asset-title"><div class="detail">'
+        "<h2>Ban chấp hành công đoàn huyện <span>(30/04/2018)</span></h2>"
+        f'<div class="journal-content-article"><p>{_PARA * 3}</p></div></div></div>'
+    )
+    got = extract(html, "http://portal.example/ban-chap-hanh-cong-doan-huyen/", family="generic")
+    assert got.title == "Ban chấp hành công đoàn huyện"
+    assert got.published == "2018-04-30"
+    assert got.body_text.startswith("Sáng nay")
+
+
+def test_a_title_set_in_a_styled_paragraph_is_found_by_the_url_slug() -> None:
+    """No heading tag, no class: a bold ``<p>`` whose words are the URL's slug."""
+    title = "Dừng việc cấp phôi chứng chỉ tin học ứng dụng từ ngày 15/12"
+    html = _page(
+        '<div class="sidebar"><h3>Thông tin giá cả thị trường</h3></div><div class="gthieu">'
+        f'<p style="font-size: 18px; font-weight: bold">{title}</p>'
+        f"<div><p>{_PARA * 3}</p></div></div>"
+    )
+    url = "http://portal.example/dung-viec-cap-phoi-chung-chi-tin-hoc-ung-dung-tu-ngay-1052019/"
+    got = extract(html, url, family="generic")
+    assert got.page_type == "article" and got.title == title
+    # a short slug may name the section: its label is not taken for the title
+    section = _page(
+        '<div class="gthieu"><p style="font-weight: bold">Thông tin chỉ đạo điều hành</p>'
+        f"<h2>Hồ Tà Đùng - tuyệt tác giữa lòng Tây Nguyên</h2><div><p>{_PARA * 3}</p></div></div>"
+    )
+    got = extract(section, "http://portal.example/thong-tin-chi-dao-1/", family="generic")
+    assert got.title == "Hồ Tà Đùng - tuyệt tác giữa lòng Tây Nguyên"
+
+
+def test_a_bold_lead_before_the_text_block_starts_the_body() -> None:
+    """The sapo in a ``<b>`` of its own table cell, the text in the next cell; the date is
+    the one beside the title, not one in the lead's prose or in a script."""
+    lead = "Có hiệu lực từ ngày 10/4/2019, Nghị định mới sửa đổi quy định về lệ phí trước bạ."
+    html = _page(
+        '<table><tr><td class="Time">(25.04.2019 14:04)</td></tr>'
+        "<script>var a = 0; var b = 1; var c = 2; var d = 3; var e = 4;</script>"
+        '<tr><td><p class="Title">Quy định mới về giá tính lệ phí trước bạ đối với đất</p></td></tr>'
+        f'<tr><td><b class="lv_description">{lead}</b></td></tr>'
+        f"<tr><td><div><p>{_PARA * 2}</p><p>{_PARA}</p></div></td></tr></table>"
+    )
+    url = "http://portal.example/quy-dinh-moi-ve-gia-tinh-le-phi-truoc-ba-doi-voi-dat/"
+    got = extract(html, url, family="generic")
+    assert got.body_text.startswith(lead)
+    assert got.summary == lead
+    assert got.published[:10] == "2019-04-25"
+
+
+def test_content_in_containers_named_header_is_still_the_content() -> None:
+    """A theme that wraps its whole content column in ``div.header_left``: read as chrome
+    only when it holds little of the page's text."""
+    html = _page(
+        '<div class="header"><div class="header_left"><div class="detail">'
+        "<h2>Công an huyện triệt phá nhóm đối tượng cho vay nặng lãi</h2>"
+        f"<div><p>{_PARA * 3}</p><p>{_PARA * 2}</p></div></div></div></div>"
+    )
+    url = "http://portal.example/cong-an-huyen-triet-pha-nhom-doi-tuong-cho-vay-nang-lai/"
+    got = extract(html, url, family="generic")
+    assert got.body_text.startswith("Sáng nay") and len(got.body_text) > 400
+    # a notice with no text of its own does not take the menu or the footer for its body
+    empty = _page(
+        '<div class="detail"><h2>Thông báo kết luận giao ban tháng năm của huyện</h2></div>'
+    )
+    got = extract(empty, "http://portal.example/thong-bao-ket-luan-giao-ban/", family="generic")
+    assert "Bản quyền" not in (getattr(got, "body_text", "") or "")

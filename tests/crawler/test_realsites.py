@@ -71,3 +71,38 @@ def test_krongno_listing_pages_have_items_and_a_repaired_next_page() -> None:
     assert isinstance(got, Listing)
     assert len(got.items) == 10 and all(i.published for i in got.items)
     assert got.next_page == "http://krongno.daknong.gov.vn/tin-tuc-su-kien/page/2/"
+
+
+# What the generic page object (no family knowledge: a site of a CMS the page objects do not
+# know) gets right on the real sites: floors under today's figures, so that a change that
+# loses what it reads is seen (``bench/realsite_eval.py --extract-only --family generic``).
+GENERIC_FLOORS = {
+    # site: (archived, title, body start) as shares of the reachable articles
+    "dakglong": (1.0, 0.95, 0.8),
+    "krongno": (0.9, 0.88, 0.8),
+    "ldld": (1.0, 0.95, 0.6),
+    "stc": (0.9, 0.5, 0.5),
+}
+
+
+@pytest.fixture(scope="module")
+def generic_results() -> dict[str, dict]:
+    snapshots = need_realsites()
+    return {
+        gold["site"]: realsite_eval.score(
+            gold, *realsite_eval.extract_only(gold, snapshots, "generic"), 0.0
+        )
+        for gold in realsite_eval.load_gold(snapshots, set(SITES), None)
+    }
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_the_generic_page_object_reads_real_sites_it_was_not_written_for(
+    generic_results: dict, site: str
+) -> None:
+    r = generic_results[site]
+    total = r["reachable"]
+    archived, title, start = GENERIC_FLOORS[site]
+    assert r["archived"] >= archived * total, r["misses"]["missing"]
+    assert r["right"]["title"] >= title * total, r["misses"].get("title")
+    assert r["right"]["body start"] >= start * total, r["misses"].get("body start")
