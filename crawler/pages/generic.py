@@ -94,9 +94,12 @@ class GenericPage(PageObject):
                 if text:
                     self._title_el = el
                     return self._split_title_date(text)
-        el = self.slug_heading()
-        if el is None:
-            el = self.slug_block()
+        # the URL's slug names the title: a heading, or a styled block that names more of it
+        # (a section's heading often shares most of an article's slug)
+        el, score = self._scored_slug_heading()
+        block, block_score = self._scored_slug_block()
+        if block is not None and block_score > score:
+            el = block
         if el is None:
             el = self.heading_before_region()
         if el is not None:
@@ -123,9 +126,9 @@ class GenericPage(PageObject):
                 and not hidden(el)
             ):
                 found.append((el, text))
-        ids = {id(el) for el, _ in found}
-        outer = {id(a) for el, _ in found for a in el.iterancestors() if id(a) in ids}
-        headings = [(el, text) for el, text in found if id(el) not in outer]
+        members = {el for el, _ in found}  # held, so lxml hands out the same proxies
+        outer = {a for el, _ in found for a in el.iterancestors() if a in members}
+        headings = [(el, text) for el, text in found if el not in outer]
         self._heading_list = (self.doc.generation, headings)
         return headings
 
@@ -140,15 +143,18 @@ class GenericPage(PageObject):
 
     def slug_heading(self) -> etree._Element | None:
         """The heading whose words best cover the URL's slug (at least 60 % of them)."""
+        return self._scored_slug_heading()[0]
+
+    def _scored_slug_heading(self) -> tuple[etree._Element | None, float]:
         wanted = set(self._slug_words())
         if not wanted:
-            return None
+            return None, 0.0
         best, best_score = None, 0.6
         for el, text in self._headings():
             score = len(wanted & set(_TOKEN.findall(fold_lower(text)))) / len(wanted)
             if score > best_score:
                 best, best_score = el, score
-        return best
+        return best, best_score
 
     def slug_block(self) -> etree._Element | None:
         """The short block of text whose words best cover the URL's slug (at least 80 % of
@@ -158,6 +164,9 @@ class GenericPage(PageObject):
         Only texts about as long as the slug are looked at; inline wrappers (``<b>``,
         ``<span>``…) give way to their block; links (other articles), menus and hidden
         elements are not titles."""
+        return self._scored_slug_block()[0]
+
+    def _scored_slug_block(self) -> tuple[etree._Element | None, float]:
         cached = getattr(self, "_slug_block", None)
         if cached is not None and cached[0] == self.doc.generation:
             return cached[1]
@@ -165,13 +174,13 @@ class GenericPage(PageObject):
         self._slug_block = (self.doc.generation, found)
         return found
 
-    def _find_slug_block(self) -> etree._Element | None:
+    def _find_slug_block(self) -> tuple[etree._Element | None, float]:
         words = self._slug_words()
         if len(words) < 5:  # a short slug may name the page's section, not its article
-            return None
+            return None, 0.0
         wanted, size = set(words), len(" ".join(words))
         best, best_score = None, 0.8
-        seen: set[int] = set()
+        seen: set[etree._Element] = set()  # held: lxml keeps their proxies the same
         for text in self.doc.root.xpath("//text()"):
             if not 0.5 * size <= len(text.strip()) <= 3 * size + 20:
                 continue
@@ -180,9 +189,9 @@ class GenericPage(PageObject):
                 el = el.getparent()
             while el is not None and el.tag in _INLINE and el.getparent() is not None:
                 el = el.getparent()
-            if el is None or id(el) in seen or el.tag in _NOT_TITLES:
+            if el is None or el in seen or el.tag in _NOT_TITLES:
                 continue
-            seen.add(id(el))
+            seen.add(el)
             if any(a.tag == "a" for a in el.iterancestors()) or el.find(".//a") is not None:
                 continue
             full = text_of(el)
@@ -191,7 +200,7 @@ class GenericPage(PageObject):
             score = len(wanted & set(_TOKEN.findall(fold_lower(full)))) / len(wanted)
             if score > best_score:
                 best, best_score = el, score
-        return best
+        return best, best_score
 
     def heading_before_region(self) -> etree._Element | None:
         """The last heading-like element before the content region."""
@@ -215,27 +224,43 @@ class GenericPage(PageObject):
 
     def lead_block(self) -> etree._Element | None:
         """A lead (sapo) written between the title and the main text block, outside it: the
-        nearest block before the block that is set in bold throughout, or whose class says
-        so (``sapo``, ``lead``, ``description``, ``summary``, ``tom-tat``, ``mo-ta``)."""
+        first block of text after the title that is set in bold throughout (a tag or a
+        style), or whose class says so (``sapo``, ``lead``, ``description``, ``summary``,
+        ``tom-tat``, ``mo-ta``)."""
         region = self.dense_region()
         self.title()
         title_el = getattr(self, "_title_el", None)
         if region is None or title_el is None or _ancestor(title_el, region):
             return None
-        steps = 0
-        for el in _preceding(region):
-            steps += 1
-            if steps > 60 or el is title_el or _ancestor(el, title_el):
+        # (sets of the elements themselves: holding them keeps lxml's proxies, and so
+        # their identities, alive while the tree is walked)
+        around = set(region.iterancestors())
+        inside_title = set(title_el.iter())
+        started = False
+        for el in self.doc.root.iter():
+            if el is title_el:
+                started = True
+                continue
+            if not started or el in inside_title or el in around:
+                continue
+            if el is region:
                 return None
-            if not isinstance(el.tag, str) or el.tag in _INLINE or _ancestor(el, region):
+            if not isinstance(el.tag, str) or el.tag in _INLINE or hidden(el):
                 continue
             text = text_of(el)
-            if not 40 <= len(text) <= 1200 or el.find(".//a") is not None or hidden(el):
+            if len(text) < 40:
                 continue
-            bold = [b for b in el.iter("b", "strong") if len(text_of(b)) >= 0.9 * len(text)]
+            if len(text) > 1200 or el.find(".//a") is not None:
+                continue  # a menu, a block of links: what follows may still be the lead
+            bold = [
+                b
+                for b in el.iter()
+                if (b.tag in ("b", "strong") or _BOLD_STYLE.search(b.get("style") or ""))
+                and len(text_of(b)) >= 0.9 * len(text)
+            ]
             if bold or _LEAD_CLASS.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
                 return el
-            return None  # the nearest text block before the body is not a lead
+            return None  # the first text block after the title is not a lead
         return None
 
     def attachment_links(self, regions: list[etree._Element]) -> list[Attachment]:
@@ -314,6 +339,7 @@ def _around(el: etree._Element) -> bool:
 _SHOWN = "[normalize-space()][not(ancestor::script) and not(ancestor::style)]"
 _FOLLOWING_TEXT = etree.XPath(f"following::text(){_SHOWN}[position() <= 12]")
 _PRECEDING_TEXT = etree.XPath(f"preceding::text(){_SHOWN}[position() <= 8]")
+_BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.I)
 _LEAD_CLASS = re.compile(r"sapo|lead|desc|summary|tom-?tat|mo-?ta|trich-?yeu", re.I)
 
 

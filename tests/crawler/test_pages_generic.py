@@ -169,3 +169,20 @@ def test_content_in_containers_named_header_is_still_the_content() -> None:
     )
     got = extract(empty, "http://portal.example/thong-bao-ket-luan-giao-ban/", family="generic")
     assert "Bản quyền" not in (getattr(got, "body_text", "") or "")
+
+
+def test_the_title_beats_a_section_heading_that_shares_most_of_its_slug() -> None:
+    """The box "Lịch tiếp công dân" (a heading) covers four of the five slug words; the
+    title, a styled paragraph, all five: the title wins, and its lead (bold by a style,
+    after the title in the same container) starts the body."""
+    lead = "Ban tiếp công dân tỉnh thông báo lịch tiếp công dân của lãnh đạo tỉnh trong tháng."
+    html = _page(
+        '<div class="box"><h3 class="box-title">Lịch tiếp công dân</h3></div>'
+        '<div class="gthieu"><div style="font-size: 15px">'
+        '<div><p style="font-weight: bold">Lịch tiếp công dân tháng 5/2019</p></div><br>'
+        f'<div style="text-align: justify; font-weight: bold">{lead}</div></div>'
+        f"<div><p>{_PARA * 2}</p><p>{_PARA}</p></div></div>"
+    )
+    got = extract(html, "http://portal.example/lich-tiep-cong-dan-thang-52019/", family="generic")
+    assert got.title == "Lịch tiếp công dân tháng 5/2019"
+    assert got.body_text.startswith(lead)
