@@ -13,12 +13,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from crawler.items import Attachment
+from crawler.items import Attachment, ListingItem
 from crawler.pages.base import PageObject
 from crawler.pages.document import text_of
 from crawler.pages.listing_fields import _item_container
@@ -180,22 +180,9 @@ class GenericPage(PageObject):
             return None, 0.0
         wanted, size = set(words), len(" ".join(words))
         best, best_score = None, 0.8
-        seen: set[etree._Element] = set()  # held: lxml keeps their proxies the same
-        for text in self.doc.root.xpath("//text()"):
-            if not 0.5 * size <= len(text.strip()) <= 3 * size + 20:
-                continue
-            el = text.getparent()
-            if text.is_tail:
-                el = el.getparent()
-            while el is not None and el.tag in _INLINE and el.getparent() is not None:
-                el = el.getparent()
-            if el is None or el in seen or el.tag in _NOT_TITLES:
-                continue
-            seen.add(el)
-            if any(a.tag == "a" for a in el.iterancestors()) or el.find(".//a") is not None:
-                continue
+        for el in self._text_blocks(0.5 * size, 3 * size + 20, labels=False):
             full = text_of(el)
-            if not 10 <= len(full) <= 300 or _around(el) or hidden(el):
+            if not 10 <= len(full) <= 300:
                 continue
             score = len(wanted & set(_TOKEN.findall(fold_lower(full)))) / len(wanted)
             if score > best_score:
@@ -215,6 +202,89 @@ class GenericPage(PageObject):
             last = el
         inside = [el for el, _ in self._headings() if _ancestor(region, el)]
         return last if last is not None else (inside[0] if inside else None)
+
+    def guess_items(
+        self,
+        root: etree._Element | None = None,
+        min_items: int = 3,
+        after: etree._Element | None = None,
+        stops: Collection[etree._Element] = (),
+    ) -> list[ListingItem]:
+        """A section's own list first: the largest group of alike title links between the
+        heading that names the listing's URL (``/cai-cach-hanh-chinh/``: "Cải cách hành
+        chính") and the next heading, even one or two of them; else the page's largest
+        group (a site-wide box of news can outnumber a section's own list)."""
+        if root is None:
+            heading = self.section_heading()
+            node = heading.getparent() if heading is not None else None
+            # the next heading ends the section ("TIN ĐÃ ĐƯA" before the older news); an
+            # item's own heading holds its link, a section's does not
+            stops = {el for el, _ in self._headings()} | {
+                h
+                for h in self.doc.root.iter("h1", "h2", "h3", "h4", "h5", "h6")
+                if h.find(".//a") is None and not _screen_reader(h)
+            }
+            for _ in range(5):
+                if node is None:
+                    break
+                items = super().guess_items(node, min_items=1, after=heading, stops=stops)
+                if items:
+                    self._items_explicit = True  # as good as a selector: even one item
+                    return items
+                node = node.getparent()
+        return super().guess_items(root, min_items, after, stops)
+
+    def section_heading(self) -> etree._Element | None:
+        """The heading or short block whose words are the URL slug's words, all of them
+        and no more (a section page names itself: ``/tin-tuc-su-kien/`` "Tin tức - Sự
+        kiện"); None when the slug has no words or more than eight."""
+        segments = [s for s in urlsplit(self.doc.url).path.split("/") if s]
+        if not segments:
+            return None
+        slug = re.sub(r"\.[a-z]{2,5}$", "", unquote(segments[-1]).lower())
+        wanted = {w for w in _TOKEN.findall(fold_lower(slug)) if not w.isdigit()}
+        if not wanted or len(wanted) > 8:
+            return None
+        for el, text in self._headings():
+            if set(_TOKEN.findall(fold_lower(text))) == wanted and not _screen_reader(el):
+                return el
+        size = len(" ".join(sorted(wanted)))
+        for el in self._text_blocks(0.7 * size, 2 * size + 10, labels=True):
+            if not _screen_reader(el) and set(_TOKEN.findall(fold_lower(text_of(el)))) == wanted:
+                return el
+        return None
+
+    def _text_blocks(
+        self, shortest: float, longest: float, *, labels: bool
+    ) -> Iterator[etree._Element]:
+        """The blocks holding a text node of ``shortest`` to ``longest`` characters, each
+        once, in page order: inline wrappers give way to their block; links, menus and
+        hidden elements are left out.  ``labels``: an ``<a>`` with no ``href`` (a box's
+        label) is text like a ``<span>``; else any ``<a>`` rules its block out (a title
+        is no link, and a box label is no title)."""
+        anchor = "a[@href]" if labels else "a"
+        seen: set[etree._Element] = set()  # held: lxml keeps their proxies the same
+        for text in self.doc.root.xpath("//text()"):
+            if not shortest <= len(text.strip()) <= longest:
+                continue
+            el = text.getparent()
+            if text.is_tail:
+                el = el.getparent()
+            while (
+                el is not None
+                and (el.tag in _INLINE or (labels and el.tag == "a" and el.get("href") is None))
+                and el.getparent() is not None
+            ):
+                el = el.getparent()
+            if el is None or el in seen or el.tag in _NOT_TITLES:
+                continue
+            seen.add(el)
+            if el.find(f".//{anchor}") is not None or any(
+                a.tag == "a" and (a.get("href") or not labels) for a in el.iterancestors()
+            ):
+                continue
+            if not _around(el) and not hidden(el):
+                yield el
 
     def summary_element(self) -> etree._Element | None:
         """The lead: the family-less selectors' (``.sapo``, ``.summary``…), else a lead
@@ -339,6 +409,15 @@ def _around(el: etree._Element) -> bool:
 _SHOWN = "[normalize-space()][not(ancestor::script) and not(ancestor::style)]"
 _FOLLOWING_TEXT = etree.XPath(f"following::text(){_SHOWN}[position() <= 12]")
 _PRECEDING_TEXT = etree.XPath(f"preceding::text(){_SHOWN}[position() <= 8]")
+_SCREEN_READER = re.compile(r"hide-accessible|sr-only|visually-hidden|screen-reader", re.I)
+
+
+def _screen_reader(el: etree._Element) -> bool:
+    """A heading written for screen readers only (Liferay's ``hide-accessible``): no
+    section a reader sees starts there."""
+    return bool(_SCREEN_READER.search(el.get("class") or ""))
+
+
 _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.I)
 _LEAD_CLASS = re.compile(r"sapo|lead|desc|summary|tom-?tat|mo-?ta|trich-?yeu", re.I)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 from lxml import etree
@@ -175,12 +176,28 @@ class ListingFields:
                 return parsed.iso
         return None
 
-    def guess_items(self, root: etree._Element | None = None) -> list[ListingItem]:
-        """Listing items found without selectors: the largest group of alike title links."""
+    def guess_items(
+        self,
+        root: etree._Element | None = None,
+        min_items: int = 3,
+        after: etree._Element | None = None,
+        stops: Collection[etree._Element] = (),
+    ) -> list[ListingItem]:
+        """Listing items found without selectors: the largest group of alike title links
+        (``min_items`` of them at least); with ``after``, among the links after that
+        element and before the first of ``stops`` (a section's own list, between its
+        heading and the next one)."""
         groups: dict[tuple, list[etree._Element]] = defaultdict(list)
         page = _strip_fragment(self.doc.url)
         chrome: dict[etree._Element, bool] = {}  # what is known of each ancestor
-        for a in (root if root is not None else self.doc.root).iter("a"):
+        seen_after = after is None
+        for a in (root if root is not None else self.doc.root).iter():
+            if a is after:
+                seen_after = True
+            elif seen_after and after is not None and a in stops:
+                break
+            if a.tag != "a" or not seen_after:
+                continue
             href = a.get("href")
             url = self.doc.resolve(href)
             if not url or _strip_fragment(url) == page:
@@ -192,7 +209,7 @@ class ListingFields:
         best = max(
             groups.values(), key=lambda g: (len(g), sum(len(text_of(a)) for a in g)), default=[]
         )
-        if len(best) < 3:
+        if len(best) < min_items:
             return []
         return self._items_from([(a, a) for a in best])
 

@@ -186,3 +186,29 @@ def test_the_title_beats_a_section_heading_that_shares_most_of_its_slug() -> Non
     got = extract(html, "http://portal.example/lich-tiep-cong-dan-thang-52019/", family="generic")
     assert got.title == "Lịch tiếp công dân tháng 5/2019"
     assert got.body_text.startswith(lead)
+
+
+def test_a_section_page_lists_the_items_under_its_own_heading() -> None:
+    """A box of the latest news on every page outnumbers the section's own list: the items
+    are the ones after the heading that names the URL ("Cải cách hành chính" for
+    ``/cai-cach-hanh-chinh/``), even a single one, with their dates."""
+    latest = "".join(
+        f'<li><a href="/tin-moi-so-{n}/">Tin mới nhất của sở số {n} trong tháng</a>'
+        f'<span class="date">(0{n}.05.2019)</span></li>'
+        for n in range(1, 7)
+    )
+    own = (
+        '<tr><td class="TitleFront"><a href="/bao-cao-cai-cach-hanh-chinh-quy-2/">Báo cáo '
+        'công tác cải cách hành chính quý II<span class="ShowDate"> (05.08.2019 15:52)</span>'
+        "</a></td></tr>"
+    )
+    html = _page(
+        f'<div class="box"><h3>Tin mới</h3><ul>{latest}</ul></div>'
+        '<div class="web-part"><div class="div_header_style1"><a class="a_header_style1">'
+        f"Cải cách hành chính</a></div><table>{own}</table></div>"
+    )
+    got = extract(html, "http://portal.example/cai-cach-hanh-chinh/", family="generic")
+    assert got.page_type == "listing"
+    assert [(i.url, i.published[:10]) for i in got.items] == [
+        ("http://portal.example/bao-cao-cai-cach-hanh-chinh-quy-2/", "2019-08-05")
+    ]
