@@ -20,10 +20,11 @@ from lxml import etree
 
 from crawler.items import Attachment, ListingItem
 from crawler.pages.base import PageObject
+from crawler.pages.body import is_date_line
 from crawler.pages.document import text_of
 from crawler.pages.listing_fields import _item_container
 from crawler.pages.structure import hidden, main_text_block
-from indexer.text import fold_lower
+from indexer.text import fold_lower, normalize
 from indexer.text.dates import ParsedDate, find_dates
 
 _HEADINGS = (
@@ -285,6 +286,39 @@ class GenericPage(PageObject):
                 continue
             if not _around(el) and not hidden(el):
                 yield el
+
+    def category(self) -> str | None:
+        """The section the page names: the family-less selectors' (a breadcrumb,
+        ``article:section``), else the label of the header row that dates the article
+        (``tin nổi bật | 11/06/2019`` above the title; see :meth:`label_before_date`)."""
+        return super().category() or self.label_before_date()
+
+    def label_before_date(self) -> str | None:
+        """The short label just before the date written above the title, when the date
+        stands in a text of its own: a section name (no digits, at most eight words, not
+        a link), as header rows print them."""
+        self.title()
+        el = getattr(self, "_title_el", None)
+        if el is None:
+            return None
+        texts = [t for t in _PRECEDING_TEXT(el) if t.strip()]
+        for i in range(len(texts) - 1, 0, -1):
+            if not is_date_line(normalize(texts[i])):
+                continue
+            label = normalize(texts[i - 1]).strip(" |-–:/")
+            owner = texts[i - 1].getparent()
+            linked = owner is not None and any(
+                a.tag == "a" and a.get("href") for a in (owner, *owner.iterancestors())
+            )
+            if (
+                2 <= len(label) <= 60
+                and len(label.split()) <= 8
+                and not any(c.isdigit() for c in label)
+                and not linked
+            ):
+                return label
+            return None
+        return None
 
     def summary_element(self) -> etree._Element | None:
         """The lead: the family-less selectors' (``.sapo``, ``.summary``…), else a lead

@@ -212,3 +212,17 @@ def test_a_section_page_lists_the_items_under_its_own_heading() -> None:
     assert [(i.url, i.published[:10]) for i in got.items] == [
         ("http://portal.example/bao-cao-cai-cach-hanh-chinh-quy-2/", "2019-08-05")
     ]
+
+
+def test_the_section_is_the_label_of_the_header_row_that_dates_the_article() -> None:
+    """``tin nổi bật | 11/06/2019`` above the title: the label is the category; a label
+    with digits or a link is not taken for one."""
+    row = '<table><tr><td class="Folder">{label}</td><td class="Time">11/06/2019</td></tr></table>'
+    title = "<p class='Title'>Krông Nô phát động hưởng ứng Ngày Môi trường thế giới</p>"
+    url = "http://portal.example/krong-no-phat-dong-huong-ung-ngay-moi-truong-the-gioi/"
+    html = _page(row.format(label="tin nổi bật") + f"{title}<div><p>{_PARA * 3}</p></div>")
+    got = extract(html, url, family="generic")
+    assert got.category == "tin nổi bật" and got.published[:10] == "2019-06-11"
+    linked = row.format(label='<a href="/tin-noi-bat/">Xem tất cả</a>')
+    got = extract(_page(linked + f"{title}<div><p>{_PARA * 3}</p></div>"), url, family="generic")
+    assert got.category is None
