@@ -34,7 +34,9 @@ _PAGE_IN_PATH = re.compile(r"^(?P<head>.*/page/)(?P<n>\d+)(?P<tail>/?)$")
 _PAGE_PARAM = re.compile(r"(?:^|_)(?:cur|page|trang|paged|p)$", re.I)
 
 
-_SHORT_PAGE = 5  # fewer items than this on a page whose next link is broken: the last page
+SHORT_LISTING_PAGE = 5
+"""A listing page with fewer items than this is its chain's last page (when it does not link
+a next one: behind a broken "next" link, or with none at all)."""
 
 
 def _class_id(el: etree._Element) -> str:
@@ -245,7 +247,7 @@ class ListingFields:
             return None
         if link and not self._broken(link):
             return link
-        if len(self.listing_items()) < _SHORT_PAGE:
+        if len(self.listing_items()) < SHORT_LISTING_PAGE:
             return None  # a short page behind a broken link is the last one
         return self.infer_next()
 

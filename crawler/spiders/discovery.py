@@ -13,6 +13,7 @@ from scrapy.http import Request, Response
 from crawler.frontier import paging_of
 from crawler.items import Article, Listing, OtherPage
 from crawler.links import page_links
+from crawler.pages.listing_fields import SHORT_LISTING_PAGE
 from crawler.spiders.responses import _header
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,11 @@ class Discovery:
         hops = int(meta.get("hops", 0))
         followed: list[tuple[str, ...]] = []  # (url, role[, date]) for site_pages
         item_urls: set[str] = set()
+        try:
+            text = response.text
+        except AttributeError:
+            text = ""
+        links = page_links(text, response.url) if text else []
         if isinstance(page, Listing):
             chain = meta.get("chain") or url
             chain_seen = self.chain_items.setdefault(chain, set())
@@ -72,17 +78,13 @@ class Discovery:
                 if alternative is not None:
                     yield alternative
             elif not all_older:
-                nxt = self._next_listing(response, page, new_items)
+                linked = {self.frontier.clean(link.url) for link in links}
+                nxt = self._next_listing(response, page, new_items, linked)
                 if nxt is not None:
                     # a guessed next page is remembered as a guess: replayed on a 304,
                     # its 404 past the listing's end is no error (as it was here)
                     followed.append((nxt.url, "guess" if nxt.meta.get("guessed") else "next"))
                     yield nxt
-        try:
-            text = response.text
-        except AttributeError:
-            text = ""
-        links = page_links(text, response.url) if text else []
         for link in links:
             if link.url in item_urls:
                 continue
@@ -123,8 +125,12 @@ class Discovery:
             except Exception as exc:  # a busy database must not stop the crawl
                 logger.warning("could not remember page %s: %s", url, exc)
 
-    def _next_listing(self, response: Response, page: Listing, new_items: int) -> Request | None:
-        """The request for the next page of a listing chain, or None."""
+    def _next_listing(
+        self, response: Response, page: Listing, new_items: int, linked: set[str]
+    ) -> Request | None:
+        """The request for the next page of a listing chain, or None.  A next page the
+        listing does not link (the page object inferred it behind a broken "next" link) is
+        a guess: its 404 is no error (and ends the chain, as the site's own pattern)."""
         meta = response.meta
         page_no = int(meta.get("page_no", 1))
         chain = meta.get("chain", response.url)
@@ -136,11 +142,17 @@ class Discovery:
             url = self.frontier.admit(nxt)
             if url is None:
                 return None
+            guess = {} if nxt in linked else {"guessed": True, "inferred": True}
             return self._page_request(
-                url, "next", hops=int(meta.get("hops", 0)), page_no=page_no + 1, chain=chain
+                url,
+                "next",
+                hops=int(meta.get("hops", 0)),
+                page_no=page_no + 1,
+                chain=chain,
+                **guess,
             )
-        if not new_items:
-            return None
+        if not new_items or len(page.items) < SHORT_LISTING_PAGE:
+            return None  # (a short page that links no next page is the chain's last)
         guesses = self.frontier.next_page_guesses(response.url, chain, page_no + 1)
         if not guesses:
             # no page-number shape known yet (this listing came before any pagination
@@ -207,8 +219,8 @@ class Discovery:
         number all failed, the shapes learnt since then are tried at once, and the
         chain waits for any the portal's links show later (which shape is learnt
         first depends on the order pages arrive in)."""
-        if not meta.get("guessed"):
-            return None
+        if not meta.get("guessed") or meta.get("inferred"):
+            return None  # (a page the page object inferred follows the site's own pattern)
         page_no, chain = int(meta.get("page_no", 2)), meta.get("chain", "")
         if meta.get("alternatives"):
             req = self._guess_request(list(meta["alternatives"]), meta, page_no, chain)

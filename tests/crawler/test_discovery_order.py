@@ -136,3 +136,23 @@ def test_every_pagination_is_followed_to_its_end_in_any_order(
     assert missing == [], f"{order}: never fetched {missing}"
     articles = {prefix + art["url"] for art in discovery.truth()}
     assert articles <= set(fetched)
+
+
+@pytest.mark.parametrize("order", ["fifo", "guesses-first"])
+def test_a_short_listing_page_that_links_no_next_page_is_its_chains_last(
+    order: str, samples_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The home page, "Hoạt động" and the travel sections list fewer than five items and
+    link no next page: no next page of theirs is guessed (each guess would cost a
+    politeness delay for a 404 or a repeat)."""
+    monkeypatch.setenv("VNARCHIVE_DATA", str(tmp_path))
+    fetched = _crawl_in_order(ORDERS[order], tmp_path)
+    prefix = f"{samples_server}/{PORTAL}/"
+    guessed = [
+        u.removeprefix(prefix)
+        for u in fetched
+        if u.removeprefix(prefix).split("?")[0] in ("", "hoat-dong/", "du-lich/dac-san/")
+        and ("page/" in u or "trang=" in u)
+    ]
+    assert guessed == []
+    assert prefix + "tin-tuc/kinh-te/page/3/" in fetched  # full pages are still followed
