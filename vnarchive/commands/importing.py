@@ -15,7 +15,7 @@ import click
     type=click.IntRange(min=0),
     default=1,
     show_default=True,
-    help="Processes reading the pages (page objects, places, words); 0: one per core.",
+    help="Processes reading the pages (page objects, places, words): 1 is this one alone, 0 one per core.",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar, only the summary.")
 def import_command(paths: tuple[Path, ...], portal_id: str, workers: int, quiet: bool) -> None:
