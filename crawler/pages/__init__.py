@@ -111,15 +111,6 @@ def extract(
     except PageError as exc:
         return OtherPage(url=url, reason=str(exc), portal=profile.id if profile else None)
     result = page.extract()
-    if not isinstance(result, Article) and not page.recognised():
-        # none of the family's own markers is on the page: a template the family was not
-        # written for, or no article at all.  An article whose title is its URL's (long)
-        # slug is taken from the page's structure alone
-        generic = page_object(html, url, family="generic", profile=profile, encoding=encoding)
-        if isinstance(generic, GenericPage) and generic.titled_by_slug():
-            reading = generic.extract()
-            if isinstance(reading, Article):
-                result = reading
     if profile is not None and isinstance(result, OtherPage):
         result.portal = profile.id
     return result

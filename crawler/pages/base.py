@@ -113,16 +113,6 @@ class PageObject(ArticleFields, ArticleBody, ListingFields):
         """Three or more listing items with dates (what a listing page obviously shows)."""
         return sum(1 for item in self.listing_items() if item.published) >= 3
 
-    def recognised(self) -> bool:
-        """Whether the page shows one of this family's own markers: its article template,
-        or listing items its selectors found (the generic page object always does)."""
-        if self.family == "generic":
-            return True
-        markers = self.selectors("body", self.ARTICLE)
-        return self.doc.first(markers) is not None or (
-            bool(self.listing_items()) and self._items_explicit
-        )
-
     def extract(self) -> Article | Listing | OtherPage:
         """The page's fields, as the item type matching its page type."""
         kind = self.page_type()

@@ -133,17 +133,6 @@ class GenericPage(PageObject):
         self._heading_list = (self.doc.generation, headings)
         return headings
 
-    def titled_by_slug(self) -> bool:
-        """Whether the page's title is the heading or block its URL's slug names, a slug of
-        five words at least (an article's address, not a section's)."""
-        self.title()
-        el = getattr(self, "_title_el", None)
-        return (
-            el is not None
-            and len(self._slug_words()) >= 5
-            and el in (self.slug_heading(), self.slug_block())
-        )
-
     def _slug_words(self) -> list[str]:
         """The words of the URL's last path segment (none when fewer than three)."""
         segments = [s for s in urlsplit(self.doc.url).path.split("/") if s]
