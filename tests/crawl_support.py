@@ -85,6 +85,20 @@ def run_crawl(
     )
 
 
+def run_scrapy_crawl(
+    data_dir: Path, samples_url: str, *args: str, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run ``scrapy crawl portal ARGS`` (Scrapy's own command, from the repo root) to the end."""
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "portal", *args],
+        cwd=REPO,
+        env=crawl_env(data_dir, samples_url),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def start_crawl(data_dir: Path, samples_url: str, *args: str, **extra: str) -> subprocess.Popen:
     """Start ``vnarchive crawl ARGS`` in the background."""
     return subprocess.Popen(

@@ -133,13 +133,17 @@ class GenericPage(PageObject):
         self._heading_list = (self.doc.generation, headings)
         return headings
 
-    def _slug_words(self) -> list[str]:
-        """The words of the URL's last path segment (none when fewer than three)."""
+    def _slug_tokens(self) -> list[str]:
+        """The words of the URL's last path segment, numbers left out."""
         segments = [s for s in urlsplit(self.doc.url).path.split("/") if s]
         if not segments:
             return []
         slug = re.sub(r"\.[a-z]{2,5}$", "", unquote(segments[-1]).lower())
-        words = [w for w in _TOKEN.findall(fold_lower(slug)) if not w.isdigit()]
+        return [w for w in _TOKEN.findall(fold_lower(slug)) if not w.isdigit()]
+
+    def _slug_words(self) -> list[str]:
+        """The slug's words when there are three at least (else none)."""
+        words = self._slug_tokens()
         return words if len(words) >= 3 else []
 
     def slug_heading(self) -> etree._Element | None:
@@ -215,12 +219,12 @@ class GenericPage(PageObject):
         heading that names the listing's URL (``/cai-cach-hanh-chinh/``: "Cải cách hành
         chính") and the next heading, even one or two of them; else the page's largest
         group (a site-wide box of news can outnumber a section's own list)."""
-        if root is None:
-            heading = self.section_heading()
-            node = heading.getparent() if heading is not None else None
+        heading = self.section_heading() if root is None else None
+        if heading is not None:
+            node = heading.getparent()
             # the next heading ends the section ("TIN ĐÃ ĐƯA" before the older news); an
             # item's own heading holds its link, a section's does not
-            stops = {el for el, _ in self._headings()} | {
+            section_stops = {el for el, _ in self._headings()} | {
                 h
                 for h in self.doc.root.iter("h1", "h2", "h3", "h4", "h5", "h6")
                 if h.find(".//a") is None and not _screen_reader(h)
@@ -228,7 +232,7 @@ class GenericPage(PageObject):
             for _ in range(5):
                 if node is None:
                     break
-                items = super().guess_items(node, min_items=1, after=heading, stops=stops)
+                items = super().guess_items(node, min_items=1, after=heading, stops=section_stops)
                 if items:
                     self._items_explicit = True  # as good as a selector: even one item
                     return items
@@ -239,11 +243,7 @@ class GenericPage(PageObject):
         """The heading or short block whose words are the URL slug's words, all of them
         and no more (a section page names itself: ``/tin-tuc-su-kien/`` "Tin tức - Sự
         kiện"); None when the slug has no words or more than eight."""
-        segments = [s for s in urlsplit(self.doc.url).path.split("/") if s]
-        if not segments:
-            return None
-        slug = re.sub(r"\.[a-z]{2,5}$", "", unquote(segments[-1]).lower())
-        wanted = {w for w in _TOKEN.findall(fold_lower(slug)) if not w.isdigit()}
+        wanted = set(self._slug_tokens())
         if not wanted or len(wanted) > 8:
             return None
         for el, text in self._headings():
@@ -454,14 +454,6 @@ def _screen_reader(el: etree._Element) -> bool:
 
 _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.I)
 _LEAD_CLASS = re.compile(r"sapo|lead|desc|summary|tom-?tat|mo-?ta|trich-?yeu", re.I)
-
-
-def _preceding(el: etree._Element) -> Iterator[etree._Element]:
-    """The elements before ``el`` in document order, nearest first (its ancestors left out)."""
-    node = el
-    while node is not None:
-        yield from node.itersiblings(preceding=True)
-        node = node.getparent()
 
 
 def _ancestor(outer: etree._Element, inner: etree._Element) -> bool:

@@ -12,7 +12,7 @@ from scrapy.http import Request, Response
 
 from crawler.frontier import paging_of
 from crawler.items import Article, Listing, OtherPage
-from crawler.links import page_links
+from crawler.links import PageLink, page_links
 from crawler.pages.listing_fields import SHORT_LISTING_PAGE
 from crawler.spiders.responses import _header
 
@@ -78,8 +78,7 @@ class Discovery:
                 if alternative is not None:
                     yield alternative
             elif not all_older:
-                linked = {self.frontier.clean(link.url) for link in links}
-                nxt = self._next_listing(response, page, new_items, linked)
+                nxt = self._next_listing(response, page, new_items, links)
                 if nxt is not None:
                     # a guessed next page is remembered as a guess: replayed on a 304,
                     # its 404 past the listing's end is no error (as it was here)
@@ -126,7 +125,7 @@ class Discovery:
                 logger.warning("could not remember page %s: %s", url, exc)
 
     def _next_listing(
-        self, response: Response, page: Listing, new_items: int, linked: set[str]
+        self, response: Response, page: Listing, new_items: int, links: list[PageLink]
     ) -> Request | None:
         """The request for the next page of a listing chain, or None.  A next page the
         listing does not link (the page object inferred it behind a broken "next" link) is
@@ -142,7 +141,8 @@ class Discovery:
             url = self.frontier.admit(nxt)
             if url is None:
                 return None
-            guess = {} if nxt in linked else {"guessed": True, "inferred": True}
+            linked = any(self.frontier.clean(link.url) == nxt for link in links)
+            guess = {} if linked else {"guessed": True, "inferred": True}
             return self._page_request(
                 url,
                 "next",

@@ -3,11 +3,9 @@ listed are fetched into the WARC, once each, and nothing is extracted or stored.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-from crawl_support import REPO, crawl_env, truth, warc_responses
+from crawl_support import run_scrapy_crawl, truth, warc_responses
 
 from indexer.store.archive import ArchiveStore
 
@@ -28,25 +26,15 @@ def test_the_listed_urls_and_nothing_else_are_fetched(samples_server: str, tmp_p
     urls_file = tmp_path / "urls.txt"
     urls_file.write_text("\n".join(listed) + "\n", encoding="utf-8")
     data_dir = tmp_path / "data"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "portal",
-            "-a",
-            f"portal={PORTAL}",
-            "-a",
-            f"urls_file={urls_file}",
-            "-s",
-            "VNARCHIVE_PROGRESS=0",
-        ],
-        cwd=REPO,
-        env=crawl_env(data_dir, samples_server),
-        capture_output=True,
-        text=True,
-        timeout=300,
+    proc = run_scrapy_crawl(
+        data_dir,
+        samples_server,
+        "-a",
+        f"portal={PORTAL}",
+        "-a",
+        f"urls_file={urls_file}",
+        "-s",
+        "VNARCHIVE_PROGRESS=0",
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     fetched = [url for url, _status in warc_responses(data_dir, PORTAL)]

@@ -3,17 +3,14 @@ redirects away or is parked; and the Scrapy-native command."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from crawl_support import (
-    REPO,
     archive_store,
-    crawl_env,
     in_portal,
     run_crawl,
+    run_scrapy_crawl,
     set_mode,
     truth,
     warc_responses,
@@ -110,24 +107,15 @@ def test_oversized_attachments_are_counted_and_the_crawl_goes_on(
 
 
 def test_scrapy_crawl_portal_from_the_repo_root(samples_url: str, tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "portal",
-            "-a",
-            "portal=sample-liferayqb",
-            "-a",
-            "max_pages=30",
-            "-s",
-            "LOG_LEVEL=INFO",
-        ],
-        cwd=REPO,
-        env=crawl_env(tmp_path, samples_url),
-        capture_output=True,
-        text=True,
+    proc = run_scrapy_crawl(
+        tmp_path,
+        samples_url,
+        "-a",
+        "portal=sample-liferayqb",
+        "-a",
+        "max_pages=30",
+        "-s",
+        "LOG_LEVEL=INFO",
         timeout=180,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -137,12 +125,5 @@ def test_scrapy_crawl_portal_from_the_repo_root(samples_url: str, tmp_path: Path
     assert store.count_articles() > 0
     assert "sample-liferayqb: job 1 finished" in proc.stderr
     assert "vnarchive/" in proc.stderr  # our counters are in Scrapy's stats dump
-    unknown = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "portal", "-a", "portal=nope"],
-        cwd=REPO,
-        env=crawl_env(tmp_path, samples_url),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    unknown = run_scrapy_crawl(tmp_path, samples_url, "-a", "portal=nope", timeout=120)
     assert unknown.returncode != 0 and "no portal 'nope'" in unknown.stderr
