@@ -161,8 +161,8 @@ _TITLED = re.compile(rb'<title>|<[a-z][a-z0-9]*\s[^>]*class="[^"]*title[^"]*"[^>
 _PHASES = (  # (label, module, attribute): the import's steps, timed where it calls them
     ("page objects (extract)", "crawler.pages", "extract"),
     ("normalise", "crawler.pipelines", "NormalizePipeline.process_item"),
-    ("places", "crawler.importer", "find_article_places"),
-    ("segmentation (underthesea)", "crawler.importer", "segment_article"),
+    ("places", "crawler.import_work", "find_article_places"),
+    ("segmentation (underthesea)", "crawler.import_work", "segment_article"),
     ("store: import_capture", "indexer.store.archive", "ArchiveStore.import_capture"),
     ("store: commit", "indexer.store.batches", "WriteBatch.commit"),
     ("CDXJ lines", "crawler.warc.cdxj", "entry_for_record"),
