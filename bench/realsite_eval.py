@@ -268,7 +268,7 @@ def extract_only(gold: dict, snapshot_dir: Path, family: str) -> tuple[list[dict
     import importlib.util
 
     from crawler.items import Article, Listing
-    from crawler.pages import extract
+    from crawler.pages import FamilyFit, extract
 
     spec = importlib.util.spec_from_file_location("replay", snapshot_dir / "replay.py")
     replay = importlib.util.module_from_spec(spec)
@@ -276,12 +276,13 @@ def extract_only(gold: dict, snapshot_dir: Path, family: str) -> tuple[list[dict
     match = SNAPSHOT.match(f"{gold['snapshot']}.tar.gz")
     site = replay.Site(snapshot_dir / f"{gold['snapshot']}.tar.gz", match["host"], match["day"])
     arts, dates, kinds = [], {}, {}
+    fit = FamilyFit(family)  # judged over the first pages, as a crawl judges it
     for page in gold["pages"]:
         parts = urlsplit(page["url"])
         status, body, _name = site.lookup(parts.path or "/", parts.query)
         if status != 200:
             continue
-        result = extract(body, page["url"], family=family)
+        result = extract(body, page["url"], family=family, fit=fit)
         kinds[page["url"]] = result.page_type
         if isinstance(result, Article):
             art = result.to_dict()

@@ -28,6 +28,7 @@ from typing import Any
 
 from crawler.captures import ArticleCapture
 from crawler.items import Article, Listing, OtherPage
+from crawler.pages.fit import FamilyFit
 from crawler.pipelines import _ISO_DATE, MAX_BODY_CHARS, MAX_TITLE_CHARS, NormalizePipeline
 from crawler.profiles import PortalProfile
 from indexer.text import content_hash
@@ -87,14 +88,23 @@ def place_article(article: Article, profile: PortalProfile) -> None:
 
 
 def page_work(
-    body: bytes, url: str, encoding: str | None, profile: PortalProfile, *, eager: bool
+    body: bytes,
+    url: str,
+    encoding: str | None,
+    profile: PortalProfile,
+    *,
+    eager: bool,
+    fit: FamilyFit | None = None,
 ) -> PageWork:
     """One captured page's work: the page objects, and with ``eager`` an article's
-    normalisation, validation, places and words (see the module docstring)."""
+    normalisation, validation, places and words (see the module docstring).  ``fit`` is
+    the process's judgement of the profile's family (:mod:`crawler.pages.fit`)."""
     from crawler.pages import extract
 
     try:
-        page = extract(body, url, family=profile.family, profile=profile, encoding=encoding)
+        page = extract(
+            body, url, family=profile.family, profile=profile, encoding=encoding, fit=fit
+        )
     except Exception as exc:  # noqa: BLE001 - hostile input must not stop the import
         return PageWork(None, error=f"{type(exc).__name__}: {exc}")
     if not isinstance(page, Article):
@@ -125,14 +135,15 @@ def prepare(work: PageWork, profile: PortalProfile) -> None:
 
 
 _PROFILE: PortalProfile | None = None
+_FIT: FamilyFit | None = None  # a worker's own judgement of the family, over its pages
 
 
 def _start_worker(profile: PortalProfile) -> None:
     """A worker's start: its profile; Ctrl-C is the importing process's to handle, and a
     worker whose importing process was killed ends too (nothing is left to do with it)."""
-    global _PROFILE
+    global _PROFILE, _FIT
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _PROFILE = profile
+    _PROFILE, _FIT = profile, FamilyFit(profile.family)
     parent = os.getppid()
 
     def watch() -> None:
@@ -145,7 +156,7 @@ def _start_worker(profile: PortalProfile) -> None:
 
 def _work_in_worker(body: bytes, url: str, encoding: str | None) -> PageWork:
     assert _PROFILE is not None
-    return page_work(body, url, encoding, _PROFILE, eager=True)
+    return page_work(body, url, encoding, _PROFILE, eager=True, fit=_FIT)
 
 
 class WorkerPool:

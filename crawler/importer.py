@@ -62,6 +62,7 @@ from crawler.import_work import (
     validated,
 )
 from crawler.items import Article, Listing
+from crawler.pages.fit import FamilyFit
 from crawler.profiles import PortalProfile
 from crawler.scope import PortalScope
 from crawler.warc import cdxj
@@ -101,6 +102,8 @@ class ImportSummary:
     outcomes: Counter[str] = field(default_factory=Counter)  # new/changed/version/duplicate…
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> count
     bad_records: list[tuple[str, int, str]] = field(default_factory=list)  # file, offset, why
+    rescued: int = 0  # articles read without the family's selectors (crawler.pages.fit)
+    family: str = ""  # the profile's family, named when articles were rescued
 
     def lines(self) -> list[str]:
         """The summary printed at the end of ``vnarchive import``."""
@@ -114,6 +117,12 @@ class ImportSummary:
         if self.skipped:
             reasons = ", ".join(f"{k} {v}" for k, v in self.skipped.most_common())
             out.append(f"skipped: {reasons}")
+        if self.rescued:
+            out.append(
+                f"rescued {self.rescued}: articles on which none of the {self.family!r} "
+                "family's markers is (read by the family the markup shows, or the generic "
+                "page object): check the profile's family"
+            )
         for name, offset, why in self.bad_records[:20]:
             out.append(f"bad record: {name} at offset {offset}: {why}")
         if len(self.bad_records) > 20:
@@ -168,6 +177,9 @@ class _Importer:
         self.waiting: list[tuple[Article, _Key, datetime, WarcRef, PageWork]] = []
         # with worker processes: the pages in flight and the steps after them, in capture
         # order (each step runs once everything before it has)
+        # whether the profile's family fits the pages (in this process; a worker judges
+        # over its own pages)
+        self.fit = FamilyFit(profile.family)
         self.pool = pool
         self.pending: deque[tuple[Callable[..., None], tuple[Any, ...]]] = deque()
         self.in_flight: set[_Key] = set()
@@ -289,7 +301,7 @@ class _Importer:
         key = (url, encoding, digest)
         if self.pool is None:
             if not self._repeat(key, when, ref):
-                work = page_work(body, url, encoding, self.profile, eager=False)
+                work = page_work(body, url, encoding, self.profile, eager=False, fit=self.fit)
                 self._handle(work, key, when, ref)
             return
         future = None
@@ -318,7 +330,7 @@ class _Importer:
                 return
 
             def here() -> PageWork:
-                return page_work(body, url, encoding, self.profile, eager=False)
+                return page_work(body, url, encoding, self.profile, eager=False, fit=self.fit)
 
             self._handle(result(future, here) if future is not None else here(), key, when, ref)
         except Exception as exc:  # noqa: BLE001 - as run_file does for the record itself
@@ -351,6 +363,9 @@ class _Importer:
             self.repeats[key] = "not_an_article"
             self.summary.skipped["not_an_article"] += 1
             return
+        if page.extraction_path == "rescued":
+            self.summary.rescued += 1
+            self.summary.family = self.profile.family
         page.portal = self.profile.id
         page.url = url
         page.canonical_url = (

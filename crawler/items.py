@@ -48,7 +48,7 @@ class Article:
     media: list[str] = field(default_factory=list)  # video/audio URLs
     content_hash: str = ""
     page_type: str = "article"
-    extraction_path: str = "family"  # family | structural (see crawler.pages.base) | generic
+    extraction_path: str = "family"  # family | structural | generic | rescued (crawler.pages)
     places: list[dict[str, Any]] | None = None  # indexer.text.places.find_article_places (pipeline)
 
     def is_empty(self) -> bool:

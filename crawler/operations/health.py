@@ -117,11 +117,17 @@ def extraction_failures(job: dict[str, Any]) -> int:
     return sum(int(reasons.get(k) or 0) for k in EXTRACTION_REASONS)
 
 
+#: Extraction paths of articles read without the family's selectors (crawler.pages).
+FALLBACK_PATHS = ("article:structural", "article:rescued")
+
+
 def fallback_share(job: dict[str, Any]) -> tuple[int, int]:
-    """(articles read by the structural fallback, articles extracted) in a job."""
+    """(articles read without the family's selectors, articles extracted) in a job: by
+    the structural fallback, or rescued by the generic page object from pages none of
+    the family's markers fits."""
     paths = job.get("extraction_paths") or {}
     articles = {k: int(v or 0) for k, v in paths.items() if k.startswith("article:")}
-    return articles.get("article:structural", 0), sum(articles.values())
+    return sum(articles.get(k, 0) for k in FALLBACK_PATHS), sum(articles.values())
 
 
 def _job_share(job: dict[str, Any]) -> float:
@@ -183,8 +189,9 @@ def evaluate(
         fallback, total = fallback_share(latest)
         if total >= settings.layout_min_pages and fallback > settings.layout_fallback_share * total:
             flags["layout_changed"] = (
-                f"job {latest['id']}: {fallback} of {total} articles were read by the structural "
-                "fallback (the portal family's selectors no longer match its pages)"
+                f"job {latest['id']}: {fallback} of {total} articles were read without the "
+                "family's selectors (they no longer match the portal's pages, or the profile "
+                "names the wrong family)"
             )
 
     # unreachable from the job history: the latest crawls fetched nothing

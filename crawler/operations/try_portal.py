@@ -133,6 +133,11 @@ def try_portal(
         result._extraction(f"{result.article_url}: not recognised as an article")
         return result
     result.article_kind = "article"
+    if article.extraction_path == "rescued":
+        result._extraction(
+            f"{result.article_url}: none of the {profile.family} family's markers is on the "
+            "page (read by the generic page object): check the profile's family and selectors"
+        )
     body = article.body_text or ""
     result.fields = {
         "title": article.title,

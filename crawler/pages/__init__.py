@@ -6,6 +6,13 @@ detected from the markup), classifies the page and returns an
 :class:`~crawler.items.Article`, :class:`~crawler.items.Listing` or
 :class:`~crawler.items.OtherPage`.  Nothing here imports Scrapy: it runs on a
 saved file as well as on a crawled response.
+
+A page that none of its family's own markers fits (the wrong CMS picked in the
+profile, or a template the family was not written for) is read by the generic page
+object when that reading is an article titled by the URL's long slug: it is kept,
+with ``extraction_path = "rescued"``, which the health check counts as a layout
+change (:func:`crawler.operations.health.fallback_share`), so nothing is lost while
+an admin is told to mend the profile.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from crawler.items import Article, Listing, OtherPage
 from crawler.pages.base import PageObject
 from crawler.pages.dnn import DnnPage
 from crawler.pages.document import MAX_PAGE_BYTES, Document, PageError, decode_html
+from crawler.pages.fit import FamilyFit
 from crawler.pages.generic import GenericPage
 from crawler.pages.liferay import VIEW_ARTICLE, Liferay7Page, Liferay62Page, LiferayQBPage
 from crawler.pages.nukeviet import NukeVietPage
@@ -23,7 +31,15 @@ from crawler.pages.sharepoint2010 import SharePoint2010Page
 from crawler.pages.wordpress import WordPressPage
 from crawler.profiles import PortalProfile
 
-__all__ = ["PAGE_OBJECTS", "PageError", "PageObject", "detect_family", "extract", "page_object"]
+__all__ = [
+    "PAGE_OBJECTS",
+    "FamilyFit",
+    "PageError",
+    "PageObject",
+    "detect_family",
+    "extract",
+    "page_object",
+]
 
 PAGE_OBJECTS: dict[str, type[PageObject]] = {
     "sharepoint2010": SharePoint2010Page,
@@ -104,13 +120,53 @@ def extract(
     family: str | None = None,
     profile: PortalProfile | None = None,
     encoding: str | None = None,
+    fit: FamilyFit | None = None,
 ) -> Article | Listing | OtherPage:
-    """Extract one page: an Article, a Listing, or an OtherPage saying why it is neither."""
+    """Extract one page: an Article, a Listing, or an OtherPage saying why it is neither.
+
+    ``fit`` is the crawl's (or import's) judgement of the family over its first pages
+    (:mod:`crawler.pages.fit`): once the family is found not to fit the site, pages are
+    read by the replacement family and their articles marked ``rescued``.
+    """
+    replacement = fit.replacement if fit is not None else None
     try:
-        page = page_object(html, url, family=family, profile=profile, encoding=encoding)
+        page = page_object(
+            html, url, family=replacement or family, profile=profile, encoding=encoding
+        )
     except PageError as exc:
         return OtherPage(url=url, reason=str(exc), portal=profile.id if profile else None)
     result = page.extract()
+    if replacement is not None:
+        if isinstance(result, Article):
+            result.extraction_path = "rescued"
+    elif not isinstance(result, Article):
+        recognised = page.recognised()
+        if fit is not None and fit.judging:
+            fit.observe(recognised, detect_family(page.doc.text, url))
+        if not recognised:
+            result = _rescued(html, url, profile, encoding) or result
+    elif fit is not None and fit.judging:
+        fit.observe(True, page.family)
     if profile is not None and isinstance(result, OtherPage):
         result.portal = profile.id
     return result
+
+
+#: Words a URL's slug needs before the generic reading of an unrecognised page is kept:
+#: an article's address, not a section's (``/tin-tuc/kinh-te``).
+RESCUE_SLUG_WORDS = 5
+
+
+def _rescued(
+    html: bytes | str, url: str, profile: PortalProfile | None, encoding: str | None
+) -> Article | None:
+    """The generic page object's article on a page its family did not recognise, when the
+    URL's long slug names its title (else None: no article is made of a page's chrome)."""
+    generic = page_object(html, url, family="generic", profile=profile, encoding=encoding)
+    if not isinstance(generic, GenericPage) or not generic.titled_by_slug(RESCUE_SLUG_WORDS):
+        return None
+    reading = generic.extract()
+    if not isinstance(reading, Article) or reading.is_empty():
+        return None
+    reading.extraction_path = "rescued"
+    return reading

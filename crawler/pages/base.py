@@ -20,8 +20,9 @@ region gives only the lead, or much less text than the page's main text block
 (:func:`crawler.pages.structure.main_text_block`, looked for in the article's
 own container), the body comes from that block instead; when the family's
 listing selector finds nothing, the items are guessed from repeated title links.
-The path taken is recorded as ``extraction_path`` (``family`` / ``structural``)
-on the item.  What the page is comes from its own evidence: an article needs the
+The path taken is recorded as ``extraction_path`` (``family`` / ``structural``;
+``generic`` for the generic page object, ``rescued`` for its reading of a page the
+family did not recognise, see :mod:`crawler.pages`) on the item.  What the page is comes from its own evidence: an article needs the
 family's article markers and a title, and something of an article (a date, a
 body, a file); a page with markers but none of that which lists dated links is
 a listing.
@@ -112,6 +113,16 @@ class PageObject(ArticleFields, ArticleBody, ListingFields):
     def _lists_dated_links(self) -> bool:
         """Three or more listing items with dates (what a listing page obviously shows)."""
         return sum(1 for item in self.listing_items() if item.published) >= 3
+
+    def recognised(self) -> bool:
+        """Whether the page shows one of this family's own markers: its article template,
+        or listing items its selectors found (the generic page object's always do)."""
+        if self.family == "generic":
+            return True
+        markers = self.selectors("body", self.ARTICLE)
+        return self.doc.first(markers) is not None or (
+            bool(self.listing_items()) and self._items_explicit
+        )
 
     def extract(self) -> Article | Listing | OtherPage:
         """The page's fields, as the item type matching its page type."""

@@ -133,6 +133,17 @@ class GenericPage(PageObject):
         self._heading_list = (self.doc.generation, headings)
         return headings
 
+    def titled_by_slug(self, min_words: int) -> bool:
+        """Whether the page's title is the heading or block its URL's slug names, a slug of
+        ``min_words`` words at least."""
+        self.title()
+        el = self._title_el
+        return (
+            el is not None
+            and len(self._slug_words()) >= min_words
+            and el in (self.slug_heading(), self.slug_block())
+        )
+
     def _slug_tokens(self) -> list[str]:
         """The words of the URL's last path segment, numbers left out."""
         segments = [s for s in urlsplit(self.doc.url).path.split("/") if s]

@@ -55,6 +55,7 @@ from crawler.captures import ArticleCapture
 from crawler.frontier import Frontier
 from crawler.items import Article, Listing, OtherPage
 from crawler.job import record_failed_start
+from crawler.pages.fit import FamilyFit
 from crawler.profiles import PortalProfile, ProfileError, get_profile
 from crawler.scope import PortalScope
 from crawler.spiders.discovery import Discovery, PendingChain
@@ -118,6 +119,8 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
         self.site_pages: dict[str, dict[str, Any]] = {}  # non-article pages of earlier crawls
         # the portal's trailing-slash redirect, once learnt, is not paid per link
         self.slash_rule = SlashRule()
+        # whether the profile's family fits the site, judged over the first pages
+        self.fit = FamilyFit(self.profile.family)
         self.max_depth = 10
         self.max_listing_pages = 1000
 
@@ -292,6 +295,7 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
         from crawler.pages import extract
 
         self.crawler.stats.inc_value("vnarchive/pages/extracted")
+        judged = self.fit.replacement is not None
         try:
             result = extract(
                 body,
@@ -299,10 +303,14 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
                 family=self.profile.family,
                 profile=self.profile,
                 encoding=encoding,
+                fit=self.fit,
             )
         except Exception as exc:  # hostile input must not stop the crawl
             self._extraction_failed(response, "extract_error", f"{type(exc).__name__}: {exc}")
             return None
+        if not judged and self.fit.replacement is not None:
+            self.logger.warning("%s: %s", self.profile.id, self.fit.verdict())
+            self.job.count_error("family_unfit", response.url, self.fit.verdict())
         if isinstance(result, OtherPage) and result.reason:
             reason = result.reason.lower()
             problem = None

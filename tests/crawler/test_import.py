@@ -188,6 +188,39 @@ def test_worker_processes_import_the_archive_one_process_imports(
     assert _tables(tmp_path / "two") == _tables(tmp_path / "one")
 
 
+def test_a_profile_naming_the_wrong_family_still_imports_the_articles(
+    wget_warc: Path, samples_url: str, tmp_path: Path
+) -> None:
+    """The profile says WordPress, the captures are Liferay: none of the first pages shows a
+    WordPress marker, so the rest is read by the family their markup shows (liferay_qb), the
+    articles are marked rescued, and the summary tells the admin to check the profile."""
+    right = _import(tmp_path / "right", samples_url, str(wget_warc), "--quiet")
+    assert right.returncode == 0, right.stderr
+    ours = _articles(tmp_path / "right")
+    profiles = tmp_path / "portals"
+    profiles.mkdir()
+    source = (REPO / "data" / "portals" / f"{PORTAL}.toml").read_text(encoding="utf-8")
+    assert 'family = "liferay_qb"' in source
+    (profiles / f"{PORTAL}.toml").write_text(
+        source.replace('family = "liferay_qb"', 'family = "wordpress"'), encoding="utf-8"
+    )
+    wrong = subprocess.run(
+        [sys.executable, "-m", "vnarchive", "import", str(wget_warc), "--portal", PORTAL],
+        cwd=REPO,
+        env=crawl_env(tmp_path / "wrong", samples_url, VNARCHIVE_PORTALS=str(profiles)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert wrong.returncode == 0, wrong.stderr
+    theirs = _articles(tmp_path / "wrong")
+    # only the first pages, read before the family was judged, may be missing
+    assert theirs.keys() <= ours.keys() and len(theirs) >= len(ours) - 5
+    _same({url: ours[url] for url in theirs}, theirs)
+    rescued = re.search(r"rescued (\d+): articles on which none of the 'wordpress'", wrong.stdout)
+    assert rescued and int(rescued.group(1)) >= len(theirs), wrong.stdout
+
+
 def _wayback_warc(path: Path, pages: list[tuple[str, bytes]], *, damaged_at: int) -> None:
     """A WARC as the Wayback Machine serves it: replay URLs, one record damaged."""
     with open(path, "wb") as fh:

@@ -226,3 +226,24 @@ def test_the_section_is_the_label_of_the_header_row_that_dates_the_article() -> 
     linked = row.format(label='<a href="/tin-noi-bat/">Xem tất cả</a>')
     got = extract(_page(linked + f"{title}<div><p>{_PARA * 3}</p></div>"), url, family="generic")
     assert got.category is None
+
+
+def test_a_page_the_family_does_not_recognise_is_read_from_its_structure() -> None:
+    """A SharePoint layout read with the WordPress page object (a profile whose family does
+    not fit): none of its markers is there, and the article, titled by its URL's long slug,
+    is read as the generic page object reads it; a page whose short slug names a section
+    is not made an article that way."""
+    title = "Ủy ban nhân dân huyện tổ chức hội nghị tổng kết công tác năm"
+    html = _page(
+        f'<table><tr><td><p class="Title">{title}</p></td></tr>'
+        f"<tr><td><div><p>{_PARA * 2}</p><p>{_PARA}</p></div></td></tr></table>"
+    )
+    url = "http://portal.example/uy-ban-nhan-dan-huyen-to-chuc-hoi-nghi-tong-ket-cong-tac-nam/"
+    got = extract(html, url, family="wordpress")
+    assert got.page_type == "article" and got.title == title
+    assert got.body_text.startswith("Sáng nay") and got.extraction_path == "rescued"
+    section = _page(f"<h2>Tư vấn pháp luật</h2><div><p>{_PARA * 3}</p></div>")
+    assert (
+        extract(section, "http://portal.example/tu-van-phap-luat/", family="wordpress").page_type
+        != "article"
+    )
