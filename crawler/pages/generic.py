@@ -161,13 +161,13 @@ class GenericPage(PageObject):
         """The heading whose words best cover the URL's slug (at least 60 % of them)."""
         return self._scored_slug_heading()[0]
 
-    def _scored_slug_heading(self) -> tuple[etree._Element | None, float]:
+    def _scored_slug_heading(self) -> tuple[etree._Element | None, tuple[float, float]]:
         wanted = set(self._slug_words())
         if not wanted:
-            return None, 0.0
-        best, best_score = None, 0.6
+            return None, (0.0, 0.0)
+        best, best_score = None, (0.6, 1.0)
         for el, text in self._headings():
-            score = len(wanted & set(_TOKEN.findall(fold_lower(text)))) / len(wanted)
+            score = _slug_fit(wanted, text)
             if score > best_score:
                 best, best_score = el, score
         return best, best_score
@@ -182,7 +182,7 @@ class GenericPage(PageObject):
         elements are not titles."""
         return self._scored_slug_block()[0]
 
-    def _scored_slug_block(self) -> tuple[etree._Element | None, float]:
+    def _scored_slug_block(self) -> tuple[etree._Element | None, tuple[float, float]]:
         cached = getattr(self, "_slug_block", None)
         if cached is not None and cached[0] == self.doc.generation:
             return cached[1]
@@ -190,17 +190,17 @@ class GenericPage(PageObject):
         self._slug_block = (self.doc.generation, found)
         return found
 
-    def _find_slug_block(self) -> tuple[etree._Element | None, float]:
+    def _find_slug_block(self) -> tuple[etree._Element | None, tuple[float, float]]:
         words = self._slug_words()
         if len(words) < 5:  # a short slug may name the page's section, not its article
-            return None, 0.0
+            return None, (0.0, 0.0)
         wanted, size = set(words), len(" ".join(words))
-        best, best_score = None, 0.8
+        best, best_score = None, (0.8, 1.0)
         for el in self._text_blocks(0.5 * size, 3 * size + 20, labels=False):
             full = text_of(el)
             if not 10 <= len(full) <= 300:
                 continue
-            score = len(wanted & set(_TOKEN.findall(fold_lower(full)))) / len(wanted)
+            score = _slug_fit(wanted, full)
             if score > best_score:
                 best, best_score = el, score
         return best, best_score
@@ -438,6 +438,15 @@ class GenericPage(PageObject):
 _AROUND = re.compile(
     r"(?:^|[-_\s])(nav|navbar|menu|footer|sidebar|banner|breadcrumbs?)(?:$|[-_\s])", re.I
 )
+
+
+def _slug_fit(wanted: set[str], text: str) -> tuple[float, float]:
+    """How well a text matches a URL's slug words: the share of the slug's words it has,
+    then (to choose between two that have them all, such as a section's "monthly reports"
+    heading and the article's "report for May") the share of its own words in the slug."""
+    own = {w for w in _TOKEN.findall(fold_lower(text)) if not w.isdigit()}
+    found = len(wanted & own)
+    return found / len(wanted), found / len(own) if own else 0.0
 
 
 def _around(el: etree._Element) -> bool:

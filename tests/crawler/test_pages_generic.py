@@ -247,3 +247,19 @@ def test_a_page_the_family_does_not_recognise_is_read_from_its_structure() -> No
         extract(section, "http://portal.example/tu-van-phap-luat/", family="wordpress").page_type
         != "article"
     )
+
+
+def test_of_two_titles_that_have_all_the_slugs_words_the_one_with_fewer_others_wins() -> None:
+    """A section's heading ("monthly reports", classed as a title) above the article's own
+    styled title ("report for May 2019"): both hold every word of the URL's slug; the
+    article's holds no word the slug lacks, the section's does ("hàng")."""
+    html = _page(
+        '<div class="title-gt"><p><strong>Báo cáo kết quả tiếp công dân hàng tháng</strong>'
+        '</p></div><div class="gthieu"><p style="font-size: 18px; font-weight: bold">'
+        "Báo cáo kết quả tiếp công dân tháng 5/2019</p>"
+        f"<div><p>{_PARA * 2}</p><p>{_PARA}</p></div></div>"
+    )
+    url = "http://portal.example/bao-cao-ket-qua-tiep-cong-dan-thang-52019/"
+    got = extract(html, url, family="generic")
+    assert got.page_type == "article"
+    assert got.title == "Báo cáo kết quả tiếp công dân tháng 5/2019"
