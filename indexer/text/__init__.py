@@ -156,17 +156,29 @@ def _has_rule_word(text: str, words: dict[str, str], letters_only: bool) -> bool
 _CACHED_CHARS = 500
 
 
+#: Long texts are remembered a few at a time: an article's body is normalised when it is
+#: hashed and again when the crawl's pipeline normalises its fields.
+_RECENT_CHARS = 200_000
+
+
 def normalize(text: str | None, *, multiline: bool = False) -> str:
     """Return ``text`` in vnarchive's one canonical form (see module docstring)."""
     if not text:
         return ""
     if len(text) <= _CACHED_CHARS:
         return _normalize_short(text, multiline)
+    if len(text) <= _RECENT_CHARS:
+        return _normalize_recent(text, multiline)
     return _normalize(text, multiline)
 
 
 @lru_cache(maxsize=8192)
 def _normalize_short(text: str, multiline: bool) -> str:
+    return _normalize(text, multiline)
+
+
+@lru_cache(maxsize=8)
+def _normalize_recent(text: str, multiline: bool) -> str:
     return _normalize(text, multiline)
 
 
@@ -208,10 +220,23 @@ def _normalize(text: str, multiline: bool) -> str:
     return "\n\n".join(paragraphs)
 
 
+#: The combining marks of Latin text (Vietnamese tones and vowel marks among them), and
+#: what is left to look at once they are gone: any other character outside ASCII.
+_LATIN_MARKS = re.compile("[\u0300-\u034e\u0350-\u036f]+")  # U+034F is of class 0
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+
+
 def fold(text: str) -> str:
-    """Strip Vietnamese diacritics (``Đắk Nông`` → ``Dak Nong``); input must be normalised."""
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    """Strip Vietnamese diacritics (``Đắk Nông`` → ``Dak Nong``); input must be normalised.
+
+    Every combining mark goes (Unicode's combining classes); the Latin ones by one regex,
+    and only a text with other characters outside ASCII left is looked at per character.
+    """
+    if text.isascii():
+        return text
+    stripped = _LATIN_MARKS.sub("", unicodedata.normalize("NFD", text))
+    if any(unicodedata.combining(ch) for ch in _NON_ASCII.findall(stripped)):
+        stripped = "".join(ch for ch in stripped if not unicodedata.combining(ch))
     return stripped.replace("đ", "d").replace("Đ", "D")
 
 

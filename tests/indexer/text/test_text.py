@@ -87,6 +87,26 @@ def test_fold() -> None:
     assert fold_lower("Tuyên Hóa") == "tuyen hoa"
 
 
+def test_fold_drops_exactly_the_combining_marks_of_every_character() -> None:
+    """``fold`` strips the Latin marks by a regex and looks at other characters only when
+    some are left: the same as dropping every character of a non-zero combining class
+    after NFD, for every code point (alone and among Vietnamese letters)."""
+
+    def reference(text: str) -> str:
+        decomposed = unicodedata.normalize("NFD", text)
+        kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        return kept.replace("đ", "d").replace("Đ", "D")
+
+    points = [chr(cp) for cp in range(0x110000) if not 0xD800 <= cp <= 0xDFFF]
+    for start in range(0, len(points), 512):
+        chunk = points[start : start + 512]
+        alone = "".join(chunk)
+        mixed = "".join(f"Đắ{ch}ố " for ch in chunk)
+        assert fold(alone) == reference(alone), hex(ord(chunk[0]))
+        assert fold(mixed) == reference(mixed), hex(ord(chunk[0]))
+    assert fold("a\u034fb") == "a\u034fb"  # the grapheme joiner is of class 0: kept
+
+
 def test_content_hash_ignores_form_differences() -> None:
     assert content_hash("Tuyên Hoá\n\n\nx") == content_hash("Tuyên Hóa\n\nx")
     assert content_hash("a") != content_hash("b")
