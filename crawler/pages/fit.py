@@ -20,6 +20,10 @@ from dataclasses import dataclass, field
 
 SAMPLE_PAGES = 5
 """HTML pages looked at before the family is judged (none of them fitting: unfit)."""
+SAME_CMS_SAMPLE_PAGES = 15
+"""Pages looked at when the markup is the family's own CMS: its first pages may be
+neither articles nor listings (an introduction, a contact page), so the judgement waits
+longer before taking the site for a template of that CMS the family was not written for."""
 
 
 @dataclass
@@ -42,9 +46,9 @@ class FamilyFit:
         """Count one page read by the family (whether it showed a family marker, and the
         family its markup shows); True when this page settled that the family does not fit.
 
-        One page with a family marker settles that it fits; so do sampled pages whose
-        markup is mostly the family's own CMS (its pages may simply be neither articles
-        nor listings yet)."""
+        One page with a family marker settles that it fits.  When none has one, the rest
+        is read by the CMS most pages' markup shows, else by the generic page object; pages
+        whose markup is the family's own CMS are given :data:`SAME_CMS_SAMPLE_PAGES`."""
         if self.settled:
             return False
         self.pages += 1
@@ -54,12 +58,12 @@ class FamilyFit:
         self.detected[detected] += 1
         if self.pages < self.sample:
             return False
-        self.settled = True
         best, count = self.detected.most_common(1)[0]
-        if best == self.family and 2 * count > self.pages:
+        agreed = 2 * count > self.pages
+        if agreed and best == self.family and self.pages < SAME_CMS_SAMPLE_PAGES:
             return False
-        agreed = best != "generic" and 2 * count > self.pages
-        self.replacement = best if agreed else "generic"
+        self.settled = True
+        self.replacement = best if agreed and best not in ("generic", self.family) else "generic"
         return True
 
     def verdict(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from crawler.items import Article
 from crawler.pages import FamilyFit, extract
-from crawler.pages.fit import SAMPLE_PAGES
+from crawler.pages.fit import SAME_CMS_SAMPLE_PAGES, SAMPLE_PAGES
 
 _PARA = (
     "Sáng nay, Ủy ban nhân dân huyện tổ chức hội nghị tổng kết công tác năm, đánh giá kết "
@@ -52,13 +52,21 @@ def test_pages_of_no_known_cms_are_read_by_the_generic_page_object() -> None:
     assert fit.replacement == "generic"
 
 
-def test_pages_of_the_familys_own_cms_keep_the_family() -> None:
-    """A site of the family's CMS whose first pages are neither articles nor listings
-    (an intro, a contact page) is not a site the family does not fit."""
-    fit = FamilyFit("sharepoint2010")
-    for _ in range(SAMPLE_PAGES):
-        fit.observe(False, "sharepoint2010")
-    assert not fit.judging and fit.replacement is None
+def test_pages_of_the_familys_own_cms_are_given_longer() -> None:
+    """A site of the family's CMS whose first pages are neither articles nor listings (an
+    intro, a contact page) is given more pages; one marker then settles that it fits, and
+    none at all is a template of that CMS the family was not written for: generic."""
+    fitting = FamilyFit("sharepoint2010")
+    for _ in range(SAMPLE_PAGES + 3):
+        assert not fitting.observe(False, "sharepoint2010")
+    assert fitting.judging
+    fitting.observe(True, "sharepoint2010")
+    assert not fitting.judging and fitting.replacement is None
+
+    other = FamilyFit("sharepoint2010")
+    settled = [other.observe(False, "sharepoint2010") for _ in range(SAME_CMS_SAMPLE_PAGES)]
+    assert settled == [False] * (SAME_CMS_SAMPLE_PAGES - 1) + [True]
+    assert other.replacement == "generic"
 
 
 def test_a_site_the_family_does_not_fit_is_read_after_its_first_pages() -> None:
