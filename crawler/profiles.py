@@ -55,6 +55,7 @@ __all__ = [
 ]
 
 FAMILIES = (
+    "auto",
     "sharepoint2010",
     "liferay62",
     "liferay_qb",
@@ -64,7 +65,9 @@ FAMILIES = (
     "dnn",
     "generic",
 )
-"""The CMS families a page object exists for (``generic`` is the fallback)."""
+"""The CMS families a page object exists for (``generic`` is the fallback), and ``auto``:
+the family the portal's markup shows, settled over a crawl's first pages
+(:mod:`crawler.pages.fit`)."""
 
 SELECTOR_KEYS = ("title", "date", "category", "body", "listing_item", "next_page")
 """The CSS selectors a profile may override."""

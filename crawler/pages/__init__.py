@@ -23,7 +23,7 @@ from crawler.items import Article, Listing, OtherPage
 from crawler.pages.base import PageObject
 from crawler.pages.dnn import DnnPage
 from crawler.pages.document import MAX_PAGE_BYTES, Document, PageError, decode_html
-from crawler.pages.fit import FamilyFit
+from crawler.pages.fit import AUTO, FamilyFit
 from crawler.pages.generic import GenericPage
 from crawler.pages.liferay import VIEW_ARTICLE, Liferay7Page, Liferay62Page, LiferayQBPage
 from crawler.pages.nukeviet import NukeVietPage
@@ -106,7 +106,9 @@ def page_object(
     if "<" not in text[:10_000]:
         raise PageError("not HTML: no markup in the first 10,000 characters")
     doc = Document(text, url)
-    family = family or (profile.family if profile else None) or detect_family(text, url)
+    family = family or (profile.family if profile else None)
+    if not family or family == AUTO:
+        family = detect_family(text, url)
     cls = PAGE_OBJECTS.get(family)
     if cls is None:
         raise PageError(f"unknown CMS family {family!r} (known: {', '.join(PAGE_OBJECTS)})")
@@ -126,7 +128,9 @@ def extract(
 
     ``fit`` is the crawl's (or import's) judgement of the family over its first pages
     (:mod:`crawler.pages.fit`): once the family is found not to fit the site, pages are
-    read by the replacement family and their articles marked ``rescued``.
+    read by the replacement family and their articles marked ``rescued``; a profile's
+    ``auto`` family is the one its first pages' markup shows (each page read by its own
+    until then), and its articles are read by the family as usual.
     """
     replacement = fit.replacement if fit is not None else None
     try:
@@ -137,8 +141,10 @@ def extract(
         return OtherPage(url=url, reason=str(exc), portal=profile.id if profile else None)
     result = page.extract()
     if replacement is not None:
-        if isinstance(result, Article):
+        if isinstance(result, Article) and not fit.auto:
             result.extraction_path = "rescued"
+    elif fit is not None and fit.auto:
+        fit.observe(True, page.family)  # read by the family its own markup shows
     elif not isinstance(result, Article):
         recognised = page.recognised()
         if fit is not None and fit.judging:

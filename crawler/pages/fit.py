@@ -18,6 +18,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+AUTO = "auto"
+"""The profile family that means "the one the portal's markup shows"."""
+
 SAMPLE_PAGES = 5
 """HTML pages looked at before the family is judged (none of them fitting: unfit)."""
 SAME_CMS_SAMPLE_PAGES = 15
@@ -38,6 +41,11 @@ class FamilyFit:
     replacement: str | None = None  # set once the family is judged not to fit
 
     @property
+    def auto(self) -> bool:
+        """Whether the profile leaves the family to the markup (``family = "auto"``)."""
+        return self.family == AUTO
+
+    @property
     def judging(self) -> bool:
         """Whether pages are still being sampled."""
         return not self.settled
@@ -52,6 +60,15 @@ class FamilyFit:
         if self.settled:
             return False
         self.pages += 1
+        if self.auto:
+            # the family most of the first pages' markup shows reads the rest
+            self.detected[detected] += 1
+            if self.pages < self.sample:
+                return False
+            self.settled = True
+            best, count = self.detected.most_common(1)[0]
+            self.replacement = best if 2 * count > self.pages else "generic"
+            return True
         if recognised:
             self.settled = True
             return False
@@ -68,6 +85,12 @@ class FamilyFit:
 
     def verdict(self) -> str:
         """What was decided, for the crawl's log and the job's reasons."""
+        if self.auto:
+            shown = ", ".join(f"{name} {n}" for name, n in self.detected.most_common())
+            return (
+                f"family auto: the first {self.pages} pages' markup shows {shown}; "
+                f"the rest is read as {self.replacement!r}"
+            )
         return (
             f"none of the first {self.pages} pages shows a marker of the {self.family!r} "
             f"family: the rest is read as {self.replacement!r} (check the profile's family)"

@@ -309,8 +309,12 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
             self._extraction_failed(response, "extract_error", f"{type(exc).__name__}: {exc}")
             return None
         if not judged and self.fit.replacement is not None:
-            self.logger.warning("%s: %s", self.profile.id, self.fit.verdict())
-            self.job.count_error("family_unfit", response.url, self.fit.verdict())
+            if self.fit.auto:
+                self.logger.info("%s: %s", self.profile.id, self.fit.verdict())
+                self.crawler.stats.set_value("vnarchive/family/auto", self.fit.replacement)
+            else:
+                self.logger.warning("%s: %s", self.profile.id, self.fit.verdict())
+                self.job.count_error("family_unfit", response.url, self.fit.verdict())
         if isinstance(result, OtherPage) and result.reason:
             reason = result.reason.lower()
             problem = None

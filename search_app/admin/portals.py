@@ -74,7 +74,7 @@ def _form_page(
 @pages.get("/admin/portals/new")
 def portal_new(request: Request, session: SessionDep) -> Response:
     """The empty profile form."""
-    form = forms.form_from_raw({"family": "generic", "enabled": True})
+    form = forms.form_from_raw({"family": "auto", "enabled": True})
     return _form_page(request, session, form, editing=None)
 
 

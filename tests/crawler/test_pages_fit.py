@@ -103,3 +103,34 @@ def test_a_fitting_family_reads_as_it_always_did() -> None:
     got = extract(page, "http://portal.example/?p=12", family="wordpress", fit=fit)
     assert isinstance(got, Article) and got.extraction_path == "family"
     assert not fit.judging and fit.replacement is None
+
+
+def test_family_auto_settles_on_the_cms_the_first_pages_show() -> None:
+    fit = FamilyFit("auto")
+    for detected in ["wordpress", "generic", "wordpress", "wordpress", "liferay62"]:
+        fit.observe(False, detected)
+    assert fit.replacement == "wordpress" and not fit.judging
+    assert "wordpress 3" in fit.verdict()
+    mixed = FamilyFit("auto")
+    for detected in ["wordpress", "generic", "liferay62", "dnn", "wordpress"]:
+        mixed.observe(True, detected)
+    assert mixed.replacement == "generic"  # no majority: the structure alone
+
+
+def test_family_auto_reads_each_page_by_its_markup_then_by_the_settled_family() -> None:
+    fit = FamilyFit("auto")
+    marker = '<meta name="generator" content="WordPress 6.4">'
+    page = (
+        f"<html><head>{marker}</head><body><article class='post'><h1 class='entry-title'>"
+        "Hội nghị tổng kết công tác năm của huyện</h1><time datetime='2024-03-12'>12/03/2024"
+        f"</time><div class='entry-content'><p>{_PARA * 2}</p></div></article></body></html>"
+    )
+    for n in range(SAMPLE_PAGES):
+        got = extract(page, f"http://portal.example/?p={n}", family="auto", fit=fit)
+        assert isinstance(got, Article) and got.extraction_path == "family"
+    assert fit.replacement == "wordpress"
+    # a later page without the generator tag is still read by the WordPress page object
+    bare = page.replace(marker, "")
+    got = extract(bare, "http://portal.example/?p=99", family="auto", fit=fit)
+    assert isinstance(got, Article) and got.extraction_path == "family"
+    assert got.published == "2024-03-12"

@@ -129,3 +129,17 @@ def test_a_family_that_does_not_fit_the_site_still_reads_its_articles(site: str)
     assert r["right"]["title+date+body"] >= floor, r["misses"].get("title+date+body")
     assert not r["non_articles"], r["non_articles"]
     assert {a["extraction_path"] for a in arts} == {"rescued"}
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_family_auto_reads_each_site_as_its_own_family_does(results: dict, site: str) -> None:
+    """``family = "auto"``: the family the first pages' markup shows reads the rest, and
+    every field comes out as with the family an admin would name."""
+    snapshots = need_realsites()
+    (gold,) = realsite_eval.load_gold(snapshots, {site}, None)
+    arts, job = realsite_eval.extract_only(gold, snapshots, "auto")
+    auto = realsite_eval.score(gold, arts, job, 0.0)
+    named = results[site]["score"]
+    assert auto["archived"] == named["archived"] == auto["reachable"]
+    assert auto["right"] == named["right"]
+    assert {a["extraction_path"] for a in arts} <= {"family", "structural"}
