@@ -232,6 +232,9 @@ class GenericPage(PageObject):
         group (a site-wide box of news can outnumber a section's own list)."""
         heading = self.section_heading() if root is None else None
         if heading is not None:
+            # what holds the heading that names the page is the page's content, however
+            # its containers are named (``header_left`` around a section's whole list)
+            content = {el: False for el in heading.iterancestors()}
             node = heading.getparent()
             # the next heading ends the section ("TIN ĐÃ ĐƯA" before the older news); an
             # item's own heading holds its link, a section's does not
@@ -243,12 +246,30 @@ class GenericPage(PageObject):
             for _ in range(5):
                 if node is None:
                     break
-                items = super().guess_items(node, min_items=1, after=heading, stops=section_stops)
+                items = super().guess_items(
+                    node, min_items=1, after=heading, stops=section_stops, chrome=dict(content)
+                )
                 if items:
                     self._items_explicit = True  # as good as a selector: even one item
                     return items
                 node = node.getparent()
         return super().guess_items(root, min_items, after, stops)
+
+    def _lists_its_section(self) -> bool:
+        """Whether the page lists its section's items after the heading that names it and
+        its densest text is none of its own: no text block, the list itself (two of its
+        items or more), or one item's summary."""
+        items = self.listing_items()
+        if not items or not self._items_explicit:
+            return False
+        region = self.dense_region()
+        if region is None:
+            return True
+        urls = {i.url for i in items}
+        anchors = [a for a in self.doc.root.iter("a") if self.doc.resolve(a.get("href")) in urls]
+        if sum(1 for a in anchors if _ancestor(region, a)) >= 2:
+            return True
+        return any(_ancestor(_item_container(a, anchors), region) for a in anchors)
 
     def section_heading(self) -> etree._Element | None:
         """The heading or short block whose words are the URL slug's words, all of them
@@ -414,7 +435,9 @@ class GenericPage(PageObject):
         self.title()
         title_el = getattr(self, "_title_el", None)
         if title_el is not None and title_el in (self.slug_heading(), self.slug_block()):
-            return True  # the page's URL is this heading's slug: the article itself
+            # the page's URL is this heading's slug: the article itself, unless the heading
+            # names a section whose list follows it and the page has no text of its own
+            return title_el is not self.section_heading() or not self._lists_its_section()
         region = self.dense_region()
         if region is None or not self.title():
             return False

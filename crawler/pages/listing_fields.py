@@ -184,14 +184,16 @@ class ListingFields:
         min_items: int = 3,
         after: etree._Element | None = None,
         stops: Collection[etree._Element] = (),
+        chrome: dict[etree._Element, bool] | None = None,
     ) -> list[ListingItem]:
         """Listing items found without selectors: the largest group of alike title links
         (``min_items`` of them at least); with ``after``, among the links after that
         element and before the first of ``stops`` (a section's own list, between its
-        heading and the next one)."""
+        heading and the next one).  ``chrome``: what is known of whether elements are
+        page chrome (the memo of :func:`~crawler.pages.structure.in_chrome`)."""
         groups: dict[tuple, list[etree._Element]] = defaultdict(list)
         page = _strip_fragment(self.doc.url)
-        chrome: dict[etree._Element, bool] = {}  # what is known of each ancestor
+        chrome = {} if chrome is None else chrome
         seen_after = after is None
         for a in (root if root is not None else self.doc.root).iter():
             if a is after:

@@ -263,3 +263,32 @@ def test_of_two_titles_that_have_all_the_slugs_words_the_one_with_fewer_others_w
     got = extract(html, url, family="generic")
     assert got.page_type == "article"
     assert got.title == "Báo cáo kết quả tiếp công dân tháng 5/2019"
+
+
+def test_a_section_page_titled_by_its_url_lists_its_items_in_a_container_named_header() -> None:
+    """A section's page names itself in a heading its URL's slug spells (``/lien-doan-lao-
+    dong-tinh/``: "Liên đoàn lao động tỉnh"), with its list after it, inside a template's
+    ``header_left`` container: a listing of those items, not an article titled by the
+    section (the list's summaries are not the page's own text)."""
+    items = "".join(
+        f'<div class="nd_detail"><h2><a href="/bai-viet-so-{n}/">Huyện tổ chức hội nghị '
+        f"chuyên đề số {n} về công tác dân vận</a> <span>()</span></h2><p>{_PARA}</p></div>"
+        for n in range(4)
+    )
+    html = _page(
+        '<div class="header"><div class="header_left"><div class="tindiaphuong">'
+        f"<h1>Liên đoàn lao động tỉnh</h1>{items}</div></div>"
+        '<div class="header_right"><h1>Thông báo</h1></div></div>'
+    )
+    got = extract(html, "http://portal.example/tin-tuc/lien-doan-lao-dong-tinh/", family="generic")
+    assert got.page_type == "listing"
+    assert [i.url for i in got.items] == [
+        f"http://portal.example/bai-viet-so-{n}/" for n in range(4)
+    ]
+    # an article whose title its slug spells, and a list of other news after its text
+    article = _page(
+        f"<h1>Liên đoàn lao động tỉnh tổng kết năm</h1><div><p>{_PARA * 3}</p></div>"
+        f'<div class="tindiaphuong">{items}</div>'
+    )
+    url = "http://portal.example/lien-doan-lao-dong-tinh-tong-ket-nam/"
+    assert extract(article, url, family="generic").page_type == "article"
