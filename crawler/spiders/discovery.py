@@ -83,7 +83,7 @@ class Discovery:
                     # a guessed next page is remembered as a guess: replayed on a 304,
                     # its 404 past the listing's end is no error (as it was here)
                     followed.append((nxt.url, "guess" if nxt.meta.get("guessed") else "next"))
-                    yield nxt
+                    yield from self.hold_while_judging(response, nxt)
         for link in links:
             if link.url in item_urls:
                 continue
@@ -154,7 +154,7 @@ class Discovery:
         if not new_items or len(page.items) < SHORT_LISTING_PAGE:
             return None  # (a short page that links no next page is the chain's last)
         guesses = self.frontier.next_page_guesses(response.url, chain, page_no + 1)
-        if not guesses:
+        if not guesses and not self.misreading(response):
             # no page-number shape known yet (this listing came before any pagination
             # link of the portal): guessed again once the portal's links show one
             self._wait_for_shape(response.url, meta, page_no + 1, chain)

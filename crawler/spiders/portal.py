@@ -48,6 +48,7 @@ from urllib.parse import urljoin
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 
 from crawler.canonical import CanonicalRule
@@ -121,6 +122,14 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
         self.slash_rule = SlashRule()
         # whether the profile's family fits the site, judged over the first pages
         self.fit = FamilyFit(self.profile.family)
+        # pages the family read while it was being judged, read again once it is found
+        # not to fit: (URL, role, hops) of those that were not articles, then the requests
+        self.judged_pages: list[tuple[str, str, int]] = []
+        self.rereads: list[tuple[str, str, int]] = []
+        self.misread: set[str] = set()  # their URLs: what their first reading found is not used
+        # next pages of listings read while the family was judged: followed once it is
+        # found to fit; dropped when it is not (the listing is read again then)
+        self.held_next: list[Request] = []
         self.max_depth = 10
         self.max_listing_pages = 1000
 
@@ -174,6 +183,7 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
         spider.robots_by_middleware = settings.getbool("ROBOTSTXT_OBEY")
         if spider.robots_by_middleware:
             crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         # The profile's politeness applies unless a run overrides it (-s) or politeness
         # is switched off altogether (benchmarks, tests on 127.0.0.1).
         if not settings.frozen:
@@ -295,7 +305,7 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
         from crawler.pages import extract
 
         self.crawler.stats.inc_value("vnarchive/pages/extracted")
-        judged = self.fit.replacement is not None
+        judging = self.fit.judging
         try:
             result = extract(
                 body,
@@ -308,13 +318,21 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
         except Exception as exc:  # hostile input must not stop the crawl
             self._extraction_failed(response, "extract_error", f"{type(exc).__name__}: {exc}")
             return None
-        if not judged and self.fit.replacement is not None:
+        if judging and not self.fit.auto and not isinstance(result, Article):
+            meta = response.meta
+            self.judged_pages.append(
+                (response.url, meta.get("role") or "link", int(meta.get("hops") or 0))
+            )
+        if judging and self.fit.replacement is not None:
             if self.fit.auto:
                 self.logger.info("%s: %s", self.profile.id, self.fit.verdict())
                 self.crawler.stats.set_value("vnarchive/family/auto", self.fit.replacement)
             else:
                 self.logger.warning("%s: %s", self.profile.id, self.fit.verdict())
                 self.job.count_error("family_unfit", response.url, self.fit.verdict())
+                # what the family could not read is read again, by the replacement
+                self.rereads, self.judged_pages = self.judged_pages, []
+                self.misread = {url for url, _role, _hops in self.rereads}
         if isinstance(result, OtherPage) and result.reason:
             reason = result.reason.lower()
             problem = None
@@ -377,7 +395,7 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
             return
         if response.status == 200 and not meta.get("redirect_urls"):
             self.slash_rule.observe_answer(response.url)
-        if url in self.processed:
+        if url in self.processed and not meta.get("reread"):
             # a redirect to a page this crawl handled already
             self.crawler.stats.inc_value("vnarchive/pages/duplicate")
             return
@@ -386,6 +404,7 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
         if meta.get("nested"):
             self.frontier.record_nested(found=True)
         page = self.extract_page(response)
+        yield from self._judged()
         if page is None:
             return
         redirected = meta.get("redirect_urls")
@@ -416,6 +435,48 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
         elif isinstance(page, OtherPage):
             self.job.note_unclassified(url)
         yield from self._follow_links(response, page, url)
+
+    def _judged(self) -> Iterator[Request]:
+        """Once the family is judged: the pages it could not read, read again (it does not
+        fit; the listing chains they started are forgotten), or the listings' next pages
+        held meanwhile (it fits)."""
+        if self.fit.judging:
+            return
+        if self.rereads:
+            # listing chains of misread pages wait for no page-number shape: read again
+            self.pending_chains = [p for p in self.pending_chains if p.url not in self.misread]
+        while self.rereads:
+            reread, role, hops = self.rereads.pop()
+            self.crawler.stats.inc_value("vnarchive/family/reread")
+            yield self._page_request(reread, role, hops=hops, reread=True)
+        held, self.held_next = self.held_next, []
+        if self.fit.replacement is None or self.fit.auto:
+            yield from held
+
+    def misreading(self, response: Response) -> bool:
+        """Whether this response's reading is by a family found not to fit (the page is
+        read again by the replacement, and what the first reading found is not used)."""
+        return response.url in self.misread and not response.meta.get("reread")
+
+    def hold_while_judging(self, response: Response, request: Request) -> Iterator[Request]:
+        """A listing's next-page request, held while the family that read the listing is
+        judged (a family that does not fit misreads listings: its next page would be a
+        wrong guess); dropped when the listing is read again."""
+        if any(response.url == seen for seen, _role, _hops in self.judged_pages):
+            self.held_next.append(request)
+        elif not self.misreading(response):
+            yield request
+
+    def on_idle(self) -> None:
+        """Held next pages are not lost when a crawl runs out of pages before the family is
+        judged: the family is taken to fit, and they are scheduled."""
+        if not self.held_next:
+            return
+        self.fit.settled = True
+        for request in self.held_next:
+            self.crawler.engine.crawl(request)
+        self.held_next = []
+        raise DontCloseSpider
 
     def _handle_article(self, response: Response, article: Article) -> Iterator[Any]:
         article.portal = self.profile.id

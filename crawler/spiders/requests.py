@@ -36,7 +36,7 @@ class RequestBuilding:
         """A request for a page (``url`` already admitted by the frontier)."""
         headers: dict[str, str] = {}
         known = meta.get("known") or self.site_pages.get(url)
-        if known:
+        if known and not meta.get("reread"):  # a page read again is fetched whole
             if known.get("etag"):
                 headers["If-None-Match"] = known["etag"]
             if known.get("last_modified"):
