@@ -175,11 +175,11 @@ class _Importer:
         # (URL, charset, payload digest) -> the page stored for it, or why it was not
         self.repeats: dict[tuple[str, str | None, str], Article | str] = _Bounded(MAX_REPEATS)
         self.waiting: list[tuple[Article, _Key, datetime, WarcRef, PageWork]] = []
-        # with worker processes: the pages in flight and the steps after them, in capture
-        # order (each step runs once everything before it has)
         # whether the profile's family fits the pages (in this process; a worker judges
         # over its own pages)
         self.fit = FamilyFit(profile.family)
+        # with worker processes: the pages in flight and the steps after them, in capture
+        # order (each step runs once everything before it has)
         self.pool = pool
         self.pending: deque[tuple[Callable[..., None], tuple[Any, ...]]] = deque()
         self.in_flight: set[_Key] = set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -123,6 +124,24 @@ def wait_for_articles(store: ArchiveStore, portal: str, count: int, timeout: flo
             return have
         time.sleep(0.05)
     raise AssertionError(f"{portal}: fewer than {count} articles after {timeout}s")
+
+
+def profiles_with_family(
+    folder: Path, portal: str, family: str, first: list[str] | None = None
+) -> Path:
+    """A profiles folder (for ``VNARCHIVE_PORTALS``) holding a sample portal's shipped
+    profile with ``family`` in place of its own (and ``first``, URLs relative to the
+    portal, as its first start URLs)."""
+    source = (REPO / "data" / "portals" / f"{portal}.toml").read_text(encoding="utf-8")
+    own = re.search(r'^family = "(\w+)"$', source, re.M)
+    assert own is not None, f"{portal}: no family line"
+    source = source.replace(own.group(0), f'family = "{family}"')
+    if first:
+        starts = "".join(f'    "${{VNARCHIVE_SAMPLES_URL}}/{portal}/{url}",\n' for url in first)
+        source = source.replace("start_urls = [\n", f"start_urls = [\n{starts}", 1)
+    folder.mkdir(parents=True)
+    (folder / f"{portal}.toml").write_text(source, encoding="utf-8")
+    return folder
 
 
 def truth(portal: str) -> dict[str, Any]:

@@ -9,10 +9,12 @@ saved file as well as on a crawled response.
 
 A page that none of its family's own markers fits (the wrong CMS picked in the
 profile, or a template the family was not written for) is read by the generic page
-object when that reading is an article titled by the URL's long slug: it is kept,
-with ``extraction_path = "rescued"``, which the health check counts as a layout
-change (:func:`crawler.operations.health.fallback_share`), so nothing is lost while
-an admin is told to mend the profile.
+object when that reading is an article titled by the URL's long slug; a crawl or an
+import also judges the family over its first pages and reads the rest by the family
+their markup shows (:mod:`crawler.pages.fit`, which also settles ``family = "auto"``).
+Articles read that way carry ``extraction_path = "rescued"``, which the health check
+counts as a layout change (:func:`crawler.operations.health.fallback_share`): nothing
+is lost while an admin is told to mend the profile.
 """
 
 from __future__ import annotations

@@ -21,11 +21,11 @@ region gives only the lead, or much less text than the page's main text block
 own container), the body comes from that block instead; when the family's
 listing selector finds nothing, the items are guessed from repeated title links.
 The path taken is recorded as ``extraction_path`` (``family`` / ``structural``;
-``generic`` for the generic page object, ``rescued`` for its reading of a page the
-family did not recognise, see :mod:`crawler.pages`) on the item.  What the page is comes from its own evidence: an article needs the
-family's article markers and a title, and something of an article (a date, a
-body, a file); a page with markers but none of that which lists dated links is
-a listing.
+``generic`` for the generic page object, ``rescued`` for a page the family did not
+recognise, see :mod:`crawler.pages`) on the item.  What the page is comes from its
+own evidence: an article needs the family's article markers and a title, and
+something of an article (a date, a body, a file); a page with markers but none of
+that which lists dated links is a listing.
 """
 
 from __future__ import annotations

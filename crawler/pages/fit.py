@@ -10,7 +10,9 @@ found), the family does not fit, and the rest is read by the family the pages' m
 shows (:func:`crawler.pages.detect_family`, when most of the sampled pages agree on one
 with a page object), else by the generic page object.  Articles read that way carry
 ``extraction_path = "rescued"``: the health check counts them as a layout change, so
-the admin is told while nothing is lost.
+the admin is told while nothing is lost.  A profile's ``family = "auto"`` is settled the
+same way, on purpose: its first pages are each read by the family their own markup
+shows, the rest by the one most of them showed, and nothing is marked.
 """
 
 from __future__ import annotations

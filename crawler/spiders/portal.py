@@ -323,6 +323,8 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
             self.judged_pages.append(
                 (response.url, meta.get("role") or "link", int(meta.get("hops") or 0))
             )
+        if judging and not self.fit.judging and self.fit.replacement is None:
+            self.judged_pages = []  # the family fits: what it read stands
         if judging and self.fit.replacement is not None:
             if self.fit.auto:
                 self.logger.info("%s: %s", self.profile.id, self.fit.verdict())

@@ -3,12 +3,11 @@ profile names the wrong family: both archive the sample portal as its own family
 
 from __future__ import annotations
 
-import re
 import urllib.request
 from pathlib import Path
 
 import pytest
-from crawl_support import REPO, compare_with_truth, run_crawl, truth
+from crawl_support import compare_with_truth, profiles_with_family, run_crawl, truth
 
 from indexer.store.archive import ArchiveStore
 
@@ -31,16 +30,7 @@ def _crawl_as(
 ) -> tuple[ArchiveStore, dict]:
     """Crawl a sample portal with its profile's family set to ``family`` (and ``first``,
     URLs relative to the portal, as its first start URLs)."""
-    profiles = tmp_path / f"portals-{family}"
-    profiles.mkdir()
-    source = (REPO / "data" / "portals" / f"{portal}.toml").read_text(encoding="utf-8")
-    own = re.search(r'^family = "(\w+)"$', source, re.M)
-    assert own is not None
-    source = source.replace(own.group(0), f'family = "{family}"')
-    if first:
-        starts = "".join(f'    "${{VNARCHIVE_SAMPLES_URL}}/{portal}/{url}",\n' for url in first)
-        source = source.replace("start_urls = [\n", f"start_urls = [\n{starts}", 1)
-    (profiles / f"{portal}.toml").write_text(source, encoding="utf-8")
+    profiles = profiles_with_family(tmp_path / f"portals-{family}", portal, family, first)
     data_dir = tmp_path / family
     proc = run_crawl(data_dir, samples_url, portal, "--no-health", VNARCHIVE_PORTALS=str(profiles))
     assert proc.returncode == 0, proc.stdout + proc.stderr

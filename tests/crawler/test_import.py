@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from crawl_support import REPO, crawl_env, run_crawl, truth
+from crawl_support import REPO, crawl_env, profiles_with_family, run_crawl, truth
 from fastapi.testclient import TestClient
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -197,13 +197,7 @@ def test_a_profile_naming_the_wrong_family_still_imports_the_articles(
     right = _import(tmp_path / "right", samples_url, str(wget_warc), "--quiet")
     assert right.returncode == 0, right.stderr
     ours = _articles(tmp_path / "right")
-    profiles = tmp_path / "portals"
-    profiles.mkdir()
-    source = (REPO / "data" / "portals" / f"{PORTAL}.toml").read_text(encoding="utf-8")
-    assert 'family = "liferay_qb"' in source
-    (profiles / f"{PORTAL}.toml").write_text(
-        source.replace('family = "liferay_qb"', 'family = "wordpress"'), encoding="utf-8"
-    )
+    profiles = profiles_with_family(tmp_path / "portals", PORTAL, "wordpress")
     wrong = subprocess.run(
         [sys.executable, "-m", "vnarchive", "import", str(wget_warc), "--portal", PORTAL],
         cwd=REPO,
