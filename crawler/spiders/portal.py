@@ -469,16 +469,25 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
         elif not self.misreading(response):
             yield request
 
+    def release_held(self) -> list[Request]:
+        """The next pages held while the family was judged, when the crawl has nothing else
+        to do before a verdict: the family is taken to fit (none of its pages said
+        otherwise), and they are followed."""
+        if not self.held_next or not self.fit.judging:
+            return []
+        self.fit.settled = True
+        self.judged_pages = []
+        held, self.held_next = self.held_next, []
+        return held
+
     def on_idle(self) -> None:
         """Held next pages are not lost when a crawl runs out of pages before the family is
-        judged: the family is taken to fit, and they are scheduled."""
-        if not self.held_next:
-            return
-        self.fit.settled = True
-        for request in self.held_next:
+        judged (Scrapy's ``spider_idle``): they are scheduled, and the crawl goes on."""
+        held = self.release_held()
+        for request in held:
             self.crawler.engine.crawl(request)
-        self.held_next = []
-        raise DontCloseSpider
+        if held:
+            raise DontCloseSpider
 
     def _handle_article(self, response: Response, article: Article) -> Iterator[Any]:
         article.portal = self.profile.id

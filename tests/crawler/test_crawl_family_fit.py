@@ -1,5 +1,6 @@
 """A crawl whose profile leaves the family to the markup (``family = "auto"``), and one whose
-profile names the wrong family: both archive the sample portal as its own family does."""
+profile names the wrong family: both archive the sample portal as its own family does; next
+pages held while the family is judged."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from pathlib import Path
 
 import pytest
 from crawl_support import compare_with_truth, profiles_with_family, run_crawl, truth
+from scrapy.http import HtmlResponse, Request
+from scrapy.utils.test import get_crawler
 
+from crawler.spiders.portal import PortalSpider
 from indexer.store.archive import ArchiveStore
 
 pytestmark = pytest.mark.slow
@@ -80,3 +84,27 @@ def test_the_pages_read_before_the_family_was_judged_are_read_again(
     assert result["missing"] == [] and result["extra"] == [], result
     assert result["fields"] == {}, {f: urls[:3] for f, urls in result["fields"].items()}
     assert job["error_reasons"]["family_unfit"] == 1
+
+
+def test_next_pages_held_while_judging_are_released_when_the_crawl_runs_dry(
+    samples_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listing read before the family is judged keeps its next page back; a crawl that
+    runs out of pages before any verdict takes the family to fit and follows it."""
+    profiles = profiles_with_family(tmp_path / "portals", PORTAL, "sharepoint2010")
+    monkeypatch.setenv("VNARCHIVE_PORTALS", str(profiles))
+    monkeypatch.setenv("VNARCHIVE_SAMPLES_URL", samples_url)
+    crawler = get_crawler(PortalSpider, {"VNARCHIVE_POLITENESS": False})
+    spider = PortalSpider.from_crawler(crawler, portal=PORTAL)
+    listing = f"{samples_url}/{PORTAL}/chuyen-muc/tin-tuc/"
+    request = Request(listing, meta={"role": "start", "hops": 0})
+    response = HtmlResponse(listing, body=b"<html><body></body></html>", request=request)
+    spider.judged_pages.append((listing, "start", 0))
+    nxt = Request(f"{listing}page/2/")
+    assert list(spider.hold_while_judging(response, nxt)) == []
+    assert spider.fit.judging and spider.held_next == [nxt]
+    assert spider.release_held() == [nxt]
+    assert not spider.fit.judging and spider.fit.replacement is None
+    assert spider.held_next == [] and spider.release_held() == []
+    # once the family fits, a listing's next page is followed at once
+    assert list(spider.hold_while_judging(response, nxt)) == [nxt]
