@@ -178,6 +178,9 @@ class _Importer:
         # whether the profile's family fits the pages (in this process; a worker judges
         # over its own pages)
         self.fit = FamilyFit(profile.family)
+        # the pages read while it is judged, handled once it is (read again when it does
+        # not fit): (body, URL, charset, key, capture date, WARC copy, work)
+        self.judged: list[tuple[bytes, str, str | None, _Key, datetime, WarcRef, PageWork]] = []
         # with worker processes: the pages in flight and the steps after them, in capture
         # order (each step runs once everything before it has)
         self.pool = pool
@@ -301,8 +304,14 @@ class _Importer:
         key = (url, encoding, digest)
         if self.pool is None:
             if not self._repeat(key, when, ref):
+                judging = self.fit.judging and not self.fit.auto
                 work = page_work(body, url, encoding, self.profile, eager=False, fit=self.fit)
-                self._handle(work, key, when, ref)
+                if not judging:
+                    self._handle(work, key, when, ref)
+                    return
+                self.judged.append((body, url, encoding, key, when, ref, work))
+                if not self.fit.judging:
+                    self._after_judgement()
             return
         future = None
         if key not in self.in_flight and key not in self.repeats:
@@ -335,6 +344,17 @@ class _Importer:
             self._handle(result(future, here) if future is not None else here(), key, when, ref)
         except Exception as exc:  # noqa: BLE001 - as run_file does for the record itself
             self._bad(offset, f"{type(exc).__name__}: {str(exc)[:120]}")
+
+    def _after_judgement(self) -> None:
+        """The pages read while the family was judged (in one process), handled in capture
+        order: read again by the family the markup shows when the profile's does not fit.
+        An import that ends before a verdict takes the family to fit."""
+        judged, self.judged = self.judged, []
+        self.fit.settled = True
+        for body, url, encoding, key, when, ref, work in judged:
+            if self.fit.replacement is not None:
+                work = page_work(body, url, encoding, self.profile, eager=False, fit=self.fit)
+            self._handle(work, key, when, ref)
 
     def _repeat(self, key: _Key, when: datetime, ref: WarcRef) -> bool:
         """Handle a payload read before under the same URL without reading it again;
@@ -446,8 +466,10 @@ class _Importer:
         self.batch_started = time.monotonic()
 
     def finish(self) -> None:
-        """Store the dateless pages no listing dated while they waited."""
+        """Store the pages read while the family was judged, if the import ended first, and
+        the dateless pages no listing dated while they waited."""
         self._drain(0)
+        self._after_judgement()
         while self.waiting:
             page, key, when, ref, work = self.waiting.pop(0)
             self._listed(page)
