@@ -19,6 +19,10 @@ from crawler.spiders.responses import _header
 logger = logging.getLogger(__name__)
 
 
+ASSUMED_SHAPES = (("path", "page"), ("query", "page"))
+"""Page-number shapes assumed when a portal's links show none (``/page/N/``, ``?page=N``)."""
+
+
 class PendingChain(NamedTuple):
     """A listing chain whose next page waits for a page-number shape it has not tried."""
 
@@ -169,6 +173,25 @@ class Discovery:
 
     def _shapes_known(self) -> int:
         return len(self.frontier.paging_shapes)
+
+    def assumed_shape_requests(self) -> list[Request]:
+        """When the crawl has nothing left to fetch, listing chains still wait for a
+        page-number shape, and no link of the portal ever showed one (its "next" links
+        broken, its pages numbered only by script): the shapes portals use most are
+        assumed, ``/page/N/`` then ``?page=N``, once per crawl; a chain whose guess is
+        missing tries the other, then ends.  Only for pages read by the generic page
+        object: a family page object knows its CMS's own shape (and on the real
+        snapshots, assumed shapes reached listings that dated some articles wrongly)."""
+        generic = (self.fit.replacement or self.profile.family) == "generic"
+        if not generic or not self.pending_chains or self.frontier.paging_shapes:
+            return []
+        if self.shapes_assumed:
+            return []
+        self.shapes_assumed = True
+        self.crawler.stats.set_value("vnarchive/pagination/assumed", len(self.pending_chains))
+        for shape in ASSUMED_SHAPES:
+            self.frontier.paging_shapes[shape] += 1
+        return list(self._pending_chain_requests())
 
     def _pending_chain_requests(self) -> Iterator[Request]:
         """Next pages of the listing chains that waited for a page-number shape, once

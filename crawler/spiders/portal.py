@@ -130,6 +130,7 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
         # next pages of listings read while the family was judged: followed once it is
         # found to fit; dropped when it is not (the listing is read again then)
         self.held_next: list[Request] = []
+        self.shapes_assumed = False  # the common page-number shapes tried (see Discovery)
         self.max_depth = 10
         self.max_listing_pages = 1000
 
@@ -481,12 +482,13 @@ class PortalSpider(RequestBuilding, Discovery, Requisites, Outcomes, scrapy.Spid
         return held
 
     def on_idle(self) -> None:
-        """Held next pages are not lost when a crawl runs out of pages before the family is
-        judged (Scrapy's ``spider_idle``): they are scheduled, and the crawl goes on."""
-        held = self.release_held()
-        for request in held:
+        """When the crawl runs out of pages (Scrapy's ``spider_idle``): the next pages held
+        while the family was judged, else guesses of the common page-number shapes for
+        the listing chains still waiting for one, are scheduled, and the crawl goes on."""
+        more = self.release_held() or self.assumed_shape_requests()
+        for request in more:
             self.crawler.engine.crawl(request)
-        if held:
+        if more:
             raise DontCloseSpider
 
     def _handle_article(self, response: Response, article: Article) -> Iterator[Any]:

@@ -143,3 +143,30 @@ def test_family_auto_reads_each_site_as_its_own_family_does(results: dict, site:
     assert auto["archived"] == named["archived"] == auto["reachable"]
     assert auto["right"] == named["right"]
     assert {a["extraction_path"] for a in arts} <= {"family", "structural"}
+
+
+@pytest.mark.slow
+def test_a_generic_crawl_guesses_the_common_page_shape_where_no_link_shows_one(
+    tmp_path: Path,
+) -> None:
+    """krongno's category listings link a broken "next" and no numbered page: crawled as
+    an unknown CMS, its later pages (``…/page/2/``) were never fetched (93 of 108 articles
+    archived).  When the crawl runs dry with listing chains waiting, the common shapes
+    are assumed: the later pages and their articles are archived."""
+    snapshots = need_realsites()
+    (gold,) = realsite_eval.load_gold(snapshots, {"krongno"}, None)
+    portals = tmp_path / "portals"
+    portals.mkdir()
+    realsite_eval.write_profile(gold, portals, minimal=True, family="generic")
+    replay = realsite_eval.Replay(snapshots, None)
+    try:
+        code, _seconds, tail = realsite_eval.crawl(
+            "krongno", tmp_path / "data", portals, replay.url
+        )
+    finally:
+        replay.close()
+    assert code == 0, tail
+    arts, job = realsite_eval.archived(tmp_path / "data", "krongno")
+    r = realsite_eval.score(gold, arts, job, 0.0)
+    assert r["archived"] >= 0.92 * r["reachable"], r["misses"]["missing"]
+    assert r["stored_non_articles"] <= 3, r["non_articles"]
