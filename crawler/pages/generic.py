@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from lxml import etree
 
@@ -255,6 +255,18 @@ class GenericPage(PageObject):
                 node = node.getparent()
         return super().guess_items(root, min_items, after, stops)
 
+    def _is_home(self) -> bool:
+        """Whether the page is the portal's home page (or one of its later pages): its
+        site root or the profile's base URL, with no query but a page number
+        (``/?page=2``; ``/?p=12`` is a WordPress post)."""
+        parts = urlsplit(self.doc.url)
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        if not all(_HOME_PAGE_KEY.search(k) and v.isdigit() for k, v in pairs):
+            return False
+        path = _HOME_PAGE_PATH.sub("", parts.path).rstrip("/")
+        base = urlsplit(self.profile.base_url).path.rstrip("/") if self.profile else ""
+        return path in ("", base) or path.lower() in ("/index.html", "/default.aspx", "/index.php")
+
     def _lists_its_section(self) -> bool:
         """Whether the page lists its section's items after the heading that names it and
         its densest text is none of its own: no text block, the list itself (two of its
@@ -432,6 +444,8 @@ class GenericPage(PageObject):
     def is_article(self) -> bool:
         if super().is_article():
             return True
+        if self._is_home():
+            return False  # a portal's front page shows its news; it is none of them
         self.title()
         title_el = getattr(self, "_title_el", None)
         if title_el is not None and title_el in (self.slug_heading(), self.slug_block()):
@@ -461,6 +475,10 @@ class GenericPage(PageObject):
 _AROUND = re.compile(
     r"(?:^|[-_\s])(nav|navbar|menu|footer|sidebar|banner|breadcrumbs?)(?:$|[-_\s])", re.I
 )
+
+
+_HOME_PAGE_KEY = re.compile(r"(?:^|_)(?:cur|page|trang|paged)$", re.I)
+_HOME_PAGE_PATH = re.compile(r"/page/\d+/?$")
 
 
 def _slug_fit(wanted: set[str], text: str) -> tuple[float, float]:

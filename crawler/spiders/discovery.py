@@ -183,9 +183,9 @@ class Discovery:
         object: a family page object knows its CMS's own shape (and on the real
         snapshots, assumed shapes reached listings that dated some articles wrongly)."""
         generic = (self.fit.replacement or self.profile.family) == "generic"
-        if not generic or not self.pending_chains or self.frontier.paging_shapes:
+        if self.shapes_assumed or not generic or self.frontier.paging_shapes:
             return []
-        if self.shapes_assumed:
+        if not self.pending_chains:
             return []
         self.shapes_assumed = True
         self.crawler.stats.set_value("vnarchive/pagination/assumed", len(self.pending_chains))

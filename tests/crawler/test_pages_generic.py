@@ -292,3 +292,26 @@ def test_a_section_page_titled_by_its_url_lists_its_items_in_a_container_named_h
     )
     url = "http://portal.example/lien-doan-lao-dong-tinh-tong-ket-nam/"
     assert extract(article, url, family="generic").page_type == "article"
+
+
+def test_a_portals_home_page_is_never_one_of_its_articles() -> None:
+    """A front page whose densest block is a featured story beside a dated news list: the
+    home page (the site root, or the profile's base URL) is a listing, not that story."""
+    featured = (
+        f'<div class="featured"><a href="/bai-noi-bat/">Tin nổi bật</a><p>{_PARA * 3}</p></div>'
+    )
+    news = "".join(
+        f'<li><a href="/tin-so-{n}/">Huyện tổ chức hội nghị chuyên đề số {n} về dân vận</a>'
+        f" ({n + 1:02d}/03/2024)</li>"
+        for n in range(6)
+    )
+    html = _page(f"<h1>Cổng thông tin điện tử huyện</h1>{featured}<ul>{news}</ul>")
+    got = extract(html, "http://portal.example/", family="generic")
+    assert got.page_type == "listing" and len(got.items) == 6
+    assert got.items[0].published == "2024-03-01"
+    for later in ("http://portal.example/?page=2", "http://portal.example/page/3/"):
+        assert extract(html, later, family="generic").page_type == "listing"
+    inner = extract(html, "http://portal.example/tin-tuc/bai-noi-bat/", family="generic")
+    assert inner.page_type == "article"  # the same page elsewhere reads as before
+    post = extract(html, "http://portal.example/?p=12", family="generic")
+    assert post.page_type == "article"  # a WordPress post's address is no home page
