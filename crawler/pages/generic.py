@@ -334,8 +334,48 @@ class GenericPage(PageObject):
     def category(self) -> str | None:
         """The section the page names: the family-less selectors' (a breadcrumb,
         ``article:section``), else the label of the header row that dates the article
-        (``tin nổi bật | 11/06/2019`` above the title; see :meth:`label_before_date`)."""
-        return super().category() or self.label_before_date()
+        (``tin nổi bật | 11/06/2019`` above the title; see :meth:`label_before_date`), else
+        the section heading just above the title (:meth:`heading_before_title`)."""
+        return super().category() or self.label_before_date() or self.heading_before_title()
+
+    def heading_before_title(self) -> str | None:
+        """The section's name printed as a heading just above the title: the nearest text
+        before it, held by a heading tag or a container classed as a title or heading
+        (``<div class="title-gt">Thông báo</div>``), short (at most eight words, no
+        digits) and no link."""
+        self.title()
+        el = self._title_el
+        if el is None:
+            return None
+        texts = [t for t in _PRECEDING_TEXT(el) if normalize(t)]
+        if not texts:
+            return None
+        nearest = texts[-1]
+        owner = nearest.getparent()
+        if owner is not None and nearest.is_tail:
+            owner = owner.getparent()
+        if owner is None or any(
+            a.tag == "a" and a.get("href") for a in (owner, *owner.iterancestors())
+        ):
+            return None
+        node, headed = owner, False
+        for _ in range(3):
+            if node is None:
+                break
+            if node.tag in _HEADING_TAGS or _HEADING_CLASS.search(node.get("class") or ""):
+                headed = True
+                break
+            node = node.getparent()
+        label = normalize(nearest).strip(" |-–:/")
+        if (
+            headed
+            and 2 <= len(label) <= 60
+            and len(label.split()) <= 8
+            and not any(c.isdigit() for c in label)
+            and label.casefold() != (self.title() or "").casefold()
+        ):
+            return label
+        return None
 
     def label_before_date(self) -> str | None:
         """The short label just before the date written above the title, when the date
@@ -477,6 +517,8 @@ _AROUND = re.compile(
 )
 
 
+_HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_HEADING_CLASS = re.compile(r"title|heading|chuyen-?muc|danh-?muc|category", re.I)
 _HOME_PAGE_KEY = re.compile(r"(?:^|_)(?:cur|page|trang|paged)$", re.I)
 _HOME_PAGE_PATH = re.compile(r"/page/\d+/?$")
 

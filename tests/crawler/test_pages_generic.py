@@ -315,3 +315,19 @@ def test_a_portals_home_page_is_never_one_of_its_articles() -> None:
     assert inner.page_type == "article"  # the same page elsewhere reads as before
     post = extract(html, "http://portal.example/?p=12", family="generic")
     assert post.page_type == "article"  # a WordPress post's address is no home page
+
+
+def test_the_section_heading_just_above_the_title_is_the_category() -> None:
+    """A section's name set as a heading above the article's title (a container classed
+    as a title) names its category; a link or plain text there does not."""
+    title = "Thông báo lịch tiếp công dân của lãnh đạo sở trong tháng tới"
+    url = "http://portal.example/thong-bao-lich-tiep-cong-dan-cua-lanh-dao-so-trong-thang-toi/"
+    body = f'<div class="gthieu"><p class="tieu-de">{title}</p><div><p>{_PARA * 3}</p></div></div>'
+
+    def category(above: str) -> str | None:
+        return extract(_page(above + body), url, family="generic").category
+
+    assert category('<div class="title-gt"><p><strong>Thông báo</strong></p></div>') == "Thông báo"
+    assert category("<h3>Tin hoạt động</h3>") == "Tin hoạt động"
+    assert category('<div class="title-gt"><a href="/thong-bao/">Thông báo</a></div>') is None
+    assert category("<div><span>Thông báo</span></div>") is None
