@@ -61,6 +61,19 @@ def _extract(html: str, url: str, profile: Any) -> Any:
     return extract(html, url, family=profile.family, profile=profile)
 
 
+def _family_hint(html: str, url: str, profile: Any) -> str:
+    """What the page's markup says of its CMS when that is not the profile's family (a
+    clause to add to a problem), else ""."""
+    from crawler.pages import detect_family
+
+    shown = detect_family(html or "", url)
+    if profile.family in ("auto", shown):
+        return ""
+    if shown == "generic":
+        return "; the page's markup shows no CMS the page objects know (family 'generic')"
+    return f"; the page's markup shows {shown!r}, the profile says {profile.family!r}"
+
+
 def try_portal(
     profile: Any,
     *,
@@ -129,14 +142,16 @@ def try_portal(
                 result.problems.append(f"article: extraction failed: {exc}"[:300])
                 return result
             result.article_kind = article.page_type
+    hint = _family_hint(result.article.html, result.article_url or "", profile)
     if article.page_type != "article":
-        result._extraction(f"{result.article_url}: not recognised as an article")
+        result._extraction(f"{result.article_url}: not recognised as an article{hint}")
         return result
     result.article_kind = "article"
     if article.extraction_path == "rescued":
         result._extraction(
             f"{result.article_url}: none of the {profile.family} family's markers is on the "
-            "page (read by the generic page object): check the profile's family and selectors"
+            f"page (read by the generic page object){hint}: check the profile's family "
+            "and selectors"
         )
     body = article.body_text or ""
     result.fields = {

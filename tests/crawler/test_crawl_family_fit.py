@@ -8,10 +8,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from crawl_support import compare_with_truth, profiles_with_family, run_crawl, truth
+from crawl_support import REPO, compare_with_truth, profiles_with_family, run_crawl, truth
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
+from crawler.operations.try_portal import try_portal
+from crawler.profiles import load_profile
 from crawler.spiders.portal import PortalSpider
 from indexer.store.archive import ArchiveStore
 
@@ -108,3 +110,21 @@ def test_next_pages_held_while_judging_are_released_when_the_crawl_runs_dry(
     assert spider.held_next == [] and spider.release_held() == []
     # once the family fits, a listing's next page is followed at once
     assert list(spider.hold_while_judging(response, nxt)) == [nxt]
+
+
+def test_trying_a_profile_with_the_wrong_family_names_the_one_the_markup_shows(
+    samples_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "Test this portal" on a Liferay portal whose profile says WordPress: the article is
+    not read as one, and the problem says which family the page's markup shows."""
+    monkeypatch.setenv("VNARCHIVE_SAMPLES_URL", samples_url)
+    portal = "sample-liferayqb"
+    folder = profiles_with_family(tmp_path / "portals", portal, "wordpress")
+    trial = try_portal(load_profile(folder / f"{portal}.toml"))
+    assert not trial.ok and trial.extraction_problems
+    assert (
+        "the page's markup shows 'liferay_qb', the profile says 'wordpress'"
+        in (trial.extraction_problems[0])
+    )
+    right = try_portal(load_profile(REPO / "data" / "portals" / f"{portal}.toml"))
+    assert right.ok, right.problems
