@@ -26,7 +26,7 @@ from crawler.pages.base import PageObject
 from crawler.pages.dnn import DnnPage
 from crawler.pages.document import MAX_PAGE_BYTES, Document, PageError, decode_html
 from crawler.pages.fit import AUTO, FamilyFit
-from crawler.pages.generic import GenericPage
+from crawler.pages.generic import GenericPage, slug_tokens
 from crawler.pages.liferay import VIEW_ARTICLE, Liferay7Page, Liferay62Page, LiferayQBPage
 from crawler.pages.nukeviet import NukeVietPage
 from crawler.pages.sharepoint2010 import SharePoint2010Page
@@ -169,7 +169,10 @@ def _rescued(
     html: bytes | str, url: str, profile: PortalProfile | None, encoding: str | None
 ) -> Article | None:
     """The generic page object's article on a page its family did not recognise, when the
-    URL's long slug names its title (else None: no article is made of a page's chrome)."""
+    URL's long slug names its title (else None: no article is made of a page's chrome).
+    A URL whose slug is too short is not parsed again."""
+    if len(slug_tokens(url)) < RESCUE_SLUG_WORDS:
+        return None
     generic = page_object(html, url, family="generic", profile=profile, encoding=encoding)
     if not isinstance(generic, GenericPage) or not generic.titled_by_slug(RESCUE_SLUG_WORDS):
         return None

@@ -146,11 +146,7 @@ class GenericPage(PageObject):
 
     def _slug_tokens(self) -> list[str]:
         """The words of the URL's last path segment, numbers left out."""
-        segments = [s for s in urlsplit(self.doc.url).path.split("/") if s]
-        if not segments:
-            return []
-        slug = re.sub(r"\.[a-z]{2,5}$", "", unquote(segments[-1]).lower())
-        return [w for w in _TOKEN.findall(fold_lower(slug)) if not w.isdigit()]
+        return slug_tokens(self.doc.url)
 
     def _slug_words(self) -> list[str]:
         """The slug's words when there are three at least (else none)."""
@@ -225,6 +221,7 @@ class GenericPage(PageObject):
         min_items: int = 3,
         after: etree._Element | None = None,
         stops: Collection[etree._Element] = (),
+        chrome: dict[etree._Element, bool] | None = None,
     ) -> list[ListingItem]:
         """A section's own list first: the largest group of alike title links between the
         heading that names the listing's URL (``/cai-cach-hanh-chinh/``: "Cải cách hành
@@ -253,7 +250,7 @@ class GenericPage(PageObject):
                     self._items_explicit = True  # as good as a selector: even one item
                     return items
                 node = node.getparent()
-        return super().guess_items(root, min_items, after, stops)
+        return super().guess_items(root, min_items, after, stops, chrome)
 
     def _is_home(self) -> bool:
         """Whether the page is the portal's home page (or one of its later pages): its
@@ -354,9 +351,8 @@ class GenericPage(PageObject):
         owner = nearest.getparent()
         if owner is not None and nearest.is_tail:
             owner = owner.getparent()
-        if owner is None or any(
-            a.tag == "a" and a.get("href") for a in (owner, *owner.iterancestors())
-        ):
+        label = _section_label(nearest, owner) if owner is not None else None
+        if label is None:
             return None
         node, headed = owner, False
         for _ in range(3):
@@ -366,14 +362,7 @@ class GenericPage(PageObject):
                 headed = True
                 break
             node = node.getparent()
-        label = normalize(nearest).strip(" |-–:/")
-        if (
-            headed
-            and 2 <= len(label) <= 60
-            and len(label.split()) <= 8
-            and not any(c.isdigit() for c in label)
-            and label.casefold() != (self.title() or "").casefold()
-        ):
+        if headed and label.casefold() != (self.title() or "").casefold():
             return label
         return None
 
@@ -389,19 +378,7 @@ class GenericPage(PageObject):
         for i in range(len(texts) - 1, 0, -1):
             if not is_date_line(normalize(texts[i])):
                 continue
-            label = normalize(texts[i - 1]).strip(" |-–:/")
-            owner = texts[i - 1].getparent()
-            linked = owner is not None and any(
-                a.tag == "a" and a.get("href") for a in (owner, *owner.iterancestors())
-            )
-            if (
-                2 <= len(label) <= 60
-                and len(label.split()) <= 8
-                and not any(c.isdigit() for c in label)
-                and not linked
-            ):
-                return label
-            return None
+            return _section_label(texts[i - 1], texts[i - 1].getparent())
         return None
 
     def summary_element(self) -> etree._Element | None:
@@ -515,6 +492,28 @@ class GenericPage(PageObject):
 _AROUND = re.compile(
     r"(?:^|[-_\s])(nav|navbar|menu|footer|sidebar|banner|breadcrumbs?)(?:$|[-_\s])", re.I
 )
+
+
+def slug_tokens(url: str) -> list[str]:
+    """The words of a URL's last path segment (its slug), numbers left out."""
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    if not segments:
+        return []
+    slug = re.sub(r"\.[a-z]{2,5}$", "", unquote(segments[-1]).lower())
+    return [w for w in _TOKEN.findall(fold_lower(slug)) if not w.isdigit()]
+
+
+def _section_label(text: str, owner: etree._Element | None) -> str | None:
+    """``text`` as a section's name (the label of a header row, a heading above the
+    title): at most sixty characters and eight words, no digits, not in a link."""
+    if owner is not None and any(
+        a.tag == "a" and a.get("href") for a in (owner, *owner.iterancestors())
+    ):
+        return None
+    label = normalize(text).strip(" |-–:/")
+    if 2 <= len(label) <= 60 and len(label.split()) <= 8 and not any(c.isdigit() for c in label):
+        return label
+    return None
 
 
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
